@@ -1,0 +1,94 @@
+package dev.lamina.api;
+
+import java.util.List;
+
+/** Build state and artifacts of one architecture. */
+public class ArchitectureStatus {
+  /** Architecture, as amd64 or arm64. */
+  private String architecture;
+
+  /** Pending, Running, Succeeded or Failed. */
+  private String state;
+
+  /** Name of the current or last build pod. */
+  private String pod;
+
+  /** Build attempts made for the current input digest. */
+  private Integer attempts;
+
+  /** Why the last attempt failed, or what it is waiting for. */
+  private String message;
+
+  /** When the next attempt may start after a failure (RFC 3339). */
+  private String nextAttemptAt;
+
+  /** Digest of this architecture's OCI image manifest. */
+  private String manifestDigest;
+
+  /** Each artifact: name, media type, digest and size. */
+  private List<Artifact> artifacts;
+
+  public String getArchitecture() {
+    return architecture;
+  }
+
+  public void setArchitecture(String architecture) {
+    this.architecture = architecture;
+  }
+
+  public String getState() {
+    return state;
+  }
+
+  public void setState(String state) {
+    this.state = state;
+  }
+
+  public String getPod() {
+    return pod;
+  }
+
+  public void setPod(String pod) {
+    this.pod = pod;
+  }
+
+  public Integer getAttempts() {
+    return attempts;
+  }
+
+  public void setAttempts(Integer attempts) {
+    this.attempts = attempts;
+  }
+
+  public String getMessage() {
+    return message;
+  }
+
+  public void setMessage(String message) {
+    this.message = message;
+  }
+
+  public String getNextAttemptAt() {
+    return nextAttemptAt;
+  }
+
+  public void setNextAttemptAt(String nextAttemptAt) {
+    this.nextAttemptAt = nextAttemptAt;
+  }
+
+  public String getManifestDigest() {
+    return manifestDigest;
+  }
+
+  public void setManifestDigest(String manifestDigest) {
+    this.manifestDigest = manifestDigest;
+  }
+
+  public List<Artifact> getArtifacts() {
+    return artifacts;
+  }
+
+  public void setArtifacts(List<Artifact> artifacts) {
+    this.artifacts = artifacts;
+  }
+}

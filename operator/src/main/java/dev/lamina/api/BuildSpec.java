@@ -1,0 +1,41 @@
+package dev.lamina.api;
+
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+
+/** How an OSImage's build pods run. */
+public class BuildSpec {
+  /** Attempts after the first failed one, per architecture; default 2. */
+  @Min(0)
+  @Max(10)
+  private Integer retries;
+
+  /** Seconds a build pod may run before it is stopped; default 1800. */
+  @Min(30)
+  @Max(86400)
+  private Long activeDeadlineSeconds;
+
+  public Integer getRetries() {
+    return retries;
+  }
+
+  public void setRetries(Integer retries) {
+    this.retries = retries;
+  }
+
+  public int effectiveRetries() {
+    return retries == null ? 2 : retries;
+  }
+
+  public Long getActiveDeadlineSeconds() {
+    return activeDeadlineSeconds;
+  }
+
+  public void setActiveDeadlineSeconds(Long activeDeadlineSeconds) {
+    this.activeDeadlineSeconds = activeDeadlineSeconds;
+  }
+
+  public long effectiveActiveDeadlineSeconds() {
+    return activeDeadlineSeconds == null ? 1800L : activeDeadlineSeconds;
+  }
+}

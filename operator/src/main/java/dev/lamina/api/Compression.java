@@ -1,0 +1,8 @@
+package dev.lamina.api;
+
+/** Compression of the initrd stream. */
+public enum Compression {
+  gzip,
+  zstd,
+  none
+}

@@ -1,0 +1,64 @@
+package dev.lamina.api;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** Builds Kubernetes conditions, keeping lastTransitionTime unless a condition's status changes. */
+public final class Conditions {
+  public static final String READY = "Ready";
+  public static final String POLICY_PASSED = "PolicyPassed";
+
+  private Conditions() {}
+
+  /** Returns {@code existing} with {@code type} set; the list is copied, never modified. */
+  public static List<Condition> set(
+      List<Condition> existing,
+      String type,
+      boolean status,
+      String reason,
+      String message,
+      Long observedGeneration) {
+    List<Condition> result = new ArrayList<>();
+    Condition previous = null;
+    for (Condition c : existing == null ? List.<Condition>of() : existing) {
+      if (type.equals(c.getType())) {
+        previous = c;
+      } else {
+        result.add(c);
+      }
+    }
+    String statusText = status ? "True" : "False";
+    String transition =
+        previous != null && statusText.equals(previous.getStatus())
+            ? previous.getLastTransitionTime()
+            : Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    result.add(
+        new ConditionBuilder()
+            .withType(type)
+            .withStatus(statusText)
+            .withReason(reason)
+            .withMessage(message == null ? "" : message)
+            .withObservedGeneration(observedGeneration)
+            .withLastTransitionTime(transition)
+            .build());
+    result.sort((a, b) -> a.getType().compareTo(b.getType()));
+    return result;
+  }
+
+  public static Optional<Condition> find(List<Condition> conditions, String type) {
+    if (conditions == null) {
+      return Optional.empty();
+    }
+    return conditions.stream().filter(c -> Objects.equals(type, c.getType())).findFirst();
+  }
+
+  public static boolean isTrue(List<Condition> conditions, String type) {
+    return find(conditions, type).map(c -> "True".equals(c.getStatus())).orElse(false);
+  }
+}

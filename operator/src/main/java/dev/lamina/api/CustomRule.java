@@ -1,0 +1,82 @@
+package dev.lamina.api;
+
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import java.util.List;
+
+/** A rule written in CEL; the object passes when the expression is true. */
+public class CustomRule {
+  /** Name of the rule, shown in results. */
+  @Required
+  @Pattern("^[A-Za-z][A-Za-z0-9_.-]{0,62}$")
+  private String name;
+
+  /** CEL expression over object and, for OSImages, layers; true means the object passes. */
+  @Required
+  @Size(min = 1, max = 4096)
+  private String expression;
+
+  /** Message shown when the expression is false. */
+  @Size(max = 1024)
+  private String message;
+
+  /** CEL expression giving the message as a string; takes precedence over message. */
+  @Size(max = 4096)
+  private String messageExpression;
+
+  /** Deny or Warn; default Deny. */
+  private PolicyAction action;
+
+  /** Kinds this rule applies to (Layer, OSImage); default both. */
+  @Size(max = 2)
+  private List<String> kinds;
+
+  public String getName() {
+    return name;
+  }
+
+  public void setName(String name) {
+    this.name = name;
+  }
+
+  public String getExpression() {
+    return expression;
+  }
+
+  public void setExpression(String expression) {
+    this.expression = expression;
+  }
+
+  public String getMessage() {
+    return message;
+  }
+
+  public void setMessage(String message) {
+    this.message = message;
+  }
+
+  public String getMessageExpression() {
+    return messageExpression;
+  }
+
+  public void setMessageExpression(String messageExpression) {
+    this.messageExpression = messageExpression;
+  }
+
+  public PolicyAction getAction() {
+    return action;
+  }
+
+  public void setAction(PolicyAction action) {
+    this.action = action;
+  }
+
+  public List<String> getKinds() {
+    return kinds;
+  }
+
+  public void setKinds(List<String> kinds) {
+    this.kinds = kinds;
+  }
+}

@@ -1,0 +1,85 @@
+package dev.lamina.api;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What a Layer's reference resolved to, and whether it is usable. */
+public class LayerStatus {
+  /** Generation of the spec this status describes. */
+  private Long observedGeneration;
+
+  /** Conditions: Ready, PolicyPassed. */
+  private List<Condition> conditions = new ArrayList<>();
+
+  /** The index digest when the reference resolved through an index, else the manifest digest. */
+  private String digest;
+
+  /** Digest of the image index the reference resolved through, if any. */
+  private String indexDigest;
+
+  /** Manifest digest and size for each requested platform. */
+  private List<PlatformDigest> platforms = new ArrayList<>();
+
+  /** When the reference was last resolved against its registry (RFC 3339). */
+  private String resolvedAt;
+
+  /** Policy verdict and results for this Layer on its own. */
+  private PolicyStatus policy;
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+
+  public String getDigest() {
+    return digest;
+  }
+
+  public void setDigest(String digest) {
+    this.digest = digest;
+  }
+
+  public String getIndexDigest() {
+    return indexDigest;
+  }
+
+  public void setIndexDigest(String indexDigest) {
+    this.indexDigest = indexDigest;
+  }
+
+  public List<PlatformDigest> getPlatforms() {
+    return platforms;
+  }
+
+  public void setPlatforms(List<PlatformDigest> platforms) {
+    this.platforms = platforms;
+  }
+
+  public String getResolvedAt() {
+    return resolvedAt;
+  }
+
+  public void setResolvedAt(String resolvedAt) {
+    this.resolvedAt = resolvedAt;
+  }
+
+  public PolicyStatus getPolicy() {
+    return policy;
+  }
+
+  public void setPolicy(PolicyStatus policy) {
+    this.policy = policy;
+  }
+}

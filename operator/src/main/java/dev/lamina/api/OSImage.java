@@ -1,0 +1,36 @@
+package dev.lamina.api;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** An operating-system image assembled from Layers into a kernel, initrd and root filesystem. */
+@Group(Lamina.GROUP)
+@Version(Lamina.VERSION)
+@ShortNames("osi")
+@Categories(Lamina.CATEGORY)
+@AdditionalPrinterColumn(
+    name = "Phase",
+    jsonPath = ".status.phase",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Architectures",
+    jsonPath = ".spec.architectures",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Digest",
+    jsonPath = ".status.digest",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Policy",
+    jsonPath = ".status.policy.verdict",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+public class OSImage extends CustomResource<OSImageSpec, OSImageStatus> implements Namespaced {}

@@ -1,0 +1,106 @@
+package dev.lamina.api;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.List;
+
+/** What an OSImage was built into, and how its builds went. */
+public class OSImageStatus {
+  /** Generation of the spec this status describes. */
+  private Long observedGeneration;
+
+  /** Conditions: Ready, PolicyPassed, Scheduled. */
+  private List<Condition> conditions = new java.util.ArrayList<>();
+
+  /** Where the image is in its life: Pending, Blocked, Building, Ready or Failed. */
+  private Phase phase;
+
+  /** sha256 of the canonical spec, the resolved layer digests and the output-format version. */
+  private String inputDigest;
+
+  /** Digest of the multi-architecture image index in the registry. */
+  private String digest;
+
+  /** Repository the index was pushed to. */
+  private String repository;
+
+  /** Per-architecture artifacts and build state. */
+  private List<ArchitectureStatus> architectures = new java.util.ArrayList<>();
+
+  /** Policy verdict and results. */
+  private PolicyStatus policy;
+
+  /** A sentence on the current phase. */
+  private String message;
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+
+  public Phase getPhase() {
+    return phase;
+  }
+
+  public void setPhase(Phase phase) {
+    this.phase = phase;
+  }
+
+  public String getInputDigest() {
+    return inputDigest;
+  }
+
+  public void setInputDigest(String inputDigest) {
+    this.inputDigest = inputDigest;
+  }
+
+  public String getDigest() {
+    return digest;
+  }
+
+  public void setDigest(String digest) {
+    this.digest = digest;
+  }
+
+  public String getRepository() {
+    return repository;
+  }
+
+  public void setRepository(String repository) {
+    this.repository = repository;
+  }
+
+  public List<ArchitectureStatus> getArchitectures() {
+    return architectures;
+  }
+
+  public void setArchitectures(List<ArchitectureStatus> architectures) {
+    this.architectures = architectures;
+  }
+
+  public PolicyStatus getPolicy() {
+    return policy;
+  }
+
+  public void setPolicy(PolicyStatus policy) {
+    this.policy = policy;
+  }
+
+  public String getMessage() {
+    return message;
+  }
+
+  public void setMessage(String message) {
+    this.message = message;
+  }
+}

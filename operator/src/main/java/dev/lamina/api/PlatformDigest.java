@@ -1,0 +1,57 @@
+package dev.lamina.api;
+
+/** The image manifest a Layer resolved to for one platform. */
+public class PlatformDigest {
+  /** Platform as os/arch[/variant]. */
+  private String platform;
+
+  /** Digest of the platform's image manifest. */
+  private String digest;
+
+  /** Size of the manifest in bytes. */
+  private Long size;
+
+  /** Sum of the compressed sizes of the manifest's layers, in bytes. */
+  private Long layersSize;
+
+  public PlatformDigest() {}
+
+  public PlatformDigest(String platform, String digest, Long size, Long layersSize) {
+    this.platform = platform;
+    this.digest = digest;
+    this.size = size;
+    this.layersSize = layersSize;
+  }
+
+  public String getPlatform() {
+    return platform;
+  }
+
+  public void setPlatform(String platform) {
+    this.platform = platform;
+  }
+
+  public String getDigest() {
+    return digest;
+  }
+
+  public void setDigest(String digest) {
+    this.digest = digest;
+  }
+
+  public Long getSize() {
+    return size;
+  }
+
+  public void setSize(Long size) {
+    this.size = size;
+  }
+
+  public Long getLayersSize() {
+    return layersSize;
+  }
+
+  public void setLayersSize(Long layersSize) {
+    this.layersSize = layersSize;
+  }
+}

@@ -1,0 +1,14 @@
+package dev.lamina.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+/** Placeholder until its issue lands: says so and fails. */
+@Command(name = "build", description = "Not implemented yet.")
+public final class BuildCommand implements Callable<Integer> {
+  @Override
+  public Integer call() {
+    System.err.println("lamina build: not implemented yet");
+    return 2;
+  }
+}
