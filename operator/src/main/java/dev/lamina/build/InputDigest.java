@@ -11,8 +11,9 @@ import java.util.HexFormat;
 
 /**
  * The digest that names a build: sha256 over the canonical JSON of the build plan (spec fields
- * and resolved layer digests, with the OSImage's name and the output tag left out so that
- * identical inputs share a cache entry) and the assembler's output-format version.
+ * and resolved layer digests; the OSImage's name and the output destination are left out, since
+ * they don't change a byte of the artifacts, so identical inputs share a cache entry) and the
+ * assembler's output-format version.
  */
 public final class InputDigest {
   /**
@@ -29,7 +30,7 @@ public final class InputDigest {
 
   private InputDigest() {}
 
-  /** Computes the digest of {@code plan}, ignoring its osImage, inputDigest and output tag. */
+  /** Computes the digest of {@code plan}, ignoring its osImage, inputDigest and output. */
   public static String of(BuildPlan plan) {
     BuildPlan canonical =
         new BuildPlan(
@@ -41,7 +42,7 @@ public final class InputDigest {
             plan.formats(),
             plan.compression(),
             plan.sourceDateEpoch(),
-            plan.output() == null ? null : new BuildPlan.OutputPlan(plan.output().repository(), null));
+            null);
     try {
       String json = CANONICAL.writeValueAsString(canonical) + "\nformat=" + OUTPUT_FORMAT_VERSION;
       byte[] hash = MessageDigest.getInstance("SHA-256").digest(json.getBytes(StandardCharsets.UTF_8));
