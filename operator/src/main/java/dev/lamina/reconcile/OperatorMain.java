@@ -10,7 +10,12 @@ public final class OperatorMain {
 
   public OperatorMain(KubernetesClient client, OperatorSettings settings) {
     this.operator =
-        new Operator(o -> o.withKubernetesClient(client).withStopOnInformerErrorDuringStartup(true));
+        new Operator(
+            o ->
+                o.withKubernetesClient(client)
+                    .withStopOnInformerErrorDuringStartup(true)
+                    // The caller owns the client: tests share one across operator restarts.
+                    .withCloseClientOnStop(false));
     Registries registries = new Registries(client, settings.insecureRegistries());
     PolicySet policies = new PolicySet();
     Clock clock = Clock.systemUTC();

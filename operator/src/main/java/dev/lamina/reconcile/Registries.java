@@ -1,22 +1,29 @@
 package dev.lamina.reconcile;
 
+import dev.lamina.oci.DockerConfig;
 import dev.lamina.oci.OciClient;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Set;
 
 /** Makes registry clients, with the credentials of a dockerconfigjson Secret when one is named. */
 final class Registries {
   private final KubernetesClient client;
-  private final Set<String> insecure;
   private final OciClient anonymous;
 
   Registries(KubernetesClient client, Set<String> insecure) {
     this.client = client;
-    this.insecure = Set.copyOf(insecure);
-    this.anonymous = new OciClient(null, this.insecure);
+    try {
+      // Few attempts inside a reconcile: the reconciler's own retry backs off between reconciles.
+      this.anonymous =
+          OciClient.builder()
+              .insecureHosts(insecure)
+              .retries(2, java.time.Duration.ofMillis(200))
+              .build();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /**
@@ -32,10 +39,7 @@ final class Registries {
       throw new java.io.IOException(
           "Secret " + secretName + " does not exist or holds no .dockerconfigjson key");
     }
-    String json =
-        new String(
-            Base64.getDecoder().decode(secret.getData().get(".dockerconfigjson")),
-            StandardCharsets.UTF_8);
-    return new OciClient(json, insecure);
+    byte[] json = Base64.getDecoder().decode(secret.getData().get(".dockerconfigjson"));
+    return anonymous.withCredentials(DockerConfig.parse(json, "Secret " + namespace + "/" + secretName));
   }
 }
