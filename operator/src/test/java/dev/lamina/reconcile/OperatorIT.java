@@ -302,6 +302,23 @@ class OperatorIT {
   }
 
   @Test
+  void deletingTheOSImageLetsTheGarbageCollectorRemoveItsPods() throws Exception {
+    String ns = cluster.newNamespace("gc");
+    layers(ns, "gc");
+    // No node agent runs here, so the build pods stay pending for as long as the test needs.
+    client.resource(osImage(ns, "edge", List.of(Architecture.amd64, Architecture.arm64), image(ns + "/out"), "quiet")).create();
+    await().atMost(WAIT).until(() -> client.pods().inNamespace(ns).list().getItems().size() == 2);
+    assertThat(client.configMaps().inNamespace(ns).withLabel("lamina.dev/osimage", "edge").list().getItems()).hasSize(1);
+
+    client.resources(OSImage.class).inNamespace(ns).withName("edge").delete();
+
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(client.pods().inNamespace(ns).list().getItems()).isEmpty();
+      assertThat(client.configMaps().inNamespace(ns).withLabel("lamina.dev/osimage", "edge").list().getItems()).isEmpty();
+    });
+  }
+
+  @Test
   void denyingPolicyBlocksAndLiftingItResumes() throws Exception {
     String ns = cluster.newNamespace("policy");
     layers(ns, "policy");
