@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -104,13 +105,12 @@ final class RegistryHttp {
         if (!retriable) {
           throw oci != null ? oci : e;
         }
+        String reason = oci != null ? oci.getMessage() : what + ": " + describe(e);
         if (n >= maxAttempts) {
-          throw new OciException(
-              what + " failed after " + n + " attempts: " + describe(oci != null ? oci : e), e);
+          throw new OciException(reason + " (gave up after " + n + " attempts)", e);
         }
         LOG.warn(
-            "{} failed (attempt {} of {}), retrying in {} ms: {}",
-            what, n, maxAttempts, backoff.toMillis(), describe(e));
+            "{} (attempt {} of {}, retrying in {} ms)", reason, n, maxAttempts, backoff.toMillis());
         try {
           Thread.sleep(backoff.toMillis());
         } catch (InterruptedException ie) {
@@ -132,8 +132,8 @@ final class RegistryHttp {
   }
 
   private static String describe(Throwable e) {
-    if (e instanceof OciException) {
-      return e.getMessage();
+    if (e instanceof ConnectException) {
+      return "cannot connect (" + e.getClass().getSimpleName() + ")";
     }
     return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
   }
@@ -155,16 +155,44 @@ final class RegistryHttp {
       authorization = authorize(registry, scope, AuthChallenge.parse(header), message);
       response = exchange(request, authorization);
       if (response.statusCode() == 401) {
+        String reason = refusal(request, response, authorization);
         throw new AuthException(
-            registry + " refused the credentials" + forUser(registry) + ": "
-                + errorMessage(response));
+            config.credentials(registry).isPresent()
+                ? registry + " refused the credentials" + forUser(registry) + ": " + reason
+                : registry + " refused anonymous access (" + reason
+                    + "); add credentials for it to the docker config");
       }
     }
     if (response.statusCode() == 403) {
       throw new AuthException(
-          registry + " denied " + scope + forUser(registry) + ": " + errorMessage(response));
+          registry + " denied " + scope + forUser(registry) + ": "
+              + refusal(request, response, authorization));
     }
     return response;
+  }
+
+  /**
+   * The registry's reason for a refusal. A HEAD answer has no body to carry it, so ask {@code
+   * /v2/} with the same authorization for the message.
+   */
+  private String refusal(
+      HttpRequest request, HttpResponse<InputStream> response, String authorization)
+      throws IOException {
+    String message = errorMessage(response);
+    if (!request.method().equals("HEAD")) {
+      return message;
+    }
+    HttpRequest.Builder probe =
+        HttpRequest.newBuilder(request.uri().resolve("/v2/")).GET().timeout(RESPONSE_TIMEOUT);
+    if (authorization != null) {
+      probe.header("Authorization", authorization);
+    }
+    HttpResponse<InputStream> answer = exchange(probe.build(), null);
+    if (answer.statusCode() == 401 || answer.statusCode() == 403) {
+      return errorMessage(answer);
+    }
+    answer.body().close();
+    return message;
   }
 
   private String forUser(String registry) {
@@ -181,8 +209,7 @@ final class RegistryHttp {
       case "basic":
         if (credentials.isEmpty()) {
           throw new AuthException(
-              registry + " requires credentials and the docker config has none for it: "
-                  + message);
+              registry + " requires credentials and the docker config has none for it");
         }
         String basic = basic(credentials.get());
         authorizations.put(registry, basic);
