@@ -21,9 +21,13 @@ class DockerConfigTest {
   void readsAuthAndUsernamePasswordEntries() throws Exception {
     String json =
         "{\"auths\":{"
-            + "\"https://index.docker.io/v1/\":{\"auth\":\"" + auth("hub:pw:with:colons") + "\"},"
+            + "\"https://index.docker.io/v1/\":{\"auth\":\""
+            + auth("hub:pw:with:colons")
+            + "\"},"
             + "\"registry.example.com:5443\":{\"username\":\"u\",\"password\":\"p\"},"
-            + "\"https://ghcr.io/v2/\":{\"auth\":\"" + auth("gh:token") + "\"}}}";
+            + "\"https://ghcr.io/v2/\":{\"auth\":\""
+            + auth("gh:token")
+            + "\"}}}";
 
     DockerConfig config = DockerConfig.parse(json.getBytes(StandardCharsets.UTF_8), "test");
 
@@ -47,7 +51,8 @@ class DockerConfigTest {
 
   @Test
   void badFilesGiveOneLineErrors() throws Exception {
-    Path bad = Files.writeString(tmp.resolve("config.json"), "{\"auths\":{\"x\":{\"auth\":\"%%\"}}}");
+    Path bad =
+        Files.writeString(tmp.resolve("config.json"), "{\"auths\":{\"x\":{\"auth\":\"%%\"}}}");
 
     assertThatThrownBy(() -> DockerConfig.read(bad))
         .isInstanceOf(OciException.class)

@@ -24,8 +24,12 @@ class ImageManifestTest {
             new Descriptor(MediaTypes.OCI_EMPTY, A, 2),
             List.of(
                 new Descriptor(
-                    MediaTypes.OCTET_STREAM, B, 7,
-                    Map.of(MediaTypes.ANNOTATION_TITLE, "kernel"), null, null)),
+                    MediaTypes.OCTET_STREAM,
+                    B,
+                    7,
+                    Map.of(MediaTypes.ANNOTATION_TITLE, "kernel"),
+                    null,
+                    null)),
             annotations);
 
     assertThat(new String(manifest.toJson(), StandardCharsets.UTF_8))
@@ -33,8 +37,10 @@ class ImageManifestTest {
             "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
                 + "\"artifactType\":\"application/vnd.lamina.os\","
                 + "\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\""
-                + A + "\",\"size\":2},"
-                + "\"layers\":[{\"mediaType\":\"application/octet-stream\",\"digest\":\"" + B
+                + A
+                + "\",\"size\":2},"
+                + "\"layers\":[{\"mediaType\":\"application/octet-stream\",\"digest\":\""
+                + B
                 + "\",\"size\":7,\"annotations\":{\"org.opencontainers.image.title\":\"kernel\"}}],"
                 + "\"annotations\":{\"a\":\"first\",\"z\":\"last\"}}");
   }
@@ -59,10 +65,18 @@ class ImageManifestTest {
         ImageIndex.of(
             List.of(
                 new Descriptor(
-                    MediaTypes.OCI_MANIFEST, A, 300, Map.of(), Platform.parse("linux/arm64/v8"),
+                    MediaTypes.OCI_MANIFEST,
+                    A,
+                    300,
+                    Map.of(),
+                    Platform.parse("linux/arm64/v8"),
                     null),
                 new Descriptor(
-                    MediaTypes.OCI_MANIFEST, B, 301, Map.of(), Platform.parse("linux/amd64"),
+                    MediaTypes.OCI_MANIFEST,
+                    B,
+                    301,
+                    Map.of(),
+                    Platform.parse("linux/amd64"),
                     null)),
             Map.of());
 
@@ -70,17 +84,25 @@ class ImageManifestTest {
 
     assertThat(ImageIndex.parse(json)).isEqualTo(index);
     assertThat(new String(json, StandardCharsets.UTF_8))
-        .contains(
-            "\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\",\"variant\":\"v8\"}");
+        .contains("\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\",\"variant\":\"v8\"}");
   }
 
   @Test
   void readsDockerManifestsAndRejectsOtherDocuments() throws OciException {
     String docker =
-        "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.DOCKER_MANIFEST + "\","
-            + "\"config\":{\"mediaType\":\"" + MediaTypes.DOCKER_CONFIG + "\",\"size\":5,"
-            + "\"digest\":\"" + A + "\"},\"layers\":[{\"mediaType\":\""
-            + MediaTypes.DOCKER_LAYER_GZIP + "\",\"size\":10,\"digest\":\"" + B + "\"}]}";
+        "{\"schemaVersion\":2,\"mediaType\":\""
+            + MediaTypes.DOCKER_MANIFEST
+            + "\","
+            + "\"config\":{\"mediaType\":\""
+            + MediaTypes.DOCKER_CONFIG
+            + "\",\"size\":5,"
+            + "\"digest\":\""
+            + A
+            + "\"},\"layers\":[{\"mediaType\":\""
+            + MediaTypes.DOCKER_LAYER_GZIP
+            + "\",\"size\":10,\"digest\":\""
+            + B
+            + "\"}]}";
 
     ImageManifest m = ImageManifest.parse(docker.getBytes(StandardCharsets.UTF_8));
 
@@ -89,7 +111,8 @@ class ImageManifestTest {
     assertThatThrownBy(() -> ImageManifest.parse(ImageIndex.of(List.of(), Map.of()).toJson()))
         .isInstanceOf(OciException.class)
         .hasMessageContaining("expected an image manifest");
-    assertThatThrownBy(() -> ImageManifest.parse("{\"config\":{}}".getBytes(StandardCharsets.UTF_8)))
+    assertThatThrownBy(
+            () -> ImageManifest.parse("{\"config\":{}}".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(OciException.class)
         .hasMessageContaining("config");
     assertThatThrownBy(() -> ImageIndex.parse("not json".getBytes(StandardCharsets.UTF_8)))

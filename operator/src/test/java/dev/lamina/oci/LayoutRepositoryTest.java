@@ -121,7 +121,10 @@ class LayoutRepositoryTest {
         sink.pushManifest(source.manifestBytes(index.digest()), MediaTypes.OCI_INDEX, "v1");
 
     assertThat(copied).isEqualTo(index);
-    assertThat(client.resolve("oci:" + tmp.resolve("to") + ":v1", List.of(Platform.linux("arm64"))).missing())
+    assertThat(
+            client
+                .resolve("oci:" + tmp.resolve("to") + ":v1", List.of(Platform.linux("arm64")))
+                .missing())
         .isEmpty();
   }
 
@@ -137,7 +140,9 @@ class LayoutRepositoryTest {
     }
     Descriptor claimed = TestContent.descriptor(utf8("claimed"), MediaTypes.OCTET_STREAM);
     assertThatThrownBy(
-            () -> layout.pushBlob(claimed, () -> new java.io.ByteArrayInputStream(utf8("other!!")), null))
+            () ->
+                layout.pushBlob(
+                    claimed, () -> new java.io.ByteArrayInputStream(utf8("other!!")), null))
         .isInstanceOf(DigestMismatchException.class);
     assertThat(layout.hasBlob(claimed.digest())).isFalse();
   }

@@ -77,8 +77,7 @@ class OciReferenceTest {
         .hasMessageContaining("lowercase");
     assertThatThrownBy(() -> OciReference.parse("busybox@sha256:abc"))
         .hasMessageContaining("sha256:<64 lowercase hex>");
-    assertThatThrownBy(() -> OciReference.parse("busybox:-bad"))
-        .hasMessageContaining("tag");
+    assertThatThrownBy(() -> OciReference.parse("busybox:-bad")).hasMessageContaining("tag");
     assertThatThrownBy(() -> OciReference.parse(" ")).hasMessageContaining("empty");
     assertThatThrownBy(() -> OciReference.parse("oci::tag")).hasMessageContaining("oci:DIR");
   }

@@ -31,8 +31,12 @@ class PlatformTest {
     Descriptor arm = entry("linux/arm/v7", 'c');
     Descriptor attestation =
         new Descriptor(
-            MediaTypes.OCI_MANIFEST, "sha256:" + "d".repeat(64), 10, Map.of(),
-            new Platform("unknown", "unknown", null), null);
+            MediaTypes.OCI_MANIFEST,
+            "sha256:" + "d".repeat(64),
+            10,
+            Map.of(),
+            new Platform("unknown", "unknown", null),
+            null);
     ImageIndex index = ImageIndex.of(List.of(attestation, amd64, arm64, arm), Map.of());
 
     assertThat(index.select(Platform.parse("linux/amd64"))).contains(amd64);

@@ -46,8 +46,7 @@ class RegistryAuthIT {
       ResolvedImage resolved =
           client.resolve(registry.host() + "/lamina/private", List.of(Platform.linux("amd64")));
 
-      assertThat(resolved.manifests().get(Platform.linux("amd64")).digest())
-          .isEqualTo(m.digest());
+      assertThat(resolved.manifests().get(Platform.linux("amd64")).digest()).isEqualTo(m.digest());
     }
   }
 
@@ -101,7 +100,8 @@ class RegistryAuthIT {
                   assertThat(scopes)
                       .contains("repository:team/target:pull,push", "repository:team/source:pull"));
       String mount =
-          "POST /v2/team/target/blobs/uploads/?mount=" + d.digest().replace(":", "%3A")
+          "POST /v2/team/target/blobs/uploads/?mount="
+              + d.digest().replace(":", "%3A")
               + "&from=team%2Fsource 201";
       await().atMost(Duration.ofSeconds(5)).until(() -> registry.requests().contains(mount));
     }

@@ -39,7 +39,8 @@ class RegistryRetryTest {
 
   @BeforeEach
   void start() throws IOException {
-    faultInjector = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    faultInjector =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     faultInjector.createContext("/v2/lamina/flaky/manifests/", this::answer);
     faultInjector.start();
     client =
@@ -58,8 +59,13 @@ class RegistryRetryTest {
     try (exchange) {
       int n = requests.incrementAndGet();
       boolean fail = n <= failures;
-      byte[] body = fail ? utf8("{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"injected\"}]}") : MANIFEST;
-      exchange.getResponseHeaders().set("Content-Type", fail ? "application/json" : MediaTypes.OCI_MANIFEST);
+      byte[] body =
+          fail
+              ? utf8("{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"injected\"}]}")
+              : MANIFEST;
+      exchange
+          .getResponseHeaders()
+          .set("Content-Type", fail ? "application/json" : MediaTypes.OCI_MANIFEST);
       exchange.sendResponseHeaders(fail ? failStatus : 200, body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);

@@ -39,7 +39,8 @@ class VerifyingInputStreamTest {
 
   @Test
   void shortAndLongContentFail() {
-    byte[] longer = (new String(CONTENT, StandardCharsets.UTF_8) + "!").getBytes(StandardCharsets.UTF_8);
+    byte[] longer =
+        (new String(CONTENT, StandardCharsets.UTF_8) + "!").getBytes(StandardCharsets.UTF_8);
 
     assertThatThrownBy(() -> verifying(CONTENT, CONTENT.length + 1).readAllBytes())
         .isInstanceOf(DigestMismatchException.class)
