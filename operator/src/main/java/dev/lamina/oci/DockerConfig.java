@@ -14,9 +14,9 @@ import java.util.TreeMap;
 
 /**
  * Registry credentials from a Docker config file: {@code config.json}, or the {@code
- * .dockerconfigjson} key of a kubernetes.io/dockerconfigjson Secret, which has the same shape.
- * Only inline credentials ({@code auth}, or {@code username} and {@code password}) are read;
- * credential helpers are not run.
+ * .dockerconfigjson} key of a kubernetes.io/dockerconfigjson Secret, which has the same shape. Only
+ * inline credentials ({@code auth}, or {@code username} and {@code password}) are read; credential
+ * helpers are not run.
  */
 public final class DockerConfig {
   /** A user name and password (or token) for one registry. */
@@ -39,8 +39,8 @@ public final class DockerConfig {
   }
 
   /**
-   * Reads a config file, or a directory holding {@code config.json} or {@code .dockerconfigjson}
-   * (a mounted Secret).
+   * Reads a config file, or a directory holding {@code config.json} or {@code .dockerconfigjson} (a
+   * mounted Secret).
    */
   public static DockerConfig read(Path fileOrDir) throws IOException {
     Path file = fileOrDir;

@@ -59,9 +59,8 @@ public record ImageIndex(
   }
 
   /**
-   * The first image manifest whose platform matches {@code wanted} after normalization (see
-   * {@link Platform#matches}); entries without a platform or that are not image manifests are
-   * skipped.
+   * The first image manifest whose platform matches {@code wanted} after normalization (see {@link
+   * Platform#matches}); entries without a platform or that are not image manifests are skipped.
    */
   public Optional<Descriptor> select(Platform wanted) {
     return manifests.stream()

@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * An OCI image manifest (or a Docker v2 manifest, which has the same shape). {@link #toJson()}
- * is deterministic.
+ * An OCI image manifest (or a Docker v2 manifest, which has the same shape). {@link #toJson()} is
+ * deterministic.
  */
 public record ImageManifest(
     String mediaType,

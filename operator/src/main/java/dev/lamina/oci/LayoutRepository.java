@@ -18,8 +18,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * An OCI image layout directory ({@code oci-layout}, {@code index.json}, {@code
- * blobs/sha256/}), read and written like a registry repository. Tags are the {@code
+ * An OCI image layout directory ({@code oci-layout}, {@code index.json}, {@code blobs/sha256/}),
+ * read and written like a registry repository. Tags are the {@code
  * org.opencontainers.image.ref.name} annotations of index.json entries.
  */
 final class LayoutRepository implements OciRepository {

@@ -40,7 +40,10 @@ public final class OciClient {
     return new OciClient(http.withConfig(config));
   }
 
-  /** A registry repository ({@code host/path}) or layout ({@code oci:DIR}); a tag or digest is ignored. */
+  /**
+   * A registry repository ({@code host/path}) or layout ({@code oci:DIR}); a tag or digest is
+   * ignored.
+   */
   public OciRepository repository(String repository) {
     return repository(OciReference.parse(repository));
   }
@@ -50,10 +53,10 @@ public final class OciClient {
   }
 
   /**
-   * Resolves a reference to an image manifest per platform. Through an index, each platform
-   * picks its matching entry ({@link ImageIndex#select}). A reference to a single manifest
-   * serves the platform its config declares, or every platform when the config is not an image
-   * config (a platform-independent artifact). The tag defaults to {@code latest}.
+   * Resolves a reference to an image manifest per platform. Through an index, each platform picks
+   * its matching entry ({@link ImageIndex#select}). A reference to a single manifest serves the
+   * platform its config declares, or every platform when the config is not an image config (a
+   * platform-independent artifact). The tag defaults to {@code latest}.
    *
    * @throws NotFoundException if the reference does not exist
    */
@@ -118,16 +121,20 @@ public final class OciClient {
   }
 
   /** The platform an image config declares, or null if the config is not an image config. */
-  private static Platform configPlatform(OciRepository repo, Descriptor config)
-      throws IOException {
+  private static Platform configPlatform(OciRepository repo, Descriptor config) throws IOException {
     if (!MediaTypes.OCI_CONFIG.equals(config.mediaType())
         && !MediaTypes.DOCKER_CONFIG.equals(config.mediaType())) {
       return null;
     }
     if (config.size() > OciRepository.MANIFEST_SIZE_LIMIT) {
       throw new OciException(
-          "image config " + repo.name() + "@" + config.digest() + " is larger than "
-              + OciRepository.MANIFEST_SIZE_LIMIT + " bytes");
+          "image config "
+              + repo.name()
+              + "@"
+              + config.digest()
+              + " is larger than "
+              + OciRepository.MANIFEST_SIZE_LIMIT
+              + " bytes");
     }
     byte[] bytes;
     try (InputStream in = repo.openBlob(config)) {
@@ -136,7 +143,9 @@ public final class OciClient {
     JsonNode json = OciJson.parse(bytes, "image config " + repo.name() + "@" + config.digest());
     String os = OciJson.text(json, "os");
     String arch = OciJson.text(json, "architecture");
-    return os == null || arch == null ? null : new Platform(os, arch, OciJson.text(json, "variant"));
+    return os == null || arch == null
+        ? null
+        : new Platform(os, arch, OciJson.text(json, "variant"));
   }
 
   /** Options of a client. */
@@ -183,11 +192,15 @@ public final class OciClient {
       DockerConfig config =
           credentials != null
               ? credentials
-              : dockerConfig != null ? DockerConfig.read(dockerConfig) : DockerConfig.fromEnvironment();
+              : dockerConfig != null
+                  ? DockerConfig.read(dockerConfig)
+                  : DockerConfig.fromEnvironment();
       HttpClient client =
           HttpClient.newBuilder()
               .version(HttpClient.Version.HTTP_1_1)
-              .followRedirects(HttpClient.Redirect.NEVER)
+              // Registries send blob downloads to storage elsewhere; the JDK drops the
+              // Authorization header when a redirect leaves the host.
+              .followRedirects(HttpClient.Redirect.NORMAL)
               .connectTimeout(Duration.ofSeconds(30))
               .build();
       return new OciClient(

@@ -104,10 +104,12 @@ final class OciJson {
     String mediaType = text(node, "mediaType");
     String digest = text(node, "digest");
     JsonNode size = node.get("size");
-    if (mediaType == null || !Digests.isValid(digest) || size == null || !size.canConvertToLong()
+    if (mediaType == null
+        || !Digests.isValid(digest)
+        || size == null
+        || !size.canConvertToLong()
         || size.asLong() < 0) {
-      throw new OciException(
-          what + " needs a mediaType, a sha256 digest and a size: " + node);
+      throw new OciException(what + " needs a mediaType, a sha256 digest and a size: " + node);
     }
     Platform platform = null;
     JsonNode p = node.get("platform");
@@ -115,7 +117,11 @@ final class OciJson {
       platform = new Platform(text(p, "os"), text(p, "architecture"), text(p, "variant"));
     }
     return new Descriptor(
-        mediaType, digest, size.asLong(), readAnnotations(node), platform,
+        mediaType,
+        digest,
+        size.asLong(),
+        readAnnotations(node),
+        platform,
         text(node, "artifactType"));
   }
 

@@ -13,7 +13,8 @@ public final class OciReference {
   static final String DOCKER_HUB = "docker.io";
   private static final String LAYOUT_PREFIX = "oci:";
   private static final Pattern PATH =
-      Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
+      Pattern.compile(
+          "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
   private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
 
   private final String registry;
@@ -113,7 +114,9 @@ public final class OciReference {
     return registry;
   }
 
-  /** The repository path inside the registry (e.g. {@code library/busybox}), or null for a layout. */
+  /**
+   * The repository path inside the registry (e.g. {@code library/busybox}), or null for a layout.
+   */
   public String path() {
     return path;
   }

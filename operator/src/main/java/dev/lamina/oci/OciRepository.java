@@ -5,8 +5,8 @@ import java.io.InputStream;
 import java.util.Optional;
 
 /**
- * One image repository: a registry repository or an OCI image layout directory. Every method
- * is safe to call from several threads.
+ * One image repository: a registry repository or an OCI image layout directory. Every method is
+ * safe to call from several threads.
  */
 public interface OciRepository {
   /** Largest manifest or index read into memory. */
@@ -23,24 +23,24 @@ public interface OciRepository {
 
   /**
    * Streams a blob. The stream checks digest and size as it goes and throws {@link
-   * DigestMismatchException} instead of delivering the last bytes or end of stream if they do
-   * not match. The caller closes it.
+   * DigestMismatchException} instead of delivering the last bytes or end of stream if they do not
+   * match. The caller closes it.
    */
   InputStream openBlob(Descriptor descriptor) throws IOException;
 
   boolean hasBlob(String digest) throws IOException;
 
   /**
-   * Stores a blob unless the repository has it already. {@code content} is opened at most once
-   * per attempt. {@code mountFrom}, when not null, names another repository that has the blob
-   * (as {@code host/path}); on the same registry the blob is then mounted instead of uploaded.
+   * Stores a blob unless the repository has it already. {@code content} is opened at most once per
+   * attempt. {@code mountFrom}, when not null, names another repository that has the blob (as
+   * {@code host/path}); on the same registry the blob is then mounted instead of uploaded.
    */
   void pushBlob(Descriptor descriptor, IoSupplier<InputStream> content, String mountFrom)
       throws IOException;
 
   /**
-   * Stores a manifest or index, tagged when {@code tag} is not null, and returns its
-   * descriptor. The blobs it references must be pushed first.
+   * Stores a manifest or index, tagged when {@code tag} is not null, and returns its descriptor.
+   * The blobs it references must be pushed first.
    */
   Descriptor pushManifest(byte[] bytes, String mediaType, String tag) throws IOException;
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -27,13 +27,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP side of the registry client: scheme choice, authentication (anonymous, basic, bearer
- * tokens), redirects, error messages and retries. Shared by all repositories of one client.
+ * tokens), error messages and retries. Shared by all repositories of one client.
  */
 final class RegistryHttp {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryHttp.class);
-  private static final Pattern LOOPBACK_V4 = Pattern.compile("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+  private static final Pattern LOOPBACK_V4 =
+      Pattern.compile("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
   private static final int ERROR_BODY_CAP = 64 * 1024;
-  private static final int MAX_REDIRECTS = 5;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
   static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(60);
 
@@ -104,20 +104,22 @@ final class RegistryHttp {
         if (!retriable) {
           throw oci != null ? oci : e;
         }
+        String reason = oci != null ? oci.getMessage() : what + ": " + describe(e);
         if (n >= maxAttempts) {
-          throw new OciException(
-              what + " failed after " + n + " attempts: " + describe(oci != null ? oci : e), e);
+          throw new OciException(reason + " (gave up after " + n + " attempts)", e);
         }
         LOG.warn(
-            "{} failed (attempt {} of {}), retrying in {} ms: {}",
-            what, n, maxAttempts, backoff.toMillis(), describe(e));
+            "{} (attempt {} of {}, retrying in {} ms)", reason, n, maxAttempts, backoff.toMillis());
         try {
           Thread.sleep(backoff.toMillis());
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           throw new InterruptedIOException(what + " interrupted");
         }
-        backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        backoff =
+            backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+                ? MAX_BACKOFF
+                : backoff.multipliedBy(2);
       }
     }
   }
@@ -132,15 +134,15 @@ final class RegistryHttp {
   }
 
   private static String describe(Throwable e) {
-    if (e instanceof OciException) {
-      return e.getMessage();
+    if (e instanceof ConnectException) {
+      return "cannot connect (" + e.getClass().getSimpleName() + ")";
     }
     return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
   }
 
   /**
-   * Sends a request to {@code registry}, authenticating for {@code scope} (space-separated
-   * token scopes) when the registry asks. 401 after authenticating, and 403, become an {@link
+   * Sends a request to {@code registry}, authenticating for {@code scope} (space-separated token
+   * scopes) when the registry asks. 401 after authenticating, and 403, become an {@link
    * AuthException}; other statuses are the caller's to judge. The body must be closed.
    */
   HttpResponse<InputStream> send(String registry, String scope, HttpRequest request)
@@ -155,16 +157,50 @@ final class RegistryHttp {
       authorization = authorize(registry, scope, AuthChallenge.parse(header), message);
       response = exchange(request, authorization);
       if (response.statusCode() == 401) {
+        String reason = refusal(request, response, authorization);
         throw new AuthException(
-            registry + " refused the credentials" + forUser(registry) + ": "
-                + errorMessage(response));
+            config.credentials(registry).isPresent()
+                ? registry + " refused the credentials" + forUser(registry) + ": " + reason
+                : registry
+                    + " refused anonymous access ("
+                    + reason
+                    + "); add credentials for it to the docker config");
       }
     }
     if (response.statusCode() == 403) {
       throw new AuthException(
-          registry + " denied " + scope + forUser(registry) + ": " + errorMessage(response));
+          registry
+              + " denied "
+              + scope
+              + forUser(registry)
+              + ": "
+              + refusal(request, response, authorization));
     }
     return response;
+  }
+
+  /**
+   * The registry's reason for a refusal. A HEAD answer has no body to carry it, so ask {@code /v2/}
+   * with the same authorization for the message.
+   */
+  private String refusal(
+      HttpRequest request, HttpResponse<InputStream> response, String authorization)
+      throws IOException {
+    String message = errorMessage(response);
+    if (!request.method().equals("HEAD")) {
+      return message;
+    }
+    HttpRequest.Builder probe =
+        HttpRequest.newBuilder(request.uri().resolve("/v2/")).GET().timeout(RESPONSE_TIMEOUT);
+    if (authorization != null) {
+      probe.header("Authorization", authorization);
+    }
+    HttpResponse<InputStream> answer = exchange(probe.build(), null);
+    if (answer.statusCode() == 401 || answer.statusCode() == 403) {
+      return errorMessage(answer);
+    }
+    answer.body().close();
+    return message;
   }
 
   private String forUser(String registry) {
@@ -181,8 +217,7 @@ final class RegistryHttp {
       case "basic":
         if (credentials.isEmpty()) {
           throw new AuthException(
-              registry + " requires credentials and the docker config has none for it: "
-                  + message);
+              registry + " requires credentials and the docker config has none for it");
         }
         String basic = basic(credentials.get());
         authorizations.put(registry, basic);
@@ -193,8 +228,11 @@ final class RegistryHttp {
         return token;
       default:
         throw new AuthException(
-            registry + " asks for an unsupported authentication scheme \"" + challenge.scheme()
-                + "\": " + message);
+            registry
+                + " asks for an unsupported authentication scheme \""
+                + challenge.scheme()
+                + "\": "
+                + message);
     }
   }
 
@@ -213,7 +251,9 @@ final class RegistryHttp {
         && !"https".equalsIgnoreCase(realmUri.getScheme())
         && !plainHttpAllowed(realmUri.getAuthority())) {
       throw new AuthException(
-          registry + " sends credentials to token service " + realm
+          registry
+              + " sends credentials to token service "
+              + realm
               + " over plain HTTP; refusing (list its host as insecure to allow it)");
     }
     Set<String> scopes = new LinkedHashSet<>(List.of(scope.split(" ")));
@@ -229,8 +269,7 @@ final class RegistryHttp {
         query.add("scope=" + encode(s));
       }
     }
-    URI uri =
-        URI.create(realm + (realm.contains("?") ? "&" : "?") + String.join("&", query));
+    URI uri = URI.create(realm + (realm.contains("?") ? "&" : "?") + String.join("&", query));
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri).GET().timeout(RESPONSE_TIMEOUT).header("User-Agent", "lamina");
     credentials.ifPresent(c -> request.header("Authorization", basic(c)));
@@ -238,8 +277,13 @@ final class RegistryHttp {
     int status = response.statusCode();
     if (status == 401 || status == 403) {
       throw new AuthException(
-          registry + " token service " + realmUri.getAuthority() + " refused the credentials"
-              + forUser(registry) + ": " + errorMessage(response));
+          registry
+              + " token service "
+              + realmUri.getAuthority()
+              + " refused the credentials"
+              + forUser(registry)
+              + ": "
+              + errorMessage(response));
     }
     if (status != 200) {
       throw failure(response, "token from " + realmUri.getAuthority() + " for " + registry);
@@ -270,50 +314,20 @@ final class RegistryHttp {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
-  /**
-   * Sends one request, following redirects of GET and HEAD by hand so that credentials never
-   * go to another host (blob storage behind a redirect rejects a second authorization).
-   */
+  /** Sends one request with {@code authorization} in place of any it has. */
   private HttpResponse<InputStream> exchange(HttpRequest request, String authorization)
       throws IOException {
-    HttpRequest current =
+    HttpRequest withAuth =
         authorization == null
             ? request
             : HttpRequest.newBuilder(request, (n, v) -> !n.equalsIgnoreCase("Authorization"))
                 .header("Authorization", authorization)
                 .build();
-    for (int redirects = 0; ; redirects++) {
-      HttpResponse<InputStream> response;
-      try {
-        response = http.send(current, HttpResponse.BodyHandlers.ofInputStream());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException(current.method() + " " + current.uri() + " interrupted");
-      } catch (UncheckedIOException e) {
-        throw e.getCause();
-      }
-      int status = response.statusCode();
-      boolean redirect = status == 301 || status == 302 || status == 303 || status == 307
-          || status == 308;
-      Optional<String> location = response.headers().firstValue("Location");
-      if (!redirect
-          || location.isEmpty()
-          || !(current.method().equals("GET") || current.method().equals("HEAD"))) {
-        return response;
-      }
-      response.body().close();
-      if (redirects == MAX_REDIRECTS) {
-        throw new OciException("too many redirects from " + request.uri());
-      }
-      URI next = current.uri().resolve(location.get());
-      boolean sameOrigin =
-          next.getScheme().equalsIgnoreCase(current.uri().getScheme())
-              && next.getRawAuthority().equalsIgnoreCase(current.uri().getRawAuthority());
-      current =
-          HttpRequest.newBuilder(
-                  current, (n, v) -> sameOrigin || !n.equalsIgnoreCase("Authorization"))
-              .uri(next)
-              .build();
+    try {
+      return http.send(withAuth, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException(request.method() + " " + request.uri() + " interrupted");
     }
   }
 
@@ -353,8 +367,7 @@ final class RegistryHttp {
   }
 
   /** The exception for an unexpected status; closes the body. */
-  static OciException failure(HttpResponse<InputStream> response, String what)
-      throws IOException {
+  static OciException failure(HttpResponse<InputStream> response, String what) throws IOException {
     int status = response.statusCode();
     String message = errorMessage(response);
     if (status == 404) {

@@ -65,9 +65,13 @@ final class RegistryRepository implements OciRepository {
           }
           r.body().close();
           Optional<String> digest = r.headers().firstValue("Docker-Content-Digest");
-          Optional<String> type = r.headers().firstValue("Content-Type").map(t -> t.split(";")[0].strip());
+          Optional<String> type =
+              r.headers().firstValue("Content-Type").map(t -> t.split(";")[0].strip());
           long size = r.headers().firstValueAsLong("Content-Length").orElse(-1);
-          if (digest.isPresent() && Digests.isValid(digest.get()) && type.isPresent() && size >= 0) {
+          if (digest.isPresent()
+              && Digests.isValid(digest.get())
+              && type.isPresent()
+              && size >= 0) {
             return Optional.of(new Descriptor(type.get(), digest.get(), size));
           }
           // Not every registry answers HEAD with the digest: read the manifest and hash it.
@@ -85,8 +89,7 @@ final class RegistryRepository implements OciRepository {
   private record Fetched(Descriptor descriptor, byte[] bytes) {}
 
   /** GETs a manifest by tag or digest; verifies it when fetched by digest. */
-  private Fetched fetchManifest(String tagOrDigest, String what)
-      throws IOException {
+  private Fetched fetchManifest(String tagOrDigest, String what) throws IOException {
     HttpRequest get =
         request(uri("manifests/" + tagOrDigest))
             .GET()
@@ -106,7 +109,8 @@ final class RegistryRepository implements OciRepository {
       throw new DigestMismatchException(
           "manifest " + what + " has digest " + digest + ", expected " + tagOrDigest);
     }
-    String type = r.headers().firstValue("Content-Type").map(t -> t.split(";")[0].strip()).orElse(null);
+    String type =
+        r.headers().firstValue("Content-Type").map(t -> t.split(";")[0].strip()).orElse(null);
     if (type == null || !(MediaTypes.isManifest(type) || MediaTypes.isIndex(type))) {
       type = OciJson.mediaTypeOf(OciJson.parse(bytes, "manifest " + what));
     }
@@ -120,7 +124,10 @@ final class RegistryRepository implements OciRepository {
         "fetching " + what,
         () -> {
           HttpRequest get =
-              request(uri("blobs/" + d.digest())).GET().timeout(RegistryHttp.RESPONSE_TIMEOUT).build();
+              request(uri("blobs/" + d.digest()))
+                  .GET()
+                  .timeout(RegistryHttp.RESPONSE_TIMEOUT)
+                  .build();
           HttpResponse<InputStream> r = send(pull, get);
           if (r.statusCode() != 200) {
             throw RegistryHttp.failure(r, what);
@@ -176,7 +183,9 @@ final class RegistryRepository implements OciRepository {
               source == null
                   ? uri("blobs/uploads/")
                   : uri(
-                      "blobs/uploads/?mount=" + RegistryHttp.encode(d.digest()) + "&from="
+                      "blobs/uploads/?mount="
+                          + RegistryHttp.encode(d.digest())
+                          + "&from="
                           + RegistryHttp.encode(source));
           HttpResponse<InputStream> r =
               send(
@@ -201,19 +210,17 @@ final class RegistryRepository implements OciRepository {
           URI upload = start.resolve(location);
           URI put =
               URI.create(
-                  upload + (upload.getRawQuery() == null ? "?" : "&") + "digest="
+                  upload
+                      + (upload.getRawQuery() == null ? "?" : "&")
+                      + "digest="
                       + RegistryHttp.encode(d.digest()));
           HttpRequest.BodyPublisher body =
               HttpRequest.BodyPublishers.fromPublisher(
-                  HttpRequest.BodyPublishers.ofInputStream(() -> open(content, d, what)),
-                  d.size());
+                  HttpRequest.BodyPublishers.ofInputStream(() -> open(content, d, what)), d.size());
           r =
               send(
                   scope,
-                  request(put)
-                      .PUT(body)
-                      .header("Content-Type", MediaTypes.OCTET_STREAM)
-                      .build());
+                  request(put).PUT(body).header("Content-Type", MediaTypes.OCTET_STREAM).build());
           if (r.statusCode() != 201) {
             throw RegistryHttp.failure(r, "uploading " + what);
           }

@@ -6,9 +6,9 @@ import java.io.InputStream;
 import java.security.MessageDigest;
 
 /**
- * Passes content through while checking it against an expected digest and size. The check runs
- * when the last expected byte is read, before those bytes reach the reader, so a reader that
- * stops at exactly {@code size} bytes is covered too; extra or missing bytes fail as well.
+ * Passes content through while checking it against an expected digest and size. The check runs when
+ * the last expected byte is read, before those bytes reach the reader, so a reader that stops at
+ * exactly {@code size} bytes is covered too; extra or missing bytes fail as well.
  */
 final class VerifyingInputStream extends FilterInputStream {
   private final String digest;

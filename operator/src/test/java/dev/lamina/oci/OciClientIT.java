@@ -54,8 +54,7 @@ class OciClientIT {
             List.of(layer),
             Map.of("org.opencontainers.image.title", "kernel"));
 
-    Descriptor pushed =
-        repo.pushManifest(manifest.toJson(), MediaTypes.OCI_MANIFEST, "v1");
+    Descriptor pushed = repo.pushManifest(manifest.toJson(), MediaTypes.OCI_MANIFEST, "v1");
 
     assertThat(repo.hasBlob(layer.digest())).isTrue();
     assertThat(read(repo, layer)).isEqualTo(kernel);
@@ -159,7 +158,8 @@ class OciClientIT {
     assertThat(read(target, d)).isEqualTo(bytes);
     String mount =
         "POST /v2/lamina/mount-target/blobs/uploads/?mount="
-            + d.digest().replace(":", "%3A") + "&from=lamina%2Fmount-source 201";
+            + d.digest().replace(":", "%3A")
+            + "&from=lamina%2Fmount-source 201";
     await().atMost(Duration.ofSeconds(5)).until(() -> registry.requests().contains(mount));
   }
 
@@ -189,7 +189,9 @@ class OciClientIT {
         .hasMessageContaining(reference);
     String missing = Digests.sha256(utf8("never pushed"));
     assertThatThrownBy(
-            () -> repo("lamina/present").openBlob(new Descriptor(MediaTypes.OCTET_STREAM, missing, 12)))
+            () ->
+                repo("lamina/present")
+                    .openBlob(new Descriptor(MediaTypes.OCTET_STREAM, missing, 12)))
         .isInstanceOf(NotFoundException.class)
         .hasMessageContaining(registry.host() + "/lamina/present@" + missing);
   }

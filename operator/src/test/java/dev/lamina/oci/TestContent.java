@@ -33,13 +33,17 @@ final class TestContent {
   }
 
   /**
-   * Pushes a one-layer image for {@code platform} (its config names the platform) and returns
-   * the manifest descriptor with the platform set, as an index entry.
+   * Pushes a one-layer image for {@code platform} (its config names the platform) and returns the
+   * manifest descriptor with the platform set, as an index entry.
    */
   static Descriptor pushImage(OciRepository repo, Platform platform, byte[] layer)
       throws IOException {
     String config =
-        "{\"architecture\":\"" + platform.architecture() + "\",\"os\":\"" + platform.os() + "\""
+        "{\"architecture\":\""
+            + platform.architecture()
+            + "\",\"os\":\""
+            + platform.os()
+            + "\""
             + (platform.variant() == null ? "" : ",\"variant\":\"" + platform.variant() + "\"")
             + ",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
     Descriptor configDesc = pushBlob(repo, utf8(config), MediaTypes.OCI_CONFIG);

@@ -151,10 +151,18 @@ public final class TestRegistry implements AutoCloseable {
     public Builder tokenAuth(String realm, String service, String issuer, Path rootCertBundle) {
       authYaml =
           "auth:\n  token:\n"
-              + "    realm: " + realm + "\n"
-              + "    service: " + service + "\n"
-              + "    issuer: " + issuer + "\n"
-              + "    rootcertbundle: " + rootCertBundle.toAbsolutePath() + "\n";
+              + "    realm: "
+              + realm
+              + "\n"
+              + "    service: "
+              + service
+              + "\n"
+              + "    issuer: "
+              + issuer
+              + "\n"
+              + "    rootcertbundle: "
+              + rootCertBundle.toAbsolutePath()
+              + "\n";
       return this;
     }
 
@@ -197,9 +205,13 @@ public final class TestRegistry implements AutoCloseable {
     private static String config(Path dir, int port, String auth) {
       return "version: 0.1\n"
           + "log:\n  level: info\n  accesslog:\n    disabled: false\n"
-          + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("storage") + "\n"
+          + "storage:\n  filesystem:\n    rootdirectory: "
+          + dir.resolve("storage")
+          + "\n"
           + "  delete:\n    enabled: true\n"
-          + "http:\n  addr: 127.0.0.1:" + port + "\n  secret: lamina-test-registry\n"
+          + "http:\n  addr: 127.0.0.1:"
+          + port
+          + "\n  secret: lamina-test-registry\n"
           + auth;
     }
 
