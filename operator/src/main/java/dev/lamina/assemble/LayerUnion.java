@@ -361,6 +361,11 @@ public final class LayerUnion implements AutoCloseable {
     }
     String base = parts.get(parts.size() - 1);
     List<String> parentParts = parts.subList(0, parts.size() - 1);
+    for (String p : parentParts) {
+      if (p.startsWith(WHITEOUT)) {
+        return; // inside aufs metadata such as .wh..wh.plnk: never part of the image
+      }
+    }
     if (base.startsWith(WHITEOUT)) {
       Node dir = walk(set, h.name(), parentParts, false);
       if (dir == null) {
