@@ -502,7 +502,7 @@ class LayerUnionTest {
   void modulesTarballIsAddedOnTopOfTheInitLayers() throws IOException {
     byte[] modules = layer().file("lib/modules/6/a.ko", "ko").file("etc/mod", "new").tar();
     LayerSource kernel =
-        new LayerSource("kern", List.of(TestTar.supplier(layer().file("kernel", "K").file("kernel.tar", new String(modules, java.nio.charset.StandardCharsets.ISO_8859_1)).tar())));
+        new LayerSource("kern", List.of(TestTar.supplier(layer().file("kernel", "K").file("kernel.tar", modules, 0644, e -> {}).tar())));
     try (LayerUnion k = new LayerUnion(List.of(kernel), tmp, EPOCH);
         LayerUnion u = union(List.of(layer().file("etc/mod", "old")))) {
       u.addTarball("kernel modules", () -> k.openFile("kernel modules", "kernel.tar"));

@@ -38,7 +38,10 @@ final class TestTar {
   }
 
   TestTar file(String name, String content, int mode, Consumer<TarArchiveEntry> more) {
-    byte[] data = content.getBytes(UTF_8);
+    return file(name, content.getBytes(UTF_8), mode, more);
+  }
+
+  TestTar file(String name, byte[] data, int mode, Consumer<TarArchiveEntry> more) {
     TarArchiveEntry e = entry(name, TarConstants.LF_NORMAL, mode);
     e.setSize(data.length);
     more.accept(e);
