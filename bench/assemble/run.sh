@@ -42,6 +42,8 @@ OUT=$WORK/out
 mkdir -p "$OUT"
 cat "${BLOBS[@]}" >/dev/null
 
+calc() { awk "BEGIN { printf \"%.4f\", $1 }"; }
+
 # measure NAME CMD...: runs CMD under GNU time and prints "wall cpu rss_mb".
 measure() {
   local name=$1
@@ -72,12 +74,12 @@ for round in $(seq 1 "$ROUNDS"); do
   printf '  %-7s %8s %8s %8s %8s\n' "" "wall s" "cpu s" "MB/s" "RSS MB"
   for name in floor lamina umoci; do
     read -r wall cpu rss <<<"${!name}"
-    printf '  %-7s %8.2f %8.2f %8.1f %8d\n' "$name" "$wall" "$cpu" "$(echo "$MB / $wall" | bc -l)" "$rss"
+    printf '  %-7s %8.2f %8.2f %8.1f %8d\n' "$name" "$wall" "$cpu" "$(calc "$MB / $wall")" "$rss"
   done
   read -r fw _ <<<"$floor"
   read -r lw _ lr <<<"$lamina"
   read -r uw _ <<<"$umoci"
   printf '  lamina/floor %.2fx (target <= 1.25x); umoci/lamina %.2fx (target >= 2x); lamina RSS %d MB (target <= 400)\n' \
-    "$(echo "$lw / $fw" | bc -l)" "$(echo "$uw / $lw" | bc -l)" "$lr"
+    "$(calc "$lw / $fw")" "$(calc "$uw / $lw")" "$lr"
   printf '  sizes: lamina %d bytes, umoci pipeline %d bytes\n' "$(stat -c %s "$OUT/lamina.img")" "$(stat -c %s "$OUT/umoci.img")"
 done
