@@ -242,6 +242,12 @@ public final class LayerUnion implements AutoCloseable {
     return overlapCount;
   }
 
+  /** Whether {@code path} is a regular file of the union, following symlinks inside the root. */
+  public boolean isRegularFile(String path) throws IOException {
+    Inode inode = lookup(path);
+    return inode != null && inode.type == TarReader.REGULAR;
+  }
+
   /**
    * The contents of a regular file of the union, following symlinks inside the root.
    *

@@ -93,7 +93,7 @@ public final class Builder {
           Path initrd = outDir.resolve(ArtifactTypes.INITRD_FILE);
           progress.accept(arch + ": writing " + ArtifactTypes.INITRD_FILE);
           try (OutputStream out = Files.newOutputStream(initrd)) {
-            InitrdWriter.write(union, plan.compression(), out);
+            new InitrdWriter(plan.compression()).write(union, out);
           }
           artifacts.add(artifact(initrd, ArtifactTypes.INITRD_FILE, ArtifactTypes.initrd(plan.compression())));
           Path cmdline = outDir.resolve(ArtifactTypes.CMDLINE_FILE);
@@ -105,7 +105,7 @@ public final class Builder {
           Path rootfs = outDir.resolve(ArtifactTypes.ROOTFS_FILE);
           progress.accept(arch + ": writing " + ArtifactTypes.ROOTFS_FILE);
           try (OutputStream out = Files.newOutputStream(rootfs)) {
-            RootfsTarWriter.write(union, out);
+            new RootfsTarWriter().write(union, out);
           }
           artifacts.add(artifact(rootfs, ArtifactTypes.ROOTFS_FILE, ArtifactTypes.ROOTFS_TAR));
         }
