@@ -60,7 +60,7 @@ final class LocalControlPlane {
               + " and KUBE_API_TEST_OFFLINE_MODE forbids downloading them: " + BUILD_HINT);
     }
     if (!present) {
-      log.info("Control plane binaries v{} not in {}: kube-api-test downloads them", kubeVersion, bin);
+      log.info("No control plane v{} in {}: kube-api-test downloads it", kubeVersion, bin);
     }
     KubeAPIServer apiServer =
         new KubeAPIServer(
