@@ -29,7 +29,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Checks Layers and OSImages in YAML files against the built-in rules and ImagePolicies, offline. */
+/**
+ * Checks Layers and OSImages in YAML files against the built-in rules and ImagePolicies, offline.
+ */
 @Command(
     name = "check",
     mixinStandardHelpOptions = true,
@@ -86,17 +88,28 @@ public final class CheckCommand implements Callable<Integer> {
       return 2;
     }
     if (manifests.layers().isEmpty() && manifests.osImages().isEmpty()) {
-      err.println("lamina check: no Layer or OSImage found in " + files.stream().map(Path::toString).collect(Collectors.joining(", ")));
+      err.println(
+          "lamina check: no Layer or OSImage found in "
+              + files.stream().map(Path::toString).collect(Collectors.joining(", ")));
       return 2;
     }
-    List<ImagePolicy> policies = manifests.policies().stream().map(Manifests.Source::object).toList();
+    List<ImagePolicy> policies =
+        manifests.policies().stream().map(Manifests.Source::object).toList();
     PolicyEngine engine = PolicyEngine.compile(policies);
     if (!engine.compileErrors().isEmpty()) {
       Map<String, String> fileOf = new HashMap<>();
       manifests.policies().forEach(s -> fileOf.put(s.object().getMetadata().getName(), s.file()));
-      engine.compileErrors().forEach(
-          (name, message) ->
-              err.println("lamina check: " + fileOf.get(name) + ": ImagePolicy " + name + ": " + message));
+      engine
+          .compileErrors()
+          .forEach(
+              (name, message) ->
+                  err.println(
+                      "lamina check: "
+                          + fileOf.get(name)
+                          + ": ImagePolicy "
+                          + name
+                          + ": "
+                          + message));
       return 2;
     }
 
@@ -113,7 +126,8 @@ public final class CheckCommand implements Callable<Integer> {
       String ns = Manifests.namespaceOf(o);
       Map<String, Layer> layers = layersByNamespace.getOrDefault(ns, Map.of());
       // No build has run, so overlapping init layers are unknown (null), not absent.
-      checked.add(checked(o, s.file(), engine.assessOSImage(o, layers, namespaceLabels(ns), null, 0)));
+      checked.add(
+          checked(o, s.file(), engine.assessOSImage(o, layers, namespaceLabels(ns), null, 0)));
     }
 
     if (output == Output.json) {
@@ -153,7 +167,8 @@ public final class CheckCommand implements Callable<Integer> {
     results.add(List.of("OBJECT", "RULE", "ACTION", "TARGET", "MESSAGE"));
     for (Checked c : checked) {
       for (PolicyResult r : c.evaluation().results()) {
-        results.add(List.of(c.label(), r.getRule(), r.getAction().name(), r.getTarget(), r.getMessage()));
+        results.add(
+            List.of(c.label(), r.getRule(), r.getAction().name(), r.getTarget(), r.getMessage()));
       }
     }
     if (results.size() > 1) {
@@ -176,11 +191,20 @@ public final class CheckCommand implements Callable<Integer> {
     int denyResults = checked.stream().mapToInt(c -> c.evaluation().status().getDeny()).sum();
     int warnResults = checked.stream().mapToInt(c -> c.evaluation().status().getWarn()).sum();
     sb.append('\n')
-        .append(checked.size()).append(checked.size() == 1 ? " object: " : " objects: ")
-        .append(deny).append(" Deny, ").append(warn).append(" Warn, ")
-        .append(checked.size() - deny - warn).append(" Pass; ")
-        .append(denyResults).append(" Deny and ").append(warnResults).append(" Warn results; ")
-        .append(skipped.size() - 1).append(" rules not evaluated offline\n");
+        .append(checked.size())
+        .append(checked.size() == 1 ? " object: " : " objects: ")
+        .append(deny)
+        .append(" Deny, ")
+        .append(warn)
+        .append(" Warn, ")
+        .append(checked.size() - deny - warn)
+        .append(" Pass; ")
+        .append(denyResults)
+        .append(" Deny and ")
+        .append(warnResults)
+        .append(" Warn results; ")
+        .append(skipped.size() - 1)
+        .append(" rules not evaluated offline\n");
     return sb.toString();
   }
 
@@ -196,7 +220,10 @@ public final class CheckCommand implements Callable<Integer> {
     StringBuilder sb = new StringBuilder();
     for (List<String> row : rows) {
       for (int i = 0; i < n; i++) {
-        sb.append(i < n - 1 ? String.format(java.util.Locale.ROOT, "%-" + width[i] + "s  ", row.get(i)) : row.get(i));
+        sb.append(
+            i < n - 1
+                ? String.format(java.util.Locale.ROOT, "%-" + width[i] + "s  ", row.get(i))
+                : row.get(i));
       }
       sb.append('\n');
     }
@@ -230,10 +257,18 @@ public final class CheckCommand implements Callable<Integer> {
       }
       objects.add(
           new JsonObject(
-              c.kind(), c.namespace(), c.name(), c.file(), s.getVerdict(), s.getDeny(), s.getWarn(),
+              c.kind(),
+              c.namespace(),
+              c.name(),
+              c.file(),
+              s.getVerdict(),
+              s.getDeny(),
+              s.getWarn(),
               s.getTotal(),
               c.evaluation().results().stream()
-                  .map(r -> new JsonResult(r.getRule(), r.getAction(), r.getTarget(), r.getMessage()))
+                  .map(
+                      r ->
+                          new JsonResult(r.getRule(), r.getAction(), r.getTarget(), r.getMessage()))
                   .toList(),
               c.evaluation().notEvaluated(),
               s.getPolicies().stream().map(AppliedPolicy::getName).toList()));

@@ -128,7 +128,8 @@ public final class Manifests {
     }
     String where = file + ": document " + index + " (" + kind + ")";
     if (!(Lamina.GROUP + "/" + Lamina.VERSION).equals(v)) {
-      throw new InvalidInputException(where + ": apiVersion " + v + " is not " + Lamina.GROUP + "/" + Lamina.VERSION);
+      throw new InvalidInputException(
+          where + ": apiVersion " + v + " is not " + Lamina.GROUP + "/" + Lamina.VERSION);
     }
     if ("Layer".equals(kind)) {
       Layer l = convert(doc, Layer.class, where);
@@ -138,7 +139,8 @@ public final class Manifests {
         throw new InvalidInputException(where + ": spec.image is required");
       }
       if (!image.matches(Lamina.IMAGE_REFERENCE)) {
-        throw new InvalidInputException(where + ": spec.image " + image + " is not an OCI reference");
+        throw new InvalidInputException(
+            where + ": spec.image " + image + " is not an OCI reference");
       }
       layers.add(new Source<>(unique(l, where), file));
     } else if ("OSImage".equals(kind)) {
@@ -170,7 +172,8 @@ public final class Manifests {
             jme instanceof UnrecognizedPropertyException
                 ? "unknown field"
                 : oneLine(jme.getOriginalMessage());
-        throw new InvalidInputException(where + ": " + (path.isEmpty() ? "" : path + ": ") + problem);
+        throw new InvalidInputException(
+            where + ": " + (path.isEmpty() ? "" : path + ": ") + problem);
       }
       throw new InvalidInputException(where + ": " + oneLine(e.getMessage()));
     }
@@ -189,7 +192,9 @@ public final class Manifests {
   }
 
   private static String named(HasMetadata o, String where) throws InvalidInputException {
-    if (o.getMetadata() == null || o.getMetadata().getName() == null || o.getMetadata().getName().isBlank()) {
+    if (o.getMetadata() == null
+        || o.getMetadata().getName() == null
+        || o.getMetadata().getName().isBlank()) {
       throw new InvalidInputException(where + ": metadata.name is required");
     }
     return where.substring(0, where.length() - 1) + " " + o.getMetadata().getName() + ")";

@@ -90,19 +90,26 @@ class CheckCommandTest {
 
   @Test
   void warningsAloneExitZero() throws IOException {
-    String unpinned = PINNED_LAYERS.replace("ghcr.io/lamina/base:1.0@" + DIGEST, "ghcr.io/lamina/base:1.0");
+    String unpinned =
+        PINNED_LAYERS.replace("ghcr.io/lamina/base:1.0@" + DIGEST, "ghcr.io/lamina/base:1.0");
     Run r = check("-f", write("warn.yaml", unpinned + "---\n" + CLEAN_IMAGE));
     assertThat(r.exit()).isZero();
-    assertThat(r.out()).containsPattern("Layer edge/base +LMN001 +Warn +spec.image +image ghcr.io/lamina/base:1.0 is not pinned");
+    assertThat(r.out())
+        .containsPattern(
+            "Layer edge/base +LMN001 +Warn +spec.image +image ghcr.io/lamina/base:1.0 is not"
+                + " pinned");
   }
 
   @Test
   void denyExitsOneAndNamesTheRule() throws IOException {
-    Run r = check("-f", write("objects.yaml", PINNED_LAYERS), "-f", write("images.yaml", SHELL_IMAGE));
+    Run r =
+        check("-f", write("objects.yaml", PINNED_LAYERS), "-f", write("images.yaml", SHELL_IMAGE));
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.out())
         .containsPattern("Deny +OSImage edge/rescue")
-        .containsPattern("OSImage edge/rescue +LMN004 +Deny +spec.kernel.cmdline +kernel command line has forbidden parameter init=/bin/sh");
+        .containsPattern(
+            "OSImage edge/rescue +LMN004 +Deny +spec.kernel.cmdline +kernel command line has"
+                + " forbidden parameter init=/bin/sh");
   }
 
   @Test
@@ -124,7 +131,9 @@ class CheckCommandTest {
     assertThat(result.get("target").asText()).isEqualTo("spec.kernel.cmdline");
     // Offline, Layers have no resolved platforms: those rules are listed, not passed.
     List<String> skipped = new ArrayList<>();
-    image.get("notEvaluated").forEach(n -> skipped.add(n.get("rule").asText() + " " + n.get("target").asText()));
+    image
+        .get("notEvaluated")
+        .forEach(n -> skipped.add(n.get("rule").asText() + " " + n.get("target").asText()));
     assertThat(skipped)
         .containsExactly("LMN003 Layer base", "LMN003 Layer kernel", "LMN008 architecture amd64");
   }
@@ -132,7 +141,8 @@ class CheckCommandTest {
   @Test
   void sameInputsGiveTheSameBytes() throws IOException {
     String f = write("a.yaml", PINNED_LAYERS + "---\n" + SHELL_IMAGE);
-    assertThat(check("-f", f, "--output", "json").out()).isEqualTo(check("-f", f, "--output", "json").out());
+    assertThat(check("-f", f, "--output", "json").out())
+        .isEqualTo(check("-f", f, "--output", "json").out());
     assertThat(check("-f", f).out()).isEqualTo(check("-f", f).out());
   }
 
@@ -156,7 +166,8 @@ class CheckCommandTest {
     assertThat(check("-f", objects, "-f", policies).exit()).isZero();
     Run prod = check("-f", objects, "-f", policies, "--namespace-label", "env=prod");
     assertThat(prod.exit()).isEqualTo(1);
-    assertThat(prod.out()).containsPattern("prod/no-team-os +Deny +Layer/base +Layer base belongs to team os");
+    assertThat(prod.out())
+        .containsPattern("prod/no-team-os +Deny +Layer/base +Layer base belongs to team os");
   }
 
   @Test
@@ -174,7 +185,8 @@ class CheckCommandTest {
   void missingFileExitsTwo() {
     Run r = check("-f", dir.resolve("absent.yaml").toString());
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err().strip()).isEqualTo("lamina check: cannot read " + dir.resolve("absent.yaml") + ": no such file");
+    assertThat(r.err().strip())
+        .isEqualTo("lamina check: cannot read " + dir.resolve("absent.yaml") + ": no such file");
   }
 
   @Test
@@ -182,15 +194,24 @@ class CheckCommandTest {
     String f = write("bad.yaml", PINNED_LAYERS + "---\nkind: Layer\nspec: {image: [x\n");
     Run r = check("-f", f);
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).startsWith("lamina check: " + f + ": invalid YAML at line 13").hasLineCount(1);
+    assertThat(r.err())
+        .startsWith("lamina check: " + f + ": invalid YAML at line 13")
+        .hasLineCount(1);
   }
 
   @Test
   void unknownFieldExitsTwo() throws IOException {
-    String f = write("typo.yaml", "apiVersion: lamina.dev/v1alpha1\nkind: Layer\nmetadata: {name: a}\nspec: {imgae: 'x.io/a:1'}\n");
+    String f =
+        write(
+            "typo.yaml",
+            "apiVersion: lamina.dev/v1alpha1\n"
+                + "kind: Layer\n"
+                + "metadata: {name: a}\n"
+                + "spec: {imgae: 'x.io/a:1'}\n");
     Run r = check("-f", f);
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err().strip()).isEqualTo("lamina check: " + f + ": document 1 (Layer): spec.imgae: unknown field");
+    assertThat(r.err().strip())
+        .isEqualTo("lamina check: " + f + ": document 1 (Layer): spec.imgae: unknown field");
   }
 
   @Test

@@ -63,7 +63,10 @@ class AdmissionPolicyIT {
               assertThat(e.getMessage())
                   .contains("ValidatingAdmissionPolicy 'lamina-pinned-layers'")
                   .contains(
-                      "spec.image " + UNPINNED + " is not pinned by digest: namespace " + enforced
+                      "spec.image "
+                          + UNPINNED
+                          + " is not pinned by digest: namespace "
+                          + enforced
                           + " is labelled lamina.dev/enforce-pinned=true");
             });
     assertThat(client.resources(Layer.class).inNamespace(enforced).withName("unpinned").get())
@@ -109,14 +112,21 @@ class AdmissionPolicyIT {
                     .resources(Layer.class)
                     .inNamespace(enforced)
                     .withName("moving")
-                    .edit(l -> {
-                      l.getSpec().setImage(UNPINNED);
-                      return l;
-                    }))
+                    .edit(
+                        l -> {
+                          l.getSpec().setImage(UNPINNED);
+                          return l;
+                        }))
         .isInstanceOf(KubernetesClientException.class)
         .hasMessageContaining("is not pinned by digest");
-    assertThat(client.resources(Layer.class).inNamespace(enforced).withName("moving").get()
-            .getSpec().getImage())
+    assertThat(
+            client
+                .resources(Layer.class)
+                .inNamespace(enforced)
+                .withName("moving")
+                .get()
+                .getSpec()
+                .getImage())
         .isEqualTo(PINNED);
   }
 
@@ -129,19 +139,27 @@ class AdmissionPolicyIT {
     awaitEnforced(client, ns);
 
     Layer relabelled =
-        client.resources(Layer.class).inNamespace(ns).withName("legacy")
-            .edit(l -> {
-              l.getMetadata().getLabels().put("team", "os");
-              return l;
-            });
+        client
+            .resources(Layer.class)
+            .inNamespace(ns)
+            .withName("legacy")
+            .edit(
+                l -> {
+                  l.getMetadata().getLabels().put("team", "os");
+                  return l;
+                });
     assertThat(relabelled.getMetadata().getLabels()).containsEntry("team", "os");
     assertThatThrownBy(
             () ->
-                client.resources(Layer.class).inNamespace(ns).withName("legacy")
-                    .edit(l -> {
-                      l.getSpec().setImage("ghcr.io/lamina/base:2.0");
-                      return l;
-                    }))
+                client
+                    .resources(Layer.class)
+                    .inNamespace(ns)
+                    .withName("legacy")
+                    .edit(
+                        l -> {
+                          l.getSpec().setImage("ghcr.io/lamina/base:2.0");
+                          return l;
+                        }))
         .isInstanceOf(KubernetesClientException.class)
         .hasMessageContaining("spec.image ghcr.io/lamina/base:2.0 is not pinned by digest");
   }
@@ -155,7 +173,8 @@ class AdmissionPolicyIT {
     spec.setFormats(List.of(OutputFormat.ROOTFS_TAR));
     spec.setInit(List.of("unpinned-elsewhere"));
     image.setSpec(spec);
-    OSImage created = client.resources(OSImage.class).inNamespace(enforced).resource(image).create();
+    OSImage created =
+        client.resources(OSImage.class).inNamespace(enforced).resource(image).create();
     assertThat(created.getMetadata().getUid()).isNotBlank();
   }
 
@@ -164,12 +183,21 @@ class AdmissionPolicyIT {
     await("type checking of lamina-pinned-layers")
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))
-        .until(() -> {
-          var vap = client.resources(ValidatingAdmissionPolicy.class).withName("lamina-pinned-layers").get();
-          return vap.getStatus() != null && vap.getStatus().getTypeChecking() != null;
-        });
+        .until(
+            () -> {
+              var vap =
+                  client
+                      .resources(ValidatingAdmissionPolicy.class)
+                      .withName("lamina-pinned-layers")
+                      .get();
+              return vap.getStatus() != null && vap.getStatus().getTypeChecking() != null;
+            });
     var status =
-        client.resources(ValidatingAdmissionPolicy.class).withName("lamina-pinned-layers").get().getStatus();
+        client
+            .resources(ValidatingAdmissionPolicy.class)
+            .withName("lamina-pinned-layers")
+            .get()
+            .getStatus();
     assertThat(status.getTypeChecking().getExpressionWarnings()).isEmpty();
   }
 
@@ -185,10 +213,14 @@ class AdmissionPolicyIT {
   }
 
   static void label(KubernetesClient client, String ns) {
-    client.namespaces().withName(ns).edit(n -> {
-      n.getMetadata().getLabels().put(LABEL, "true");
-      return n;
-    });
+    client
+        .namespaces()
+        .withName(ns)
+        .edit(
+            n -> {
+              n.getMetadata().getLabels().put(LABEL, "true");
+              return n;
+            });
   }
 
   /** The apiserver applies a new policy, binding or namespace label once its informers see it. */
@@ -196,14 +228,19 @@ class AdmissionPolicyIT {
     await("lamina-pinned-layers enforced in " + ns)
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))
-        .until(() -> {
-          try {
-            client.resources(Layer.class).inNamespace(ns)
-                .resource(layer("probe", UNPINNED)).dryRun().create();
-            return false;
-          } catch (KubernetesClientException e) {
-            return e.getCode() == 422 && e.getMessage().contains("lamina-pinned-layers");
-          }
-        });
+        .until(
+            () -> {
+              try {
+                client
+                    .resources(Layer.class)
+                    .inNamespace(ns)
+                    .resource(layer("probe", UNPINNED))
+                    .dryRun()
+                    .create();
+                return false;
+              } catch (KubernetesClientException e) {
+                return e.getCode() == 422 && e.getMessage().contains("lamina-pinned-layers");
+              }
+            });
   }
 }

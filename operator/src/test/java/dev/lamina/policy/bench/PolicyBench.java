@@ -24,8 +24,8 @@ import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
- * Evaluates 1,000 OSImages against one ImagePolicy of 20 CEL rules (plus the built-in rules),
- * with the compiled programs cached and with every expression compiled again per evaluation.
+ * Evaluates 1,000 OSImages against one ImagePolicy of 20 CEL rules (plus the built-in rules), with
+ * the compiled programs cached and with every expression compiled again per evaluation.
  *
  * <pre>
  * mvn -B -q -o package -DskipTests
@@ -81,16 +81,22 @@ public final class PolicyBench {
     System.out.printf(
         Locale.ROOT,
         "%d OSImages x %d CEL rules (+ %d built-in), best of rounds, per evaluation:%n",
-        OBJECTS, EXPRESSIONS.size(), dev.lamina.policy.BuiltInRule.values().length);
+        OBJECTS,
+        EXPRESSIONS.size(),
+        dev.lamina.policy.BuiltInRule.values().length);
     System.out.printf(Locale.ROOT, "  cached programs, one engine:          %9.1f us%n", cached);
     System.out.printf(Locale.ROOT, "  cached programs, new engine each:     %9.1f us%n", perEngine);
     System.out.printf(Locale.ROOT, "  compiled per evaluation (no cache):   %9.1f us%n", uncached);
-    System.out.printf(Locale.ROOT, "  ratio uncached / cached:              %9.1f x%n", uncached / cached);
+    System.out.printf(
+        Locale.ROOT, "  ratio uncached / cached:              %9.1f x%n", uncached / cached);
   }
 
   /** Microseconds per evaluation in the fastest of {@code rounds} passes over all objects. */
   static double best(
-      List<OSImage> images, Function<Integer, PolicyEngine> engines, Map<String, Layer> layers, int rounds) {
+      List<OSImage> images,
+      Function<Integer, PolicyEngine> engines,
+      Map<String, Layer> layers,
+      int rounds) {
     long best = Long.MAX_VALUE;
     for (int r = 0; r < rounds; r++) {
       long start = System.nanoTime();
@@ -103,10 +109,14 @@ public final class PolicyBench {
   static int sink;
 
   static void run(
-      List<OSImage> images, Function<Integer, PolicyEngine> engines, Map<String, Layer> layers, int rounds) {
+      List<OSImage> images,
+      Function<Integer, PolicyEngine> engines,
+      Map<String, Layer> layers,
+      int rounds) {
     for (int r = 0; r < rounds; r++) {
       for (int i = 0; i < images.size(); i++) {
-        PolicyStatus s = engines.apply(i).evaluateOSImage(images.get(i), layers, Map.of(), List.of());
+        PolicyStatus s =
+            engines.apply(i).evaluateOSImage(images.get(i), layers, Map.of(), List.of());
         sink += s.getTotal();
       }
     }
@@ -154,7 +164,8 @@ public final class PolicyBench {
   /** Objects that differ: some fail a few rules, file lists of different lengths. */
   static OSImage image(int i) {
     OSImageSpec spec = new OSImageSpec();
-    spec.setArchitectures(i % 3 == 0 ? List.of(Architecture.amd64) : List.of(Architecture.amd64, Architecture.arm64));
+    spec.setArchitectures(
+        i % 3 == 0 ? List.of(Architecture.amd64) : List.of(Architecture.amd64, Architecture.arm64));
     KernelSpec kernel = new KernelSpec();
     kernel.setLayer("kernel");
     kernel.setCmdline(i % 10 == 0 ? "console=ttyS0 debug" : "console=ttyS0 quiet ro");
@@ -166,7 +177,8 @@ public final class PolicyBench {
     }
     spec.setFiles(files);
     OutputSpec output = new OutputSpec();
-    output.setRepository(i % 5 == 0 ? "quay.io/bench/os-" + i : "registry.example.com/os/bench-" + i);
+    output.setRepository(
+        i % 5 == 0 ? "quay.io/bench/os-" + i : "registry.example.com/os/bench-" + i);
     output.setTag(i % 4 == 0 ? "latest" : "v1");
     spec.setOutput(output);
     OSImage image = new OSImage();
