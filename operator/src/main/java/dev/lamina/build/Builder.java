@@ -230,7 +230,7 @@ public final class Builder {
   }
 
   /** Maps a failure to the reason a user sees in status. */
-  static BuildException classify(IOException e) {
+  public static BuildException classify(IOException e) {
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
     Throwable cause = e;
     while (cause.getCause() != null && !(cause instanceof OciException)) {

@@ -111,8 +111,11 @@ public final class BuildCommand implements Callable<Integer> {
       return 0;
     } catch (BuildException e) {
       return fail(err, plan, currentArch, e.reason(), e.getMessage());
-    } catch (IOException | RuntimeException e) {
-      return fail(err, plan, currentArch, "IOError", String.valueOf(e.getMessage()));
+    } catch (IOException e) {
+      BuildException b = Builder.classify(e);
+      return fail(err, plan, currentArch, b.reason(), b.getMessage());
+    } catch (RuntimeException e) {
+      return fail(err, plan, currentArch, "InternalError", String.valueOf(e));
     } finally {
       deleteTree(scratch);
     }
