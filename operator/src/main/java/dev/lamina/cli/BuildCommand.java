@@ -18,6 +18,7 @@ import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.OciClient;
 import dev.lamina.oci.Platform;
 import dev.lamina.oci.ResolvedImage;
+import dev.lamina.policy.Manifests;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -190,8 +191,13 @@ public final class BuildCommand implements Callable<Integer> {
 
   /** Resolves every Layer the OSImage uses, as the operator's Layer reconciler would. */
   private BuildPlan planFromFiles(OciClient client, PrintStream err) throws IOException, BuildException {
-    ResourceFiles.Resources res = ResourceFiles.read(files);
-    OSImage image = pickImage(res.osImages());
+    Manifests res;
+    try {
+      res = Manifests.read(files);
+    } catch (Manifests.InvalidInputException e) {
+      throw new BuildException("InvalidInput", e.getMessage());
+    }
+    OSImage image = pickImage(res.osImages().stream().map(Manifests.Source::object).toList());
     if (image.getMetadata().getNamespace() == null) {
       image.getMetadata().setNamespace("default");
     }
@@ -199,7 +205,7 @@ public final class BuildCommand implements Callable<Integer> {
       throw new BuildException("InvalidInput", "OSImage " + image.getMetadata().getName() + " has no spec.architectures");
     }
     Map<String, Layer> byName = new LinkedHashMap<>();
-    res.layers().forEach(l -> byName.put(l.getMetadata().getName(), l));
+    res.layers().forEach(l -> byName.put(l.object().getMetadata().getName(), l.object()));
     List<Platform> platforms =
         image.getSpec().getArchitectures().stream().map(a -> Platform.linux(a.name())).toList();
     Map<String, Layer> used = new LinkedHashMap<>();
