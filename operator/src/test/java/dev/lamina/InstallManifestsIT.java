@@ -65,7 +65,12 @@ class InstallManifestsIT {
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
             () -> assertThat(allowed).allSatisfy(a -> assertThat(canI(cluster, a)).as(a).isTrue()));
-    assertThat(List.of("delete osimages.lamina.dev", "create secrets", "delete nodes", "create pods --subresource=exec"))
+    assertThat(
+            List.of(
+                "delete osimages.lamina.dev",
+                "create secrets",
+                "delete nodes",
+                "create pods --subresource=exec"))
         .allSatisfy(d -> assertThat(canI(cluster, d)).as(d).isFalse());
   }
 

@@ -39,7 +39,9 @@ final class BuiltInChecks {
         if (!ImageReference.parse(image).pinned()) {
           sink.fail(
               "spec.image",
-              "image " + image + " is not pinned by digest; add @sha256:<digest> so every build"
+              "image "
+                  + image
+                  + " is not pinned by digest; add @sha256:<digest> so every build"
                   + " pulls the same bytes");
         }
       }
@@ -51,12 +53,19 @@ final class BuiltInChecks {
         if (ref.layout()) {
           sink.fail(
               "spec.image",
-              "image " + image + " is an OCI layout on disk, not from an allowed registry ("
-                  + String.join(", ", p.allowedRegistries()) + ")");
+              "image "
+                  + image
+                  + " is an OCI layout on disk, not from an allowed registry ("
+                  + String.join(", ", p.allowedRegistries())
+                  + ")");
         } else if (!p.allowedRegistries().contains(ref.registry())) {
           sink.fail(
               "spec.image",
-              "registry " + ref.registry() + " of image " + image + " is not allowed; allowed: "
+              "registry "
+                  + ref.registry()
+                  + " of image "
+                  + image
+                  + " is not allowed; allowed: "
                   + String.join(", ", p.allowedRegistries()));
         }
       }
@@ -70,7 +79,11 @@ final class BuiltInChecks {
           if (resolved.stream().noneMatch(d -> wanted.equals(d.getPlatform()))) {
             sink.fail(
                 "platform " + wanted,
-                "image " + image + " has no " + wanted + " manifest, which spec.platforms asks for");
+                "image "
+                    + image
+                    + " has no "
+                    + wanted
+                    + " manifest, which spec.platforms asks for");
           }
         }
       }
@@ -84,8 +97,12 @@ final class BuiltInChecks {
           if (d.getLayersSize() != null && d.getLayersSize() > p.maxLayerBytes()) {
             sink.fail(
                 "platform " + d.getPlatform(),
-                "compressed layers of " + d.getPlatform() + " are " + bytes(d.getLayersSize())
-                    + ", over maxLayerBytes " + bytes(p.maxLayerBytes()));
+                "compressed layers of "
+                    + d.getPlatform()
+                    + " are "
+                    + bytes(d.getLayersSize())
+                    + ", over maxLayerBytes "
+                    + bytes(p.maxLayerBytes()));
           }
         }
       }
@@ -114,8 +131,13 @@ final class BuiltInChecks {
             if (platformOf(resolved, arch) == null) {
               sink.fail(
                   "Layer " + name,
-                  "Layer " + name + " has no " + arch.platform() + " image, and the OSImage builds"
-                      + " for " + arch);
+                  "Layer "
+                      + name
+                      + " has no "
+                      + arch.platform()
+                      + " image, and the OSImage builds"
+                      + " for "
+                      + arch);
             }
           }
         }
@@ -136,8 +158,11 @@ final class BuiltInChecks {
         for (String token : found) {
           sink.fail(
               "spec.kernel.cmdline",
-              "kernel command line has forbidden parameter " + token + " (forbidden: "
-                  + String.join(", ", p.forbiddenCmdline()) + ")");
+              "kernel command line has forbidden parameter "
+                  + token
+                  + " (forbidden: "
+                  + String.join(", ", p.forbiddenCmdline())
+                  + ")");
         }
       }
       case FILE_WORLD_WRITABLE -> {
@@ -150,8 +175,11 @@ final class BuiltInChecks {
           if ((mode & 0002) != 0) {
             sink.fail(
                 fileTarget(f),
-                (f.isDirectory() ? "directory " : "file ") + f.getPath() + " has mode "
-                    + octal(mode) + ", writable by every user; drop the o+w bit");
+                (f.isDirectory() ? "directory " : "file ")
+                    + f.getPath()
+                    + " has mode "
+                    + octal(mode)
+                    + ", writable by every user; drop the o+w bit");
           }
         }
       }
@@ -166,7 +194,12 @@ final class BuiltInChecks {
             String which = (mode & 04000) != 0 ? "setuid" : "setgid";
             sink.fail(
                 fileTarget(f),
-                "file " + f.getPath() + " has mode " + octal(mode) + " (" + which
+                "file "
+                    + f.getPath()
+                    + " has mode "
+                    + octal(mode)
+                    + " ("
+                    + which
                     + "); ship privileged binaries in a reviewed layer, not in spec.files");
           }
         }
@@ -179,7 +212,9 @@ final class BuiltInChecks {
         if (p.allowedOutputRepositories().stream().noneMatch(a -> underPrefix(repo, a))) {
           sink.fail(
               "spec.output.repository",
-              "output repository " + repo + " is not under an allowed one: "
+              "output repository "
+                  + repo
+                  + " is not under an allowed one: "
                   + String.join(", ", p.allowedOutputRepositories()));
         }
       }
@@ -197,11 +232,16 @@ final class BuiltInChecks {
           }
           if (unknown != null) {
             sink.notEvaluated(
-                "architecture " + arch, "the size of Layer " + unknown + " for " + arch + " is not known");
+                "architecture " + arch,
+                "the size of Layer " + unknown + " for " + arch + " is not known");
           } else if (total > p.maxLayerBytes()) {
             sink.fail(
                 "architecture " + arch,
-                "layers for " + arch + " are " + bytes(total) + " compressed, over maxLayerBytes "
+                "layers for "
+                    + arch
+                    + " are "
+                    + bytes(total)
+                    + " compressed, over maxLayerBytes "
                     + bytes(p.maxLayerBytes()));
           }
         }
@@ -219,8 +259,14 @@ final class BuiltInChecks {
         for (Overlap o : distinct) {
           sink.fail(
               o.path(),
-              o.path() + " is written by init layers " + o.lower() + " and " + o.upper()
-                  + "; the copy from " + o.upper() + " wins");
+              o.path()
+                  + " is written by init layers "
+                  + o.lower()
+                  + " and "
+                  + o.upper()
+                  + "; the copy from "
+                  + o.upper()
+                  + " wins");
         }
         sink.failUnlisted(Math.max(0, overlapCount - distinct.size()));
       }

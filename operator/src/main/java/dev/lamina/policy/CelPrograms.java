@@ -112,9 +112,7 @@ final class CelPrograms {
   }
 
   private static String describe(CelValidationResult result) {
-    return result.getErrors().stream()
-        .map(CelPrograms::describe)
-        .collect(Collectors.joining("; "));
+    return result.getErrors().stream().map(CelPrograms::describe).collect(Collectors.joining("; "));
   }
 
   private static String describe(CelIssue issue) {

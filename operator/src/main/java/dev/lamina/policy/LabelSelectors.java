@@ -31,7 +31,11 @@ final class LabelSelectors {
         }
       } else {
         return Optional.of(
-            "unknown operator " + op + " on key " + r.getKey() + " (In, NotIn, Exists, DoesNotExist)");
+            "unknown operator "
+                + op
+                + " on key "
+                + r.getKey()
+                + " (In, NotIn, Exists, DoesNotExist)");
       }
     }
     return Optional.empty();

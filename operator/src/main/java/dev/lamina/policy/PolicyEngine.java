@@ -14,7 +14,6 @@ import dev.lamina.api.PolicyStatus;
 import dev.lamina.api.PolicyVerdict;
 import dev.lamina.build.BuildResult.Overlap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,10 +27,10 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * Evaluates Layers and OSImages against the built-in rules and the ImagePolicies that select
- * them. Every selecting policy is applied on its own (its actions, its parameters, its custom
- * rules) and the results are merged; an object no policy selects gets the built-in rules at their
- * default actions. Immutable once compiled, so one engine may serve concurrent reconciles.
+ * Evaluates Layers and OSImages against the built-in rules and the ImagePolicies that select them.
+ * Every selecting policy is applied on its own (its actions, its parameters, its custom rules) and
+ * the results are merged; an object no policy selects gets the built-in rules at their default
+ * actions. Immutable once compiled, so one engine may serve concurrent reconciles.
  */
 public final class PolicyEngine {
   /** Results listed in a status; the counts stay exact beyond it. */
@@ -120,8 +119,8 @@ public final class PolicyEngine {
 
   /**
    * Whether {@code policy}'s selectors pick {@code object} in a namespace with those labels. Pure
-   * label matching: it answers for policies that did not compile too, so a watcher can find what
-   * a change affects. A malformed selector selects nothing.
+   * label matching: it answers for policies that did not compile too, so a watcher can find what a
+   * change affects. A malformed selector selects nothing.
    */
   public boolean selects(
       ImagePolicy policy, HasMetadata object, Map<String, String> namespaceLabels) {
@@ -137,7 +136,10 @@ public final class PolicyEngine {
     return assessLayer(layer, namespaceLabels).status();
   }
 
-  /** layers: the OSImage's Layers by name (those that exist); overlaps from build results, may be empty. */
+  /**
+   * layers: the OSImage's Layers by name (those that exist); overlaps from build results, may be
+   * empty.
+   */
   public PolicyStatus evaluateOSImage(
       OSImage image,
       Map<String, Layer> layers,
@@ -185,7 +187,10 @@ public final class PolicyEngine {
     return findings.toEvaluation(sets);
   }
 
-  /** Every result of an OSImage, and the rules that could not be evaluated (null overlaps: not built yet). */
+  /**
+   * Every result of an OSImage, and the rules that could not be evaluated (null overlaps: not built
+   * yet).
+   */
   public Evaluation assessOSImage(
       OSImage image,
       Map<String, Layer> layers,
@@ -202,14 +207,20 @@ public final class PolicyEngine {
         PolicyAction action = set.actions().get(rule);
         if (rule.appliesToOSImage() && action != PolicyAction.Off) {
           BuiltInChecks.osImage(
-              rule, image, known, overlaps, overlapCount, set.parameters(),
+              rule,
+              image,
+              known,
+              overlaps,
+              overlapCount,
+              set.parameters(),
               findings.sink(rule.id(), action));
         }
       }
       for (CompiledRule rule : set.customRules()) {
         if (rule.kinds().contains(OSIMAGE)) {
           if (vars == null) {
-            vars = Map.of(CelPrograms.OBJECT, toMap(image), CelPrograms.LAYERS, layerStatuses(known));
+            vars =
+                Map.of(CelPrograms.OBJECT, toMap(image), CelPrograms.LAYERS, layerStatuses(known));
             unresolved = unresolvedLayers(image, known);
           }
           evaluate(set, rule, image, vars, unresolved, findings);
@@ -321,7 +332,8 @@ public final class PolicyEngine {
         CelPrograms.Compiled condition = programs.get(r.getExpression());
         if (!condition.ok()) {
           problems.add(label + ": expression: " + condition.error());
-        } else if (condition.resultKind() != CelKind.BOOL && condition.resultKind() != CelKind.DYN) {
+        } else if (condition.resultKind() != CelKind.BOOL
+            && condition.resultKind() != CelKind.DYN) {
           problems.add(
               label + ": expression gives " + kindName(condition.resultKind()) + ", not bool");
         }
@@ -333,14 +345,21 @@ public final class PolicyEngine {
           } else if (messageExpression.resultKind() != CelKind.STRING
               && messageExpression.resultKind() != CelKind.DYN) {
             problems.add(
-                label + ": messageExpression gives " + kindName(messageExpression.resultKind())
+                label
+                    + ": messageExpression gives "
+                    + kindName(messageExpression.resultKind())
                     + ", not string");
           }
         }
         if (action != PolicyAction.Off) {
           custom.add(
               new CompiledRule(
-                  r.getName(), action, kinds, condition, messageExpression, r.getMessage(),
+                  r.getName(),
+                  action,
+                  kinds,
+                  condition,
+                  messageExpression,
+                  r.getMessage(),
                   r.getExpression()));
         }
       }
@@ -349,8 +368,7 @@ public final class PolicyEngine {
   }
 
   private static int ruleCount(RuleSet set) {
-    int builtIns =
-        (int) set.actions().values().stream().filter(a -> a != PolicyAction.Off).count();
+    int builtIns = (int) set.actions().values().stream().filter(a -> a != PolicyAction.Off).count();
     return builtIns + set.customRules().size();
   }
 
@@ -439,8 +457,9 @@ public final class PolicyEngine {
     private final Map<Key, PolicyAction> failed = new HashMap<>();
     private final Map<String, PolicyAction> unlistedAction = new TreeMap<>();
     private final Map<String, Integer> unlistedCount = new TreeMap<>();
-    private final Map<List<String>, String> notEvaluated = new TreeMap<>(
-        Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)));
+    private final Map<List<String>, String> notEvaluated =
+        new TreeMap<>(
+            Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)));
 
     BuiltInChecks.Sink sink(String rule, PolicyAction action) {
       return new BuiltInChecks.Sink() {
@@ -507,7 +526,8 @@ public final class PolicyEngine {
       }
       status.setPolicies(applied);
       List<Evaluation.NotEvaluated> skipped = new ArrayList<>();
-      notEvaluated.forEach((k, reason) -> skipped.add(new Evaluation.NotEvaluated(k.get(0), k.get(1), reason)));
+      notEvaluated.forEach(
+          (k, reason) -> skipped.add(new Evaluation.NotEvaluated(k.get(0), k.get(1), reason)));
       return new Evaluation(status, List.copyOf(results), List.copyOf(skipped));
     }
   }

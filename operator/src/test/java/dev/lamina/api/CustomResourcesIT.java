@@ -48,7 +48,9 @@ class CustomResourcesIT {
     }
     assertThat(files)
         .containsExactlyInAnyOrder(
-            "imagepolicies.lamina.dev-v1.yml", "layers.lamina.dev-v1.yml", "osimages.lamina.dev-v1.yml");
+            "imagepolicies.lamina.dev-v1.yml",
+            "layers.lamina.dev-v1.yml",
+            "osimages.lamina.dev-v1.yml");
     for (String file : files) {
       String name = file.substring(0, file.length() - "-v1.yml".length());
       CustomResourceDefinition crd =
@@ -75,12 +77,18 @@ class CustomResourcesIT {
     try (Stream<Path> list = Files.list(cluster.repoRoot().resolve("samples"))) {
       samples = list.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
     }
-    assertThat(samples).extracting(p -> p.getFileName().toString())
+    assertThat(samples)
+        .extracting(p -> p.getFileName().toString())
         .contains("layers.yaml", "osimage.yaml", "policy.yaml");
     for (Path sample : samples) {
       KubectlResult result =
           cluster.kubectl(
-              "apply", "--dry-run=server", "-n", namespace, "-f", "samples/" + sample.getFileName());
+              "apply",
+              "--dry-run=server",
+              "-n",
+              namespace,
+              "-f",
+              "samples/" + sample.getFileName());
 
       assertThat(result.exitCode()).as(result.toString()).isZero();
       long documents =
@@ -184,7 +192,8 @@ class CustomResourcesIT {
         invalid(
             "duplicate custom rule names",
             "ImagePolicy",
-            "customRules: [{name: pinned, expression: 'true'}, {name: pinned, expression: 'false'}]",
+            "customRules: [{name: pinned, expression: 'true'},"
+                + " {name: pinned, expression: 'false'}]",
             "spec.customRules",
             "custom rule names must be unique"));
   }
@@ -197,7 +206,12 @@ class CustomResourcesIT {
   @ParameterizedTest(name = "{0} is rejected naming {3}")
   @MethodSource("invalidObjects")
   void invalidObjectIsRejectedNamingTheField(
-      String what, String kind, String specYaml, String field, String message, ControlPlane cluster) {
+      String what,
+      String kind,
+      String specYaml,
+      String field,
+      String message,
+      ControlPlane cluster) {
     KubernetesClient client = cluster.client();
     GenericKubernetesResource object = new GenericKubernetesResource();
     object.setApiVersion(API_VERSION);

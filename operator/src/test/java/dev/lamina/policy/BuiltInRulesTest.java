@@ -45,24 +45,48 @@ class BuiltInRulesTest {
   }
 
   static final Map<String, String> NS = Map.of();
+  static final String AMD64 = "linux/amd64";
+  static final String ARM64 = "linux/arm64";
 
   static Case layerCase(String name, String rule, Layer layer, ImagePolicy policy, int failures) {
     return new Case(name, rule, e -> e.assessLayer(layer, NS), failures, policy);
   }
 
   static Case imageCase(
-      String name,
-      String rule,
-      OSImage image,
-      List<Layer> layers,
-      List<Overlap> overlaps,
-      int overlapCount,
-      ImagePolicy policy,
-      int failures) {
+      String name, String rule, OSImage image, List<Layer> layers, ImagePolicy p, int failures) {
     Map<String, Layer> byName = byName(layers);
+    return new Case(name, rule, e -> e.assessOSImage(image, byName, NS, null, 0), failures, p);
+  }
+
+  /** An OSImage whose Layers all have both platforms. */
+  static Case imageCase(String name, String rule, OSImage image, ImagePolicy p, int failures) {
+    return imageCase(name, rule, image, BOTH_ARCHES, p, failures);
+  }
+
+  static Case cmdlineCase(String name, String cmdline, ImagePolicy p, int failures) {
+    return imageCase(
+        name, "LMN004", image("kernel: {layer: kernel, cmdline: '" + cmdline + "'}"), p, failures);
+  }
+
+  static Case fileCase(String name, String rule, String file, int failures) {
+    return imageCase(name, rule, image("files:\n- " + file), null, failures);
+  }
+
+  static Case outputCase(String name, String repository, ImagePolicy p, int failures) {
+    return imageCase(
+        name, "LMN007", image("output: {repository: " + repository + "}"), p, failures);
+  }
+
+  /** overlaps null: no build has run. */
+  static Case overlapCase(String name, List<Overlap> overlaps, int failures) {
+    Map<String, Layer> byName = byName(BOTH_ARCHES);
+    int count = overlaps == null ? 0 : new java.util.HashSet<>(overlaps).size();
     return new Case(
-        name, rule, e -> e.assessOSImage(image, byName, NS, overlaps, overlapCount), failures,
-        policy);
+        name,
+        "LMN009",
+        e -> e.assessOSImage(image(""), byName, NS, overlaps, count),
+        failures,
+        null);
   }
 
   /** An OSImage for both architectures; extraSpec may replace the kernel line. */
@@ -77,10 +101,6 @@ class BuiltInRulesTest {
         """
             + kernel
             + extraSpec.indent(2));
-  }
-
-  static OSImage imageWithFiles(String... files) {
-    return image("files:\n" + String.join("\n", files));
   }
 
   static final List<Layer> BOTH_ARCHES =
@@ -99,6 +119,11 @@ class BuiltInRulesTest {
     ImagePolicy ownCmdline = params("forbiddenCmdline: [debug, 'init=/bin/bash']");
     ImagePolicy small = params("maxLayerBytes: 250");
     Overlap passwd = new Overlap("etc/passwd", "base", "app");
+    List<Layer> kernelAmd64Only =
+        List.of(
+            resolved("kernel", 1, AMD64),
+            resolved("base", 1, AMD64, ARM64),
+            resolved("app", 1, AMD64, ARM64));
     return Stream.of(
         // LMN001 image pinned
         layerCase("digest", "LMN001", layer("a", "ghcr.io/x/a@" + DIGEST), null, 0),
@@ -115,83 +140,50 @@ class BuiltInRulesTest {
         layerCase("not listed", "LMN002", layer("a", "quay.io/x/a:1"), registries, 1),
         layerCase("other port", "LMN002", layer("a", "localhost:5001/a:1"), registries, 1),
         layerCase("layout", "LMN002", layer("a", "oci:/tmp/l:1"), registries, 1),
-        // LMN003 platforms available, on the Layer
-        layerCase("all resolved", "LMN003", resolved("a", 1, "linux/amd64", "linux/arm64"), null, 0),
-        layerCase("one missing", "LMN003", resolved("a", 1, "linux/amd64"), null, 1),
+        // LMN003 platforms available, on the Layer and then each architecture in each layer
+        layerCase("all resolved", "LMN003", resolved("a", 1, AMD64, ARM64), null, 0),
+        layerCase("one missing", "LMN003", resolved("a", 1, AMD64), null, 1),
         layerCase("not resolved", "LMN003", layer("a", "ghcr.io/x/a:1"), null, -1),
-        // LMN003 on the OSImage: each architecture in each layer
-        imageCase("every layer has both", "LMN003", image(""), BOTH_ARCHES, null, 0, null, 0),
-        imageCase(
-            "kernel lacks arm64",
-            "LMN003",
-            image(""),
-            List.of(
-                resolved("kernel", 1, "linux/amd64"),
-                resolved("base", 1, "linux/amd64", "linux/arm64"),
-                resolved("app", 1, "linux/amd64", "linux/arm64")),
-            null, 0, null, 1),
-        imageCase("layer missing", "LMN003", image(""), BOTH_ARCHES.subList(0, 2), null, 0, null, -1),
+        imageCase("every layer has both", "LMN003", image(""), null, 0),
+        imageCase("kernel lacks arm64", "LMN003", image(""), kernelAmd64Only, null, 1),
+        imageCase("layer missing", "LMN003", image(""), BOTH_ARCHES.subList(0, 2), null, -1),
         // LMN004 forbidden kernel parameters
-        imageCase("plain", "LMN004", image("kernel: {layer: kernel, cmdline: 'console=ttyS0 quiet ro'}"),
-            BOTH_ARCHES, null, 0, null, 0),
-        imageCase("init=/bin/sh", "LMN004", image("kernel: {layer: kernel, cmdline: 'quiet init=/bin/sh'}"),
-            BOTH_ARCHES, null, 0, null, 1),
-        imageCase("quoted", "LMN004", image("kernel: {layer: kernel, cmdline: 'init=\"/bin/sh\"'}"),
-            BOTH_ARCHES, null, 0, null, 1),
-        imageCase("rd.break with value", "LMN004", image("kernel: {layer: kernel, cmdline: 'rd.break=pre-mount'}"),
-            BOTH_ARCHES, null, 0, null, 1),
-        imageCase("underscore spelling", "LMN004",
-            image("kernel: {layer: kernel, cmdline: 'systemd.debug_shell=1 single'}"),
-            BOTH_ARCHES, null, 0, null, 2),
-        imageCase("prefix is not a match", "LMN004", image("kernel: {layer: kernel, cmdline: 'singleuser init=/bin/shx'}"),
-            BOTH_ARCHES, null, 0, null, 0),
-        imageCase("own list replaces defaults", "LMN004",
-            image("kernel: {layer: kernel, cmdline: 'single debug init=/bin/bash'}"),
-            BOTH_ARCHES, null, 0, ownCmdline, 2),
+        cmdlineCase("plain", "console=ttyS0 quiet ro", null, 0),
+        cmdlineCase("init=/bin/sh", "quiet init=/bin/sh", null, 1),
+        cmdlineCase("quoted", "init=\"/bin/sh\"", null, 1),
+        cmdlineCase("rd.break with value", "rd.break=pre-mount", null, 1),
+        cmdlineCase("underscore spelling", "systemd.debug_shell=1 single", null, 2),
+        cmdlineCase("prefix is not a match", "singleuser init=/bin/shx", null, 0),
+        cmdlineCase("own list replaces defaults", "single debug init=/bin/bash", ownCmdline, 2),
         // LMN005 world-writable
-        imageCase("0644 file", "LMN005", imageWithFiles("- {path: etc/motd, contents: hi, mode: '0644'}"),
-            BOTH_ARCHES, null, 0, null, 0),
-        imageCase("0666 file", "LMN005", imageWithFiles("- {path: etc/motd, contents: hi, mode: '0666'}"),
-            BOTH_ARCHES, null, 0, null, 1),
-        imageCase("sticky tmp", "LMN005", imageWithFiles("- {path: tmp, directory: true, mode: '1777'}"),
-            BOTH_ARCHES, null, 0, null, 0),
-        imageCase("0777 directory", "LMN005", imageWithFiles("- {path: srv, directory: true, mode: '0777'}"),
-            BOTH_ARCHES, null, 0, null, 1),
-        imageCase("symlink", "LMN005", imageWithFiles("- {path: bin/sh, symlink: busybox}"),
-            BOTH_ARCHES, null, 0, null, 0),
+        fileCase("0644 file", "LMN005", "{path: etc/motd, contents: hi, mode: '0644'}", 0),
+        fileCase("0666 file", "LMN005", "{path: etc/motd, contents: hi, mode: '0666'}", 1),
+        fileCase("sticky tmp", "LMN005", "{path: tmp, directory: true, mode: '1777'}", 0),
+        fileCase("0777 directory", "LMN005", "{path: srv, directory: true, mode: '0777'}", 1),
+        fileCase("symlink", "LMN005", "{path: bin/sh, symlink: busybox}", 0),
         // LMN006 setuid / setgid
-        imageCase("0755 file", "LMN006", imageWithFiles("- {path: bin/x, contents: x, mode: '0755'}"),
-            BOTH_ARCHES, null, 0, null, 0),
-        imageCase("setuid file", "LMN006", imageWithFiles("- {path: bin/x, contents: x, mode: '4755'}"),
-            BOTH_ARCHES, null, 0, null, 1),
-        imageCase("setgid file", "LMN006", imageWithFiles("- {path: bin/x, contents: x, mode: '2755'}"),
-            BOTH_ARCHES, null, 0, null, 1),
-        imageCase("setgid directory", "LMN006", imageWithFiles("- {path: srv, directory: true, mode: '2775'}"),
-            BOTH_ARCHES, null, 0, null, 0),
+        fileCase("0755 file", "LMN006", "{path: bin/x, contents: x, mode: '0755'}", 0),
+        fileCase("setuid file", "LMN006", "{path: bin/x, contents: x, mode: '4755'}", 1),
+        fileCase("setgid file", "LMN006", "{path: bin/x, contents: x, mode: '2755'}", 1),
+        fileCase("setgid directory", "LMN006", "{path: srv, directory: true, mode: '2775'}", 0),
         // LMN007 output repository
-        imageCase("any without list", "LMN007", image("output: {repository: quay.io/x/os}"),
-            BOTH_ARCHES, null, 0, null, 0),
-        imageCase("under prefix", "LMN007", image("output: {repository: registry.example.com/os/edge}"),
-            BOTH_ARCHES, null, 0, outputs, 0),
-        imageCase("equal to prefix", "LMN007", image("output: {repository: registry.example.com/os}"),
-            BOTH_ARCHES, null, 0, outputs, 0),
-        imageCase("sibling name", "LMN007", image("output: {repository: registry.example.com/osx}"),
-            BOTH_ARCHES, null, 0, outputs, 1),
-        imageCase("other registry", "LMN007", image("output: {repository: quay.io/os}"),
-            BOTH_ARCHES, null, 0, outputs, 1),
-        // LMN008 layer size
-        layerCase("under limit", "LMN008", resolved("a", 250, "linux/amd64", "linux/arm64"), small, 0),
-        layerCase("over limit", "LMN008", resolved("a", 251, "linux/amd64", "linux/arm64"), small, 2),
-        layerCase("over default 4 GiB", "LMN008", resolved("a", (4L << 30) + 1, "linux/amd64"), null, 1),
-        imageCase("sum under limit", "LMN008", image(""), sized(80), null, 0, small, 0),
-        imageCase("sum over limit per architecture", "LMN008", image(""), sized(90), null, 0, small, 2),
-        imageCase("size unknown", "LMN008", image(""), BOTH_ARCHES.subList(0, 2), null, 0, small, -1),
+        outputCase("any without list", "quay.io/x/os", null, 0),
+        outputCase("under prefix", "registry.example.com/os/edge", outputs, 0),
+        outputCase("equal to prefix", "registry.example.com/os", outputs, 0),
+        outputCase("sibling name", "registry.example.com/osx", outputs, 1),
+        outputCase("other registry", "quay.io/os", outputs, 1),
+        // LMN008 layer size: each platform of a Layer, the sum per architecture of an OSImage
+        layerCase("under limit", "LMN008", resolved("a", 250, AMD64, ARM64), small, 0),
+        layerCase("over limit", "LMN008", resolved("a", 251, AMD64, ARM64), small, 2),
+        layerCase("over default 4 GiB", "LMN008", resolved("a", (4L << 30) + 1, AMD64), null, 1),
+        imageCase("sum under limit", "LMN008", image(""), sized(80), small, 0),
+        imageCase("sum over limit per architecture", "LMN008", image(""), sized(90), small, 2),
+        imageCase("size unknown", "LMN008", image(""), BOTH_ARCHES.subList(0, 2), small, -1),
         // LMN009 overlapping init layers
-        imageCase("no overlap", "LMN009", image(""), BOTH_ARCHES, List.of(), 0, null, 0),
-        imageCase("overlap", "LMN009", image(""), BOTH_ARCHES, List.of(passwd), 1, null, 1),
-        imageCase("same overlap from two builds", "LMN009", image(""), BOTH_ARCHES,
-            List.of(passwd, passwd), 1, null, 1),
-        imageCase("not built yet", "LMN009", image(""), BOTH_ARCHES, null, 0, null, -1));
+        overlapCase("no overlap", List.of(), 0),
+        overlapCase("overlap", List.of(passwd), 1),
+        overlapCase("same overlap from two builds", List.of(passwd, passwd), 1),
+        overlapCase("not built yet", null, -1));
   }
 
   static List<Layer> sized(long each) {

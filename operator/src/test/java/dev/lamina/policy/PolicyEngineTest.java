@@ -50,7 +50,10 @@ class PolicyEngineTest {
 
   static ImagePolicy customRule(String name, String ruleYaml) {
     return policy(
-        "metadata: {name: " + name + ", generation: 3}\nspec:\n  customRules:\n" + ruleYaml.indent(2));
+        "metadata: {name: "
+            + name
+            + ", generation: 3}\nspec:\n  customRules:\n"
+            + ruleYaml.indent(2));
   }
 
   static PolicyStatus evalImage(PolicyEngine engine) {
@@ -66,27 +69,34 @@ class PolicyEngineTest {
     PolicyStatus s =
         PolicyEngine.compile(List.of()).evaluateLayer(layer("a", "ghcr.io/x/a:1"), Map.of());
     assertThat(s.getVerdict()).isEqualTo(PolicyVerdict.Warn);
-    assertThat(s.getResults()).singleElement().satisfies(r -> {
-      assertThat(r.getRule()).isEqualTo("LMN001");
-      assertThat(r.getAction()).isEqualTo(PolicyAction.Warn);
-      assertThat(r.getTarget()).isEqualTo("spec.image");
-    });
+    assertThat(s.getResults())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getRule()).isEqualTo("LMN001");
+              assertThat(r.getAction()).isEqualTo(PolicyAction.Warn);
+              assertThat(r.getTarget()).isEqualTo("spec.image");
+            });
     assertThat(s.getPolicies()).isEmpty();
   }
 
   @Test
   void policySetsTheActionOfABuiltInRule() {
-    ImagePolicy deny = policy("metadata: {name: strict, generation: 2}\nspec: {rules: {LMN001: Deny}}");
+    ImagePolicy deny =
+        policy("metadata: {name: strict, generation: 2}\nspec: {rules: {LMN001: Deny}}");
     ImagePolicy off = policy("metadata: {name: lax, generation: 1}\nspec: {rules: {LMN001: Off}}");
     Layer unpinned = layer("a", "ghcr.io/x/a:1");
 
     PolicyStatus denied = PolicyEngine.compile(List.of(deny)).evaluateLayer(unpinned, Map.of());
     assertThat(denied.getVerdict()).isEqualTo(PolicyVerdict.Deny);
     assertThat(denied.getDeny()).isEqualTo(1);
-    assertThat(denied.getPolicies()).singleElement().satisfies(p -> {
-      assertThat(p.getName()).isEqualTo("strict");
-      assertThat(p.getGeneration()).isEqualTo(2L);
-    });
+    assertThat(denied.getPolicies())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getName()).isEqualTo("strict");
+              assertThat(p.getGeneration()).isEqualTo(2L);
+            });
 
     PolicyEngine lax = PolicyEngine.compile(List.of(off));
     assertThat(lax.evaluateLayer(unpinned, Map.of()).getVerdict()).isEqualTo(PolicyVerdict.Pass);
@@ -102,7 +112,9 @@ class PolicyEngineTest {
         PolicyEngine.compile(List.of(warn, deny, off))
             .evaluateLayer(layer("a", "ghcr.io/x/a:1"), Map.of());
     assertThat(s.getTotal()).isEqualTo(1);
-    assertThat(s.getResults()).singleElement().extracting(PolicyResult::getAction)
+    assertThat(s.getResults())
+        .singleElement()
+        .extracting(PolicyResult::getAction)
         .isEqualTo(PolicyAction.Deny);
     assertThat(s.getPolicies()).extracting(p -> p.getName()).containsExactly("a", "b", "c");
   }
@@ -123,8 +135,10 @@ class PolicyEngineTest {
             """);
     PolicyEngine engine = PolicyEngine.compile(List.of(p));
     Layer edge = layer("metadata: {name: a, labels: {tier: edge}}\nspec: {image: 'x.io/a:1'}");
-    Layer lab = layer("metadata: {name: a, labels: {tier: edge, team: lab}}\nspec: {image: 'x.io/a:1'}");
-    Layer legacy = layer("metadata: {name: a, labels: {tier: edge, legacy: 'y'}}\nspec: {image: 'x.io/a:1'}");
+    Layer lab =
+        layer("metadata: {name: a, labels: {tier: edge, team: lab}}\nspec: {image: 'x.io/a:1'}");
+    Layer legacy =
+        layer("metadata: {name: a, labels: {tier: edge, legacy: 'y'}}\nspec: {image: 'x.io/a:1'}");
     Layer core = layer("metadata: {name: a, labels: {tier: core}}\nspec: {image: 'x.io/a:1'}");
 
     assertThat(engine.selects(p, edge, Map.of())).isTrue();
@@ -180,7 +194,8 @@ class PolicyEngineTest {
   void unknownRuleIdIsACompileError() {
     ImagePolicy p = policy("metadata: {name: future}\nspec: {rules: {LMN999: Deny}}");
     PolicyEngine engine = PolicyEngine.compile(List.of(p));
-    assertThat(engine.compileErrors()).containsEntry("future", "rules: unknown built-in rule LMN999");
+    assertThat(engine.compileErrors())
+        .containsEntry("future", "rules: unknown built-in rule LMN999");
     assertThat(engine.ruleCount("future")).isZero();
   }
 
@@ -201,12 +216,13 @@ class PolicyEngineTest {
     assertThat(s.getResults())
         .filteredOn(r -> r.getRule().startsWith("files/"))
         .singleElement()
-        .satisfies(r -> {
-          assertThat(r.getRule()).isEqualTo("files/no-motd");
-          assertThat(r.getAction()).isEqualTo(PolicyAction.Deny);
-          assertThat(r.getTarget()).isEqualTo("OSImage/edge");
-          assertThat(r.getMessage()).isEqualTo("etc/motd is managed by the base layer");
-        });
+        .satisfies(
+            r -> {
+              assertThat(r.getRule()).isEqualTo("files/no-motd");
+              assertThat(r.getAction()).isEqualTo(PolicyAction.Deny);
+              assertThat(r.getTarget()).isEqualTo("OSImage/edge");
+              assertThat(r.getMessage()).isEqualTo("etc/motd is managed by the base layer");
+            });
   }
 
   @Test
@@ -249,23 +265,29 @@ class PolicyEngineTest {
         PolicyEngine.compile(List.of(p)).assessOSImage(IMAGE, unresolved, PROD, List.of(), 0);
     assertThat(e.results()).noneMatch(r -> r.getRule().equals("sizes/small"));
     assertThat(e.notEvaluated())
-        .anySatisfy(n -> {
-          assertThat(n.rule()).isEqualTo("sizes/small");
-          assertThat(n.reason()).isEqualTo("needs resolved Layers: base");
-        });
+        .anySatisfy(
+            n -> {
+              assertThat(n.rule()).isEqualTo("sizes/small");
+              assertThat(n.reason()).isEqualTo("needs resolved Layers: base");
+            });
   }
 
   @Test
   void celRuleThatFailsToEvaluateIsAResultNotAPass() {
-    ImagePolicy p = customRule("strict", "- {name: tagged, expression: \"object.spec.output.tag == 'stable'\"}");
+    ImagePolicy p =
+        customRule(
+            "strict", "- {name: tagged, expression: \"object.spec.output.tag == 'stable'\"}");
     PolicyStatus s = evalImage(PolicyEngine.compile(List.of(p)));
     assertThat(s.getResults())
         .filteredOn(r -> r.getRule().equals("strict/tagged"))
         .singleElement()
-        .satisfies(r -> {
-          assertThat(r.getAction()).isEqualTo(PolicyAction.Deny);
-          assertThat(r.getMessage()).startsWith("rule could not be evaluated: ").contains("tag");
-        });
+        .satisfies(
+            r -> {
+              assertThat(r.getAction()).isEqualTo(PolicyAction.Deny);
+              assertThat(r.getMessage())
+                  .startsWith("rule could not be evaluated: ")
+                  .contains("tag");
+            });
   }
 
   @Test
@@ -311,7 +333,8 @@ class PolicyEngineTest {
             - {name: ok, expression: 'false'}
             - {name: bad, expression: 'object.spec.image.startsWith(', message: x}
             """);
-    ImagePolicy good = customRule("good", "- {name: pinned, expression: \"object.spec.image.contains('@')\"}");
+    ImagePolicy good =
+        customRule("good", "- {name: pinned, expression: \"object.spec.image.contains('@')\"}");
     PolicyEngine engine = PolicyEngine.compile(List.of(broken, good));
     assertThat(engine.compileErrors()).containsOnlyKeys("broken");
     assertThat(engine.compileErrors().get("broken"))
@@ -355,7 +378,8 @@ class PolicyEngineTest {
     PolicyEngine.compile(List.of(p), programs);
     assertThat(programs.compilations()).isEqualTo(3);
     PolicyEngine.compile(List.of(p), programs);
-    PolicyEngine.compile(List.of(customRule("d", "- {name: a, expression: \"has(object.spec)\"}")), programs);
+    PolicyEngine.compile(
+        List.of(customRule("d", "- {name: a, expression: \"has(object.spec)\"}")), programs);
     assertThat(programs.compilations()).isEqualTo(3);
 
     CelPrograms uncached = new CelPrograms(false, 0);
@@ -375,7 +399,8 @@ class PolicyEngineTest {
             "metadata: {name: many, namespace: ns}\nspec:\n  architectures: [amd64]\n  files:\n"
                 + files.toString().indent(2));
     ImagePolicy p = policy("metadata: {name: p}\nspec: {rules: {LMN005: Warn}}");
-    PolicyStatus s = PolicyEngine.compile(List.of(p)).evaluateOSImage(many, Map.of(), Map.of(), List.of());
+    PolicyStatus s =
+        PolicyEngine.compile(List.of(p)).evaluateOSImage(many, Map.of(), Map.of(), List.of());
     assertThat(s.getDeny()).isEqualTo(60);
     assertThat(s.getWarn()).isEqualTo(60);
     assertThat(s.getTotal()).isEqualTo(120);
@@ -401,9 +426,13 @@ class PolicyEngineTest {
               - {path: a, contents: x, mode: '6777'}
             """);
     List<ImagePolicy> order = new ArrayList<>(List.of(a, b));
-    String first = Serialization.asJson(PolicyEngine.compile(order).evaluateOSImage(bad, Map.of(), Map.of(), List.of()));
+    String first =
+        Serialization.asJson(
+            PolicyEngine.compile(order).evaluateOSImage(bad, Map.of(), Map.of(), List.of()));
     Collections.reverse(order);
-    String second = Serialization.asJson(PolicyEngine.compile(order).evaluateOSImage(bad, Map.of(), Map.of(), List.of()));
+    String second =
+        Serialization.asJson(
+            PolicyEngine.compile(order).evaluateOSImage(bad, Map.of(), Map.of(), List.of()));
     assertThat(second).isEqualTo(first);
     assertThat(first).contains("\"from a\"").contains("\"from b\"");
   }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -36,9 +37,11 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Parameters of type {@link ControlPlane} and {@link KubernetesClient} are resolved in
- * constructors, lifecycle methods ({@code @BeforeAll} included) and test methods. The first test
- * class that asks starts the control plane; it lives in the root {@link ExtensionContext.Store}
- * and is stopped when the run ends (or when the JVM exits, should the run be interrupted).
+ * constructors, lifecycle methods ({@code @BeforeAll} included) and test methods; {@link
+ * #shared()} gives it to code that runs before any of those. The first test class starts the
+ * control plane (before its {@code @BeforeAll} methods, so a start failure fails the class); it
+ * lives in the root {@link ExtensionContext.Store}, is stopped when the run ends (or when the JVM
+ * exits, should the run be interrupted), and a failed start is not retried.
  *
  * <p>By default the control plane is etcd and kube-apiserver through fabric8 kube-api-test, with
  * kube-scheduler and kube-controller-manager processes beside them, all of the version in the
@@ -53,17 +56,49 @@ import org.slf4j.LoggerFactory;
  * <p>Before the first test runs, every {@code crds/*.yml} of the repository (system property
  * {@code lamina.repoRoot}) is applied and Established, and the apiserver's version is logged.
  */
-public final class ControlPlaneExtension implements ParameterResolver {
+public final class ControlPlaneExtension implements BeforeAllCallback, ParameterResolver {
   private static final Logger log = LoggerFactory.getLogger(ControlPlaneExtension.class);
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(ControlPlaneExtension.class);
 
-  /** The run's control plane, started on first use. */
+  private static ControlPlane shared;
+  private static RuntimeException startFailure;
+
+  /**
+   * The run's control plane, started on first use; for code that has no ExtensionContext yet,
+   * such as a {@code @RegisterExtension static} field that needs a client. A class that uses it
+   * should still carry {@code @ExtendWith(ControlPlaneExtension.class)} so that JUnit stops it at
+   * the end of the run; otherwise it stops when the JVM exits.
+   */
+  public static synchronized ControlPlane shared() {
+    if (startFailure != null) {
+      throw startFailure;
+    }
+    if (shared == null) {
+      try {
+        shared = start();
+      } catch (RuntimeException e) {
+        startFailure = e;
+        throw e;
+      } catch (Exception e) {
+        startFailure = new IllegalStateException("the control plane did not start: " + e, e);
+        throw startFailure;
+      }
+    }
+    return shared;
+  }
+
+  /** The run's control plane, registered in the root store so that JUnit stops it. */
   public static ControlPlane controlPlane(ExtensionContext context) {
     return context
         .getRoot()
         .getStore(NAMESPACE)
-        .getOrComputeIfAbsent(ControlPlane.class, k -> startOrFail(), ControlPlane.class);
+        .getOrComputeIfAbsent(ControlPlane.class, k -> shared(), ControlPlane.class);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    controlPlane(context);
   }
 
   @Override
@@ -78,16 +113,6 @@ public final class ControlPlaneExtension implements ParameterResolver {
     return parameter.getParameter().getType() == ControlPlane.class
         ? controlPlane
         : controlPlane.client();
-  }
-
-  private static ControlPlane startOrFail() {
-    try {
-      return start();
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException("the control plane did not start: " + e.getMessage(), e);
-    }
   }
 
   private static ControlPlane start() throws Exception {

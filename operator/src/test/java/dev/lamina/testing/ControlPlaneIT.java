@@ -55,7 +55,8 @@ class ControlPlaneIT {
         client
             .configMaps()
             .inNamespace(ns)
-            .resource(new ConfigMapBuilder().withNewMetadata().withName("owner").endMetadata().build())
+            .resource(
+                new ConfigMapBuilder().withNewMetadata().withName("owner").endMetadata().build())
             .create();
     client
         .configMaps()
@@ -87,6 +88,8 @@ class ControlPlaneIT {
     KubernetesClient client = cluster.client();
     String ns = cluster.newNamespace("sched");
     String nodeName = ns + "-arm64";
+    Map<String, Quantity> resources =
+        Map.of("cpu", new Quantity("2"), "memory", new Quantity("2Gi"), "pods", new Quantity("10"));
     Node node =
         new NodeBuilder()
             .withNewMetadata()
@@ -98,8 +101,8 @@ class ControlPlaneIT {
                     "kubernetes.io/hostname", nodeName))
             .endMetadata()
             .withNewStatus()
-            .addToCapacity(Map.of("cpu", new Quantity("2"), "memory", new Quantity("2Gi"), "pods", new Quantity("10")))
-            .addToAllocatable(Map.of("cpu", new Quantity("2"), "memory", new Quantity("2Gi"), "pods", new Quantity("10")))
+            .addToCapacity(resources)
+            .addToAllocatable(resources)
             .addNewCondition()
             .withType("Ready")
             .withStatus("True")
@@ -120,7 +123,8 @@ class ControlPlaneIT {
                   .withName("pinned")
                   .endMetadata()
                   .withNewSpec()
-                  .withNodeSelector(Map.of("kubernetes.io/arch", "arm64", "kubernetes.io/hostname", nodeName))
+                  .withNodeSelector(
+                      Map.of("kubernetes.io/arch", "arm64", "kubernetes.io/hostname", nodeName))
                   .addNewContainer()
                   .withName("main")
                   .withImage("registry.invalid/none:1")

@@ -17,11 +17,10 @@ final class K3sControlPlane {
   /** Why k3s cannot run here, or empty when a Docker engine answers. */
   static Optional<String> unavailableReason() {
     try {
-      return DockerClientFactory.instance().isDockerAvailable()
-          ? Optional.empty()
-          : Optional.of("Testcontainers finds no Docker engine");
+      DockerClientFactory.instance().client();
+      return Optional.empty();
     } catch (RuntimeException e) {
-      return Optional.of("Testcontainers finds no Docker engine: " + e.getMessage());
+      return Optional.of("Testcontainers finds no Docker engine (" + e.getMessage() + ")");
     }
   }
 

@@ -60,7 +60,7 @@ final class LocalControlPlane {
               + " and KUBE_API_TEST_OFFLINE_MODE forbids downloading them: " + BUILD_HINT);
     }
     if (!present) {
-      log.info("Control plane binaries v{} not in {}: kube-api-test downloads them", kubeVersion, bin);
+      log.info("No control plane v{} in {}: kube-api-test downloads it", kubeVersion, bin);
     }
     KubeAPIServer apiServer =
         new KubeAPIServer(
@@ -80,8 +80,18 @@ final class LocalControlPlane {
           }
           apiServer.stop();
         };
+    KubernetesClient client = null;
     try {
-      apiServer.start();
+      try {
+        apiServer.start();
+      } catch (RuntimeException e) {
+        if (present) {
+          throw e;
+        }
+        throw new IllegalStateException(
+            "kube-api-test could not get the control plane binaries v" + kubeVersion + " ("
+                + e.getMessage() + "): " + BUILD_HINT, e);
+      }
       for (String component : List.of("kube-scheduler", "kube-controller-manager")) {
         if (!Files.isExecutable(bin.resolve(component))) {
           throw new IllegalStateException(
@@ -112,30 +122,32 @@ final class LocalControlPlane {
       } else {
         controllerManager.add("--controllers=*,-serviceaccount-token-controller");
       }
-      Path cmLog = workDir.resolve("kube-controller-manager.log");
-      Process cm = launch(controllerManager, cmLog);
-      processes.add(cm);
+      processes.add(launch(controllerManager, workDir.resolve("kube-controller-manager.log")));
 
-      KubernetesClient client =
+      client =
           new KubernetesClientBuilder()
               .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
               .build();
+      KubernetesClient started = client;
       // The serviceaccount controller creating default/default shows the controller manager works.
       await("kube-controller-manager to create ServiceAccount default/default")
           .atMost(Duration.ofSeconds(120))
           .pollInterval(Duration.ofMillis(200))
           .until(
               () -> {
-                if (!cm.isAlive() || !processes.get(0).isAlive()) {
+                if (processes.stream().anyMatch(p -> !p.isAlive())) {
                   throw new IllegalStateException(
                       "a control plane component exited; see the logs in " + workDir);
                 }
-                return client.serviceAccounts().inNamespace("default").withName("default").get()
+                return started.serviceAccounts().inNamespace("default").withName("default").get()
                     != null;
               });
       return new ControlPlane(
           "kube-api-test", client, kubeconfig, bin.resolve("kubectl"), repoRoot, stopper);
     } catch (Exception | Error e) {
+      if (client != null) {
+        client.close();
+      }
       try {
         stopper.close();
       } catch (Exception suppressed) {
