@@ -2,48 +2,21 @@ package dev.lamina.reconcile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lamina.api.Artifact;
 import dev.lamina.build.BuildResult;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Reads and writes the OCI index and manifest JSON documents the operator deals with. */
+/** Reads what the operator needs from OCI index and manifest JSON documents. */
 final class IndexDocuments {
-  static final String INDEX_MEDIA_TYPE = "application/vnd.oci.image.index.v1+json";
-  static final String MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json";
   static final String TITLE = "org.opencontainers.image.title";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One architecture's manifest in an index. */
-  record Entry(String mediaType, String digest, long size, String architecture) {}
-
   private IndexDocuments() {}
-
-  /** A deterministic index: entries sorted by architecture, no timestamps, compact JSON. */
-  static byte[] index(List<Entry> entries) {
-    ObjectNode root = JSON.createObjectNode();
-    root.put("schemaVersion", 2);
-    root.put("mediaType", INDEX_MEDIA_TYPE);
-    ArrayNode manifests = root.putArray("manifests");
-    for (Entry e : entries.stream().sorted(Comparator.comparing(Entry::architecture)).toList()) {
-      ObjectNode m = manifests.addObject();
-      m.put("mediaType", e.mediaType());
-      m.put("digest", e.digest());
-      m.put("size", e.size());
-      ObjectNode platform = m.putObject("platform");
-      platform.put("architecture", e.architecture());
-      platform.put("os", "linux");
-    }
-    return root.toString().getBytes(StandardCharsets.UTF_8);
-  }
 
   /** Manifest digest by architecture, for the linux entries of an index. */
   static Map<String, String> manifestsByArchitecture(byte[] index) throws IOException {
@@ -78,10 +51,6 @@ final class IndexDocuments {
       }
     }
     return list;
-  }
-
-  static String mediaType(byte[] manifest) throws IOException {
-    return JSON.readTree(manifest).path("mediaType").asText(MANIFEST_MEDIA_TYPE);
   }
 
   private static Artifact artifact(String name, String mediaType, String digest, long size) {

@@ -13,6 +13,7 @@ import dev.lamina.api.PolicyVerdict;
 import dev.lamina.build.BuildPlan;
 import dev.lamina.build.BuildPodFactory;
 import dev.lamina.build.BuildResult;
+import dev.lamina.build.IndexPublisher;
 import dev.lamina.build.InputDigest;
 import dev.lamina.build.PlanFactory;
 import dev.lamina.oci.Descriptor;
@@ -370,7 +371,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       }
       String tag = image.getSpec().getOutput().getTag();
       if (tag != null && !tag.isEmpty()) {
-        repo.pushManifest(indexBytes, IndexDocuments.INDEX_MEDIA_TYPE, tag);
+        repo.pushManifest(indexBytes, dev.lamina.oci.MediaTypes.OCI_INDEX, tag);
       }
       status.setArchitectures(archs);
       status.setDigest(index.get().digest());
@@ -525,20 +526,16 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     }
 
     Descriptor pushIndex(String repository, String input, List<ArchitectureStatus> archs) throws IOException {
-      OciRepository repo = repository(repository);
-      List<IndexDocuments.Entry> entries = new ArrayList<>();
-      for (ArchitectureStatus a : archs) {
-        byte[] manifest = repo.manifestBytes(a.getManifestDigest());
-        entries.add(new IndexDocuments.Entry(
-            IndexDocuments.mediaType(manifest), a.getManifestDigest(), manifest.length, a.getArchitecture()));
-      }
-      byte[] index = IndexDocuments.index(entries);
+      Map<String, String> manifests = new LinkedHashMap<>();
+      archs.forEach(a -> manifests.put(a.getArchitecture(), a.getManifestDigest()));
+      List<String> tags = new ArrayList<>();
+      tags.add(InputDigest.cacheTag(input));
       String tag = image.getSpec().getOutput().getTag();
       if (tag != null && !tag.isEmpty()) {
-        repo.pushManifest(index, IndexDocuments.INDEX_MEDIA_TYPE, tag);
+        tags.add(tag);
       }
-      // The content-addressed tag last: other clusters take it as a finished build.
-      return repo.pushManifest(index, IndexDocuments.INDEX_MEDIA_TYPE, InputDigest.cacheTag(input));
+      // The same publisher as lamina build, so a cluster and a laptop push byte-identical indexes.
+      return IndexPublisher.publish(repository(repository), manifests, tags);
     }
 
     void start(BuildPlan plan, Architecture arch, ArchitectureStatus a, int attempt) {
