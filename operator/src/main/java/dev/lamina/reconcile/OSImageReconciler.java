@@ -32,6 +32,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -250,10 +251,12 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
 
     UpdateControl<OSImage> finish() {
       status.setObservedGeneration(generation);
-      UpdateControl<OSImage> control =
-          old != null && json.asJson(status).equals(json.asJson(old))
-              ? UpdateControl.noUpdate()
-              : UpdateControl.patchStatus(fresh(image, status));
+      if (old == null || !json.asJson(status).equals(json.asJson(old))) {
+        // The status is the build's state (attempts, pods): the next reconcile, which a pod event
+        // may start at once, must read this write, not the informer's older copy.
+        PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(image, fresh(image, status), context);
+      }
+      UpdateControl<OSImage> control = UpdateControl.noUpdate();
       if (recheck != null) {
         control.rescheduleAfter(recheck.isNegative() ? Duration.ofSeconds(1) : recheck);
       }

@@ -152,7 +152,8 @@ class OSImageBuildIT {
 
     String first;
     try (Bindings bindings = new Bindings(client, ns)) {
-      client.resource(o).create();
+      // Applied, as GitOps tools do; later applies by the same manager change it.
+      client.resource(o).serverSideApply();
       await().atMost(BUILD).until(() -> Phase.Ready == phase(ns, "edge"));
       KubectlResult wait = cluster.kubectl("wait", "--for=condition=Ready", "osimage/edge", "-n", ns, "--timeout=30s");
       assertThat(wait.exitCode()).as(wait.toString()).isZero();
