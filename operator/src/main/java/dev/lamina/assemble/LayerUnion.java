@@ -153,6 +153,12 @@ public final class LayerUnion implements AutoCloseable {
       }
     } finally {
       pool.shutdownNow();
+      // On failure, readers still running must stop before close() removes their spools.
+      try {
+        pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -50,7 +50,8 @@ final class ParallelGzipOutputStream extends OutputStream {
               t.setDaemon(true);
               return t;
             });
-    this.maxPending = 2 * n;
+    // A deep queue keeps workers busy when one of them is descheduled on a shared machine.
+    this.maxPending = 8 * n;
     this.deflaters = new ArrayBlockingQueue<>(n);
     for (int i = 0; i < n; i++) {
       deflaters.add(new Deflater(level, true));
