@@ -13,7 +13,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=${BENCH_DIR:-/tmp/lamina-bench-assemble}
 ROUNDS=${1:-1}
-JAVA_FLAGS=${JAVA_FLAGS:--Xmx192m -XX:+UseParallelGC}
+JAVA_FLAGS=${JAVA_FLAGS:--Xmx192m -XX:+UseSerialGC}
 JAR=$ROOT/operator/target/lamina.jar
 
 need=()
