@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.zip.ZipException;
 
@@ -150,12 +151,13 @@ public final class LayerUnion implements AutoCloseable {
       // Applying in order while later blobs are still being read keeps both cores busy.
       for (int i = 0; i < sets.size(); i++) {
         apply(sets.get(i), await(reads.get(i)));
+        reads.set(i, null); // its headers are garbage once applied
       }
     } finally {
       pool.shutdownNow();
       // On failure, readers still running must stop before close() removes their spools.
       try {
-        pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        pool.awaitTermination(30, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

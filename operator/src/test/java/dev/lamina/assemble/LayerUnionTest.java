@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.Test;
@@ -565,9 +564,5 @@ class LayerUnionTest {
     try (InputStream s = in.content.open()) {
       return new String(s.readAllBytes(), UTF_8);
     }
-  }
-
-  static String lines(List<String> l) {
-    return l.stream().collect(Collectors.joining("\n"));
   }
 }
