@@ -1,0 +1,59 @@
+package dev.lamina.build;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.MapperFeature;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The digest that names a build: sha256 over the canonical JSON of the build plan (spec fields
+ * and resolved layer digests; the OSImage's name and the output destination are left out, since
+ * they don't change a byte of the artifacts, so identical inputs share a cache entry) and the
+ * assembler's output-format version.
+ */
+public final class InputDigest {
+  /**
+   * Raised only when a change alters the bytes the assembler writes for the same inputs, so an
+   * operator upgrade doesn't rebuild every image.
+   */
+  public static final int OUTPUT_FORMAT_VERSION = 1;
+
+  private static final ObjectMapper CANONICAL =
+      JsonMapper.builder()
+          .configure(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY, true)
+          .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+          .build();
+
+  private InputDigest() {}
+
+  /** Computes the digest of {@code plan}, ignoring its osImage, inputDigest and output. */
+  public static String of(BuildPlan plan) {
+    BuildPlan canonical =
+        new BuildPlan(
+            null,
+            null,
+            plan.architectures(),
+            plan.kernel(),
+            plan.files(),
+            plan.formats(),
+            plan.compression(),
+            plan.sourceDateEpoch(),
+            null);
+    try {
+      String json = CANONICAL.writeValueAsString(canonical) + "\nformat=" + OUTPUT_FORMAT_VERSION;
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(json.getBytes(StandardCharsets.UTF_8));
+      return "sha256:" + HexFormat.of().formatHex(hash);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The content-addressed tag under which a finished index is cached: lamina-HEX. */
+  public static String cacheTag(String inputDigest) {
+    return "lamina-" + inputDigest.substring(inputDigest.indexOf(':') + 1);
+  }
+}
