@@ -483,6 +483,34 @@ class LayerUnionTest {
   }
 
   @Test
+  void gnuLongNamesAndBase256NumbersAreRead() throws IOException {
+    String name = "d/" + "x".repeat(200);
+    String target = "t/" + "y".repeat(150);
+    TestTar gnu =
+        TestTar.gnuLayer()
+            .file(
+                name,
+                "big ids",
+                0640,
+                e -> {
+                  e.setUserId(9_000_000_000L);
+                  e.setGroupId(3_000_000);
+                })
+            .symlink("s", target);
+    try (LayerUnion u = union(List.of(gnu))) {
+      List<String> got = new ArrayList<>();
+      for (LayerUnion.Entry e : u.entries()) {
+        got.add(render(e) + " " + e.inode().uid + ":" + e.inode().gid);
+      }
+      assertThat(got)
+          .containsExactly(
+              "d 0755 d 0:0",
+              "f 0640 " + name + " =big ids 9000000000:3000000",
+              "l s -> " + target + " 0:0");
+    }
+  }
+
+  @Test
   void overlapsBetweenLayersAreListedUpToFiftyAndCountedExactly() throws IOException {
     TestTar lower = layer().dir("d");
     TestTar upper = layer().dir("d");
