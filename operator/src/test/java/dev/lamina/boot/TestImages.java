@@ -103,8 +103,12 @@ public final class TestImages {
         .directory("etc", 0755);
   }
 
-  /** The boot images in one layout under tags kernel, busybox and init, each for both arches. */
-  public static void writeBootImages(Path layout, List<String> arches) throws IOException {
+  /**
+   * The boot images in one layout under tags kernel, busybox and init, each for the given
+   * arches. Returns each tag's image index digest.
+   */
+  public static Map<String, String> writeBootImages(Path layout, List<String> arches)
+      throws IOException {
     Map<String, List<LayerTree>> kernel = new LinkedHashMap<>();
     Map<String, List<LayerTree>> busybox = new LinkedHashMap<>();
     Map<String, List<LayerTree>> init = new LinkedHashMap<>();
@@ -113,9 +117,11 @@ public final class TestImages {
       busybox.put(arch, List.of(busyboxLayer(arch)));
       init.put(arch, List.of(initLayer()));
     }
-    writeImage(layout, "kernel", kernel);
-    writeImage(layout, "busybox", busybox);
-    writeImage(layout, "init", init);
+    Map<String, String> digests = new LinkedHashMap<>();
+    digests.put("kernel", writeImage(layout, "kernel", kernel));
+    digests.put("busybox", writeImage(layout, "busybox", busybox));
+    digests.put("init", writeImage(layout, "init", init));
+    return digests;
   }
 
   /**
