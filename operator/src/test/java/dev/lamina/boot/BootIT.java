@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,7 +79,10 @@ class BootIT {
     // the kernel.
     assertThat(boot.linesStartingWith("LAMINA-RELEASE")).containsExactly(RELEASE);
     assertThat(boot.linesStartingWith("LAMINA-MODULE-OK")).containsExactly("crc7");
-    assertThat(boot.linesStartingWith("LAMINA-CMDLINE")).singleElement().asString().contains(CMDLINE);
+    assertThat(boot.linesStartingWith("LAMINA-CMDLINE"))
+        .singleElement()
+        .asString()
+        .contains(CMDLINE);
     assertThat(dir.resolve("kernel")).hasSameBinaryContentAs(DebianPackages.vmlinuz(arch));
   }
 
@@ -96,7 +100,7 @@ class BootIT {
     }
   }
 
-  private static String yaml(java.util.function.Function<String, String> image) {
+  private static String yaml(Function<String, String> image) {
     StringBuilder doc = new StringBuilder();
     for (String tag : List.of("kernel", "busybox", "init")) {
       doc.append(
@@ -142,7 +146,7 @@ class BootIT {
         java.toString(), "-jar", jar, "build", "-f", file.toString(), "--out", outDir.toString());
   }
 
-  /** skopeo keeps the index and manifests as they are, so the registry serves the layout's digests. */
+  /** --preserve-digests: the registry must serve the layout's own index and manifests. */
   private static void push(Path layout, String tag, String reference) throws Exception {
     run(
         Duration.ofMinutes(2),

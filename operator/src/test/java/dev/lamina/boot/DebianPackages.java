@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-/** The Debian kernel and busybox packages the boot tests use, unpacked by hack/boot/fetch-packages.sh. */
+/** The Debian kernel and busybox packages of the boot tests, unpacked by fetch-packages.sh. */
 public final class DebianPackages {
   private static Path cache;
 

@@ -3,8 +3,8 @@ package dev.lamina.boot;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -61,13 +61,14 @@ public final class LocalRegistry implements AutoCloseable {
       await()
           .atMost(Duration.ofSeconds(30))
           .pollInterval(Duration.ofMillis(100))
-          .ignoreExceptions()
+          .ignoreExceptionsInstanceOf(IOException.class)
           .until(
               () -> {
                 if (!process.isAlive()) {
                   throw new IllegalStateException("registry exited: " + Files.readString(log));
                 }
-                HttpRequest ping = HttpRequest.newBuilder(URI.create(registry.url() + "/v2/")).build();
+                HttpRequest ping =
+                    HttpRequest.newBuilder(URI.create(registry.url() + "/v2/")).build();
                 return http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
               });
     } catch (RuntimeException e) {

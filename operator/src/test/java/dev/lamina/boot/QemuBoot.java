@@ -31,7 +31,8 @@ public final class QemuBoot {
    * @param wallTime from starting qemu to the marker (or to giving up)
    * @param kernelTimeToInit the kernel's own timestamp when it ran /init, if it got that far
    */
-  public record Result(String console, boolean markerSeen, Duration wallTime, Double kernelTimeToInit) {
+  public record Result(
+      String console, boolean markerSeen, Duration wallTime, Double kernelTimeToInit) {
     /** The console lines that start with a prefix, without it. */
     public List<String> linesStartingWith(String prefix) {
       List<String> found = new ArrayList<>();
@@ -120,8 +121,12 @@ public final class QemuBoot {
     String text = read(consoleLog);
     Matcher m = RUN_INIT.matcher(text);
     Double toInit = m.find() ? Double.valueOf(m.group(1)) : null;
-    LOG.info("{} boot: marker {} after {} ms wall, kernel ran /init at {} s",
-        arch, seen ? "seen" : "NOT seen", wall.toMillis(), toInit);
+    LOG.info(
+        "{} boot: marker {} after {} ms wall, kernel ran /init at {} s",
+        arch,
+        seen ? "seen" : "NOT seen",
+        wall.toMillis(),
+        toInit);
     return new Result(text, seen, wall, toInit);
   }
 

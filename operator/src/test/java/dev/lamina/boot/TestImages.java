@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -41,8 +41,8 @@ public final class TestImages {
   static final List<String> APPLETS =
       List.of("cat", "echo", "grep", "mkdir", "modprobe", "mount", "poweroff", "sh", "uname");
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, false);
+  // Maps here are LinkedHashMaps or single entries: JSON key order is the order written.
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private TestImages() {}
 
@@ -128,8 +128,8 @@ public final class TestImages {
    * Writes one multi-platform image into the layout at {@code layout} (creating it if needed)
    * and tags it; a tag already there is replaced. Returns the image index's digest.
    */
-  public static String writeImage(Path layout, String tag, Map<String, List<LayerTree>> layersByArch)
-      throws IOException {
+  public static String writeImage(
+      Path layout, String tag, Map<String, List<LayerTree>> layersByArch) throws IOException {
     Files.createDirectories(layout.resolve("blobs/sha256"));
     List<Map<String, Object>> manifests = new ArrayList<>();
     for (Map.Entry<String, List<LayerTree>> e : layersByArch.entrySet()) {
@@ -172,7 +172,7 @@ public final class TestImages {
 
   private static void tag(Path layout, String tag, Blob indexBlob) throws IOException {
     Path indexJson = layout.resolve("index.json");
-    SortedMap<String, Map<String, Object>> byTag = new java.util.TreeMap<>();
+    SortedMap<String, Map<String, Object>> byTag = new TreeMap<>();
     if (Files.exists(indexJson)) {
       Map<String, Object> existing = JSON.readValue(indexJson.toFile(), new TypeReference<>() {});
       @SuppressWarnings("unchecked")
@@ -221,7 +221,7 @@ public final class TestImages {
     }
   }
 
-  /** GZIPOutputStream writes a fixed header (no name, mtime 0), so equal input gives equal bytes. */
+  /** GZIPOutputStream's header has no name and mtime 0, so equal input gives equal bytes. */
   static byte[] gzip(byte[] data) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
