@@ -10,6 +10,8 @@ public class CustomRule {
   /** Name of the rule, shown in results. */
   @Required
   @Pattern("^[A-Za-z][A-Za-z0-9_.-]{0,62}$")
+  // maxLength lets the apiserver bound the cost of the uniqueness rule on customRules.
+  @Size(max = 63)
   private String name;
 
   /** CEL expression over object and, for OSImages, layers; true means the object passes. */

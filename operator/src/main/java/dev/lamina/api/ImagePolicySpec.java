@@ -15,6 +15,7 @@ public class ImagePolicySpec {
   private LabelSelector namespaceSelector;
 
   /** Action of each built-in rule by ID (LMN001...): Deny, Warn or Off; unlisted rules keep their default. */
+  @Size(max = 100)
   @ValidationRule(
       value = "self.all(k, k.matches('^LMN[0-9]{3}$'))",
       message = "rule IDs look like LMN001")

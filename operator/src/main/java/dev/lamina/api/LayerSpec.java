@@ -22,7 +22,7 @@ public class LayerSpec {
   @ValidationRule(
       value = "self.all(p, self.exists_one(q, q == p))",
       message = "platforms must be unique")
-  private List<String> platforms;
+  private List<@Size(max = 64) String> platforms;
 
   /** Name of a kubernetes.io/dockerconfigjson Secret in this namespace used to pull the image. */
   @Size(max = 253)

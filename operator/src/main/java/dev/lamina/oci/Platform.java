@@ -1,5 +1,6 @@
 package dev.lamina.oci;
 
+import java.util.Locale;
 import java.util.Objects;
 
 /** An OCI platform: os, architecture and optional variant, written os/arch[/variant]. */
@@ -20,6 +21,61 @@ public record Platform(String os, String architecture, String variant) {
 
   public static Platform linux(String architecture) {
     return new Platform("linux", architecture, null);
+  }
+
+  /**
+   * This platform in the normal form containerd uses to compare platforms: architecture aliases
+   * resolved ({@code x86_64} is amd64, {@code aarch64} is arm64), and each architecture's default
+   * variant made implicit, so arm64 and arm64/v8 are the same platform, as are arm and arm/v7.
+   */
+  public Platform normalize() {
+    String o = os.toLowerCase(Locale.ROOT);
+    String a = architecture.toLowerCase(Locale.ROOT);
+    String v = variant == null ? null : variant.toLowerCase(Locale.ROOT);
+    switch (a) {
+      case "i386":
+        a = "386";
+        v = null;
+        break;
+      case "x86_64":
+      case "x86-64":
+      case "amd64":
+        a = "amd64";
+        if ("v1".equals(v)) {
+          v = null;
+        }
+        break;
+      case "aarch64":
+      case "arm64":
+        a = "arm64";
+        if ("8".equals(v) || "v8".equals(v) || "v8.0".equals(v)) {
+          v = null;
+        }
+        break;
+      case "armhf":
+        a = "arm";
+        v = "v7";
+        break;
+      case "armel":
+        a = "arm";
+        v = "v6";
+        break;
+      case "arm":
+        if (v == null || v.equals("7")) {
+          v = "v7";
+        } else if (v.matches("[5-8]")) {
+          v = "v" + v;
+        }
+        break;
+      default:
+        break;
+    }
+    return new Platform(o, a, v);
+  }
+
+  /** Whether this platform and {@code other} are the same after {@link #normalize()}. */
+  public boolean matches(Platform other) {
+    return normalize().equals(other.normalize());
   }
 
   @Override

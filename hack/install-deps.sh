@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs everything Lamina's tests need on a fresh Debian 12 machine, then builds the pinned
+# Kubernetes control plane. Run as root; running it again changes nothing.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "hack/install-deps.sh installs packages: run it as root (sudo hack/install-deps.sh)" >&2
+  exit 1
+fi
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+# Wait for another apt or dpkg run to finish instead of failing on its lock.
+APT_OPTS=(-o DPkg::Lock::Timeout=600)
+
+# The boot tests fetch arm64 kernels and busybox with apt-get download; that needs the arm64
+# package lists, so the architecture goes in before the update.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  dpkg --add-architecture arm64
+fi
+apt-get "${APT_OPTS[@]}" update
+
+PACKAGES=(
+  # build
+  openjdk-17-jdk-headless maven git ca-certificates
+  # a real OCI registry, OCI image tools, archives
+  docker-registry umoci skopeo pigz cpio busybox-static
+  # booting what was assembled
+  qemu-system-x86 qemu-system-arm
+  # measurements: htpasswd for registry auth, /usr/bin/time for peak memory
+  apache2-utils time
+)
+# Only what is missing: installed packages are left at their version, so running this on a
+# machine in use does not swap the JDK under running builds.
+MISSING=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || MISSING+=("$p")
+done
+if [ "${#MISSING[@]}" -gt 0 ]; then
+  apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "${MISSING[@]}"
+fi
+
+# hack/build-control-plane.sh needs Go >= 1.21, which fetches the toolchain Kubernetes asks for
+# (GOTOOLCHAIN=auto). Debian 12 ships 1.19, so when nothing newer is installed, use it once to
+# fetch a Go distribution from the Go module proxy (it is published there as a module) into
+# /usr/local/go.
+GO_BOOTSTRAP_VERSION=1.24.11
+export PATH="/usr/local/go/bin:$PATH"
+GO_MINOR="$(go env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p' || true)"
+if [ -z "$GO_MINOR" ] || [ "$GO_MINOR" -lt 21 ]; then
+  apt-get "${APT_OPTS[@]}" install -y --no-install-recommends golang-go
+  GOARCH="$(dpkg --print-architecture)"
+  MODULE="golang.org/toolchain@v0.0.1-go${GO_BOOTSTRAP_VERSION}.linux-${GOARCH}"
+  TMP="$(mktemp -d)"
+  trap 'rm -rf "$TMP"' EXIT
+  DIR="$(cd "$TMP" && GOFLAGS=-modcacherw GOMODCACHE="$TMP/mod" /usr/bin/go mod download -json "$MODULE" \
+    | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
+  rm -rf /usr/local/go
+  cp -r "$DIR" /usr/local/go
+  # Module zips carry no file modes.
+  chmod -R u+w,go-w /usr/local/go
+  chmod +x /usr/local/go/bin/* /usr/local/go/pkg/tool/*/*
+  echo "installed $(/usr/local/go/bin/go version) in /usr/local/go"
+fi
+
+hack/build-control-plane.sh
