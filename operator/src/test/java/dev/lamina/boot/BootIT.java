@@ -3,6 +3,8 @@ package dev.lamina.boot;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lamina.oci.OciClient;
+import dev.lamina.testing.TestRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +31,7 @@ class BootIT {
   static final String CMDLINE = "lamina.test=boot";
 
   @TempDir static Path work;
-  static LocalRegistry registry;
+  static TestRegistry registry;
   static Path layout;
   static Path out;
 
@@ -37,21 +39,22 @@ class BootIT {
   static void buildFromRegistry() throws Exception {
     layout = work.resolve("layout");
     Map<String, String> digests = TestImages.writeBootImages(layout, ARCHES);
-    registry = LocalRegistry.start(work.resolve("registry"));
+    registry = TestRegistry.start();
+    OciClient client = OciClient.create();
     for (Map.Entry<String, String> image : digests.entrySet()) {
       String tag = image.getKey();
-      push(layout, tag, registry.host() + "/lamina/" + tag + ":1");
+      String pushed =
+          TestImages.copy(
+              client, "oci:" + layout, tag, registry.host() + "/lamina/" + tag, "1");
       // Same digests in both places, or the layout-versus-registry comparison means nothing.
-      assertThat(registry.digestOf("lamina/" + tag, "1", TestImages.INDEX))
-          .as(tag)
-          .isEqualTo(image.getValue());
+      assertThat(pushed).as(tag).isEqualTo(image.getValue());
     }
     out = work.resolve("out-registry");
     build(yaml(tag -> registry.host() + "/lamina/" + tag + ":1"), out);
   }
 
   @AfterAll
-  static void stopRegistry() {
+  static void stopRegistry() throws IOException {
     if (registry != null) {
       registry.close();
     }
@@ -144,14 +147,6 @@ class BootIT {
     run(
         Duration.ofMinutes(5),
         java.toString(), "-jar", jar, "build", "-f", file.toString(), "--out", outDir.toString());
-  }
-
-  /** --preserve-digests: the registry must serve the layout's own index and manifests. */
-  private static void push(Path layout, String tag, String reference) throws Exception {
-    run(
-        Duration.ofMinutes(2),
-        "skopeo", "--insecure-policy", "copy", "--all", "--preserve-digests", "--quiet",
-        "--dest-tls-verify=false", "oci:" + layout + ":" + tag, "docker://" + reference);
   }
 
   private static void run(Duration timeout, String... command) throws Exception {

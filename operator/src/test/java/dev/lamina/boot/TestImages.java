@@ -2,35 +2,31 @@ package dev.lamina.boot;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lamina.oci.Descriptor;
+import dev.lamina.oci.Digests;
+import dev.lamina.oci.ImageIndex;
+import dev.lamina.oci.ImageManifest;
+import dev.lamina.oci.MediaTypes;
+import dev.lamina.oci.OciClient;
+import dev.lamina.oci.OciRepository;
+import dev.lamina.oci.Platform;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Builds the boot test's layers (kernel, busybox, init) from Debian packages and writes images
- * into an OCI image layout: tar+gzip layers, a config per platform, and an image index per tag.
+ * Builds the boot test's layers (kernel, busybox, init) from Debian packages and writes them as
+ * OCI images (tar+gzip layers, a config per platform, an image index per tag) into a layout.
  */
 public final class TestImages {
-  public static final String INDEX = "application/vnd.oci.image.index.v1+json";
-  public static final String MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-  public static final String CONFIG = "application/vnd.oci.image.config.v1+json";
-  public static final String LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
-  public static final String REF_NAME = "org.opencontainers.image.ref.name";
-
   /** The marker the init prints once it runs; the harness waits for it. */
   public static final String MARKER = "LAMINA-BOOT-OK";
 
@@ -130,16 +126,16 @@ public final class TestImages {
    */
   public static String writeImage(
       Path layout, String tag, Map<String, List<LayerTree>> layersByArch) throws IOException {
-    Files.createDirectories(layout.resolve("blobs/sha256"));
-    List<Map<String, Object>> manifests = new ArrayList<>();
+    OciRepository repo = OciClient.create().repository("oci:" + layout.toAbsolutePath());
+    List<Descriptor> manifests = new ArrayList<>();
     for (Map.Entry<String, List<LayerTree>> e : layersByArch.entrySet()) {
       String arch = e.getKey();
-      List<Map<String, Object>> layers = new ArrayList<>();
+      List<Descriptor> layers = new ArrayList<>();
       List<String> diffIds = new ArrayList<>();
       for (LayerTree tree : e.getValue()) {
         byte[] tar = tree.toTar();
-        diffIds.add(digest(tar));
-        layers.add(descriptor(LAYER, writeBlob(layout, gzip(tar))));
+        diffIds.add(Digests.sha256(tar));
+        layers.add(pushBlob(repo, MediaTypes.OCI_LAYER_GZIP, gzip(tar)));
       }
       Map<String, Object> rootfs = new LinkedHashMap<>();
       rootfs.put("type", "layers");
@@ -149,68 +145,53 @@ public final class TestImages {
       config.put("os", "linux");
       config.put("config", Map.of());
       config.put("rootfs", rootfs);
-      Map<String, Object> manifest = new LinkedHashMap<>();
-      manifest.put("schemaVersion", 2);
-      manifest.put("mediaType", MANIFEST);
-      manifest.put("config", descriptor(CONFIG, writeBlob(layout, json(config))));
-      manifest.put("layers", layers);
-      Map<String, Object> entry = descriptor(MANIFEST, writeBlob(layout, json(manifest)));
-      Map<String, Object> platform = new LinkedHashMap<>();
-      platform.put("architecture", arch);
-      platform.put("os", "linux");
-      entry.put("platform", platform);
-      manifests.add(entry);
+      Descriptor configBlob = pushBlob(repo, MediaTypes.OCI_CONFIG, json(config));
+      byte[] manifest = ImageManifest.of(null, configBlob, layers, Map.of()).toJson();
+      Descriptor stored = repo.pushManifest(manifest, MediaTypes.OCI_MANIFEST, null);
+      manifests.add(
+          new Descriptor(
+              stored.mediaType(),
+              stored.digest(),
+              stored.size(),
+              Map.of(),
+              Platform.linux(arch),
+              null));
     }
-    Map<String, Object> index = new LinkedHashMap<>();
-    index.put("schemaVersion", 2);
-    index.put("mediaType", INDEX);
-    index.put("manifests", manifests);
-    Blob indexBlob = writeBlob(layout, json(index));
-    tag(layout, tag, indexBlob);
-    return indexBlob.digest();
+    byte[] index = ImageIndex.of(manifests, Map.of()).toJson();
+    return repo.pushManifest(index, MediaTypes.OCI_INDEX, tag).digest();
   }
 
-  private static void tag(Path layout, String tag, Blob indexBlob) throws IOException {
-    Path indexJson = layout.resolve("index.json");
-    SortedMap<String, Map<String, Object>> byTag = new TreeMap<>();
-    if (Files.exists(indexJson)) {
-      Map<String, Object> existing = JSON.readValue(indexJson.toFile(), new TypeReference<>() {});
-      @SuppressWarnings("unchecked")
-      List<Map<String, Object>> entries = (List<Map<String, Object>>) existing.get("manifests");
-      for (Map<String, Object> entry : entries) {
-        @SuppressWarnings("unchecked")
-        Map<String, String> annotations = (Map<String, String>) entry.get("annotations");
-        byTag.put(annotations.get(REF_NAME), entry);
+  /**
+   * Copies an image (an index and everything under it) between repositories, tag to tag, byte
+   * for byte, so it keeps its digests. Returns the index's digest.
+   */
+  public static String copy(OciClient client, String from, String tag, String to, String toTag)
+      throws IOException {
+    OciRepository source = client.repository(from);
+    OciRepository target = client.repository(to);
+    Descriptor top =
+        source
+            .resolveTag(tag)
+            .orElseThrow(() -> new IOException("no tag " + tag + " in " + source.name()));
+    byte[] indexBytes = source.manifestBytes(top.digest());
+    for (Descriptor entry : ImageIndex.parse(indexBytes).manifests()) {
+      byte[] manifestBytes = source.manifestBytes(entry.digest());
+      ImageManifest manifest = ImageManifest.parse(manifestBytes);
+      List<Descriptor> blobs = new ArrayList<>(manifest.layers());
+      blobs.add(manifest.config());
+      for (Descriptor blob : blobs) {
+        target.pushBlob(blob, () -> source.openBlob(blob), null);
       }
+      target.pushManifest(manifestBytes, entry.mediaType(), null);
     }
-    Map<String, Object> entry = descriptor(INDEX, indexBlob);
-    entry.put("annotations", Map.of(REF_NAME, tag));
-    byTag.put(tag, entry);
-    Map<String, Object> top = new LinkedHashMap<>();
-    top.put("schemaVersion", 2);
-    top.put("mediaType", INDEX);
-    top.put("manifests", new ArrayList<>(byTag.values()));
-    Files.write(indexJson, json(top));
-    Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    return target.pushManifest(indexBytes, top.mediaType(), toTag).digest();
   }
 
-  private record Blob(String digest, long size) {}
-
-  private static Map<String, Object> descriptor(String mediaType, Blob blob) {
-    Map<String, Object> d = new LinkedHashMap<>();
-    d.put("mediaType", mediaType);
-    d.put("digest", blob.digest());
-    d.put("size", blob.size());
+  private static Descriptor pushBlob(OciRepository repo, String mediaType, byte[] bytes)
+      throws IOException {
+    Descriptor d = new Descriptor(mediaType, Digests.sha256(bytes), bytes.length);
+    repo.pushBlob(d, () -> new ByteArrayInputStream(bytes), null);
     return d;
-  }
-
-  private static Blob writeBlob(Path layout, byte[] bytes) throws IOException {
-    String digest = digest(bytes);
-    Path path = layout.resolve("blobs/sha256").resolve(digest.substring("sha256:".length()));
-    if (!Files.exists(path)) {
-      Files.write(path, bytes);
-    }
-    return new Blob(digest, bytes.length);
   }
 
   static byte[] json(Object value) {
@@ -230,14 +211,5 @@ public final class TestImages {
       throw new UncheckedIOException(e);
     }
     return out.toByteArray();
-  }
-
-  static String digest(byte[] data) {
-    try {
-      return "sha256:"
-          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

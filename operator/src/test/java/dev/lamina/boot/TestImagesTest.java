@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lamina.oci.Digests;
+import dev.lamina.oci.MediaTypes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,11 +53,19 @@ class TestImagesTest {
     Path layout = work.resolve("layout");
     String digest = TestImages.writeImage(layout, "t", new TreeMap<>(sample()));
 
-    JsonNode top = JSON.readTree(layout.resolve("index.json").toFile());
-    assertThat(top.at("/manifests/0/digest").asText()).isEqualTo(digest);
-    assertThat(top.at("/manifests/0/mediaType").asText()).isEqualTo(TestImages.INDEX);
-    assertThat(top.at("/manifests/0/annotations").get(TestImages.REF_NAME).asText())
-        .isEqualTo("t");
+    List<JsonNode> tagged = new ArrayList<>();
+    for (JsonNode entry : JSON.readTree(layout.resolve("index.json").toFile()).get("manifests")) {
+      if (entry.at("/annotations").path(MediaTypes.ANNOTATION_REF_NAME).asText().equals("t")) {
+        tagged.add(entry);
+      }
+    }
+    assertThat(tagged)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.get("digest").asText()).isEqualTo(digest);
+              assertThat(e.get("mediaType").asText()).isEqualTo(MediaTypes.OCI_INDEX);
+            });
     JsonNode index = blob(layout, digest);
     List<String> platforms = new ArrayList<>();
     for (JsonNode entry : index.get("manifests")) {
@@ -66,21 +76,9 @@ class TestImagesTest {
       assertThat(config.get("architecture").asText()).isEqualTo(arch);
       assertThat(config.get("os").asText()).isEqualTo("linux");
       assertThat(config.at("/rootfs/diff_ids")).hasSize(2);
-      assertThat(manifest.at("/layers/0/mediaType").asText()).isEqualTo(TestImages.LAYER);
+      assertThat(manifest.at("/layers/0/mediaType").asText()).isEqualTo(MediaTypes.OCI_LAYER_GZIP);
     }
     assertThat(platforms).containsExactly("linux/amd64", "linux/arm64");
-  }
-
-  @Test
-  void retaggingReplacesOnlyThatTag() throws IOException {
-    Path layout = work.resolve("layout");
-    TestImages.writeImage(layout, "a", oneDirectory("x"));
-    TestImages.writeImage(layout, "b", oneDirectory("y"));
-    String latest = TestImages.writeImage(layout, "a", oneDirectory("z"));
-
-    JsonNode manifests = JSON.readTree(layout.resolve("index.json").toFile()).get("manifests");
-    assertThat(manifests).hasSize(2);
-    assertThat(manifests.get(0).get("digest").asText()).isEqualTo(latest);
   }
 
   @Test
@@ -130,12 +128,8 @@ class TestImagesTest {
     byte[] tar = new GZIPInputStream(new ByteArrayInputStream(gz)).readAllBytes();
 
     assertThat(tar).isEqualTo(tree.toTar());
-    assertThat(config.at("/rootfs/diff_ids/0").asText()).isEqualTo(TestImages.digest(tar));
+    assertThat(config.at("/rootfs/diff_ids/0").asText()).isEqualTo(Digests.sha256(tar));
     assertThat(manifest.at("/layers/0/size").asLong()).isEqualTo(gz.length);
-  }
-
-  private static Map<String, List<LayerTree>> oneDirectory(String name) {
-    return Map.of("amd64", List.of(new LayerTree().directory(name, 0755)));
   }
 
   private static JsonNode blob(Path layout, String digest) throws IOException {
@@ -150,7 +144,7 @@ class TestImagesTest {
     Map<String, String> all = new TreeMap<>();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
-        all.put(dir.relativize(f).toString(), TestImages.digest(Files.readAllBytes(f)));
+        all.put(dir.relativize(f).toString(), Digests.sha256(Files.readAllBytes(f)));
       }
     }
     return all;
