@@ -1,0 +1,606 @@
+package dev.lamina.assemble;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.github.luben.zstd.ZstdIOException;
+import dev.lamina.api.FileSpec;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import java.util.zip.ZipException;
+
+/**
+ * The union of filesystem layers, applied as OCI changesets: later entries win, whiteouts delete,
+ * opaque whiteouts hide lower children, hard links share an inode, parents are implied, and no
+ * path leaves the root. File contents are spooled to a private temp directory; only metadata is
+ * on the heap. Closing deletes the spool.
+ *
+ * <p>Layer mtimes are kept as they are in the layers (they are inputs, so outputs stay
+ * reproducible); only entries the union makes up (implied directories, {@link FileSpec} entries)
+ * are stamped with {@code sourceDateEpoch}.
+ */
+public final class LayerUnion implements AutoCloseable {
+  /** How many overlaps {@link #overlaps()} lists; {@link #overlapCount()} counts them all. */
+  public static final int MAX_LISTED_OVERLAPS = 50;
+
+  private static final int MAX_SYMLINKS = 40;
+  private static final String WHITEOUT = ".wh.";
+  private static final String OPAQUE = ".wh..wh..opq";
+  private static final int NO_SOURCE = -1;
+
+  private final Path spoolDir;
+  private final long sourceDateEpoch;
+  private final int threads;
+  private final List<Spool> spools = new ArrayList<>();
+  private final List<String> sourceNames = new ArrayList<>();
+  private final List<Overlap> overlaps = new ArrayList<>();
+  private final Node root;
+  private long overlapCount;
+  private int blobs;
+
+  /** A name in the tree. {@code blob} is the changeset that last wrote it; whiteouts use it. */
+  private static final class Node {
+    final String name;
+    final Node parent;
+    final Inode inode;
+    final Map<String, Node> children;
+    int blob;
+    int source;
+
+    Node(String name, Node parent, Inode inode, int blob, int source) {
+      this.name = name;
+      this.parent = parent;
+      this.inode = inode;
+      this.children = inode.type == TarReader.DIR ? new HashMap<>() : null;
+      this.blob = blob;
+      this.source = source;
+    }
+
+    boolean isDir() {
+      return children != null;
+    }
+
+    String path() {
+      if (parent == null) {
+        return "";
+      }
+      String p = parent.path();
+      return p.isEmpty() ? name : p + "/" + name;
+    }
+  }
+
+  /** Where a change comes from, for whiteout scope, overlaps and messages. */
+  private record Changeset(String layer, int blob, int source) {}
+
+  private record Change(TarReader.Header header, Spool.Content content) {}
+
+  /** One entry of the union as the writers see it; {@code path} holds raw bytes as ISO-8859-1. */
+  record Entry(String path, Inode inode, int nlink) {}
+
+  /** Applies {@code layers} in order, reading their blobs on as many threads as there are cores. */
+  public LayerUnion(List<LayerSource> layers, Path tempDir, long sourceDateEpoch)
+      throws IOException {
+    this(layers, tempDir, sourceDateEpoch, Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Applies {@code layers} in order, decompressing up to {@code threads} blobs at once. */
+  public LayerUnion(List<LayerSource> layers, Path tempDir, long sourceDateEpoch, int threads)
+      throws IOException {
+    this.spoolDir = Files.createTempDirectory(tempDir, "lamina-union-");
+    this.sourceDateEpoch = sourceDateEpoch;
+    this.threads = Math.max(1, threads);
+    this.root = new Node("", null, impliedDir(), 0, NO_SOURCE);
+    try {
+      addLayers(layers);
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private void addLayers(List<LayerSource> layers) throws IOException {
+    List<Changeset> sets = new ArrayList<>();
+    List<IoSupplier<InputStream>> suppliers = new ArrayList<>();
+    for (LayerSource layer : layers) {
+      int source = sourceNames.size();
+      sourceNames.add(layer.name());
+      for (IoSupplier<InputStream> blob : layer.blobs()) {
+        sets.add(new Changeset(layer.name(), ++blobs, source));
+        suppliers.add(blob);
+      }
+    }
+    if (sets.isEmpty()) {
+      return;
+    }
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.min(threads, sets.size()),
+            r -> {
+              Thread t = new Thread(r, "lamina-layer-reader");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      List<Future<List<Change>>> reads = new ArrayList<>();
+      for (int i = 0; i < sets.size(); i++) {
+        Changeset set = sets.get(i);
+        Spool spool = newSpool();
+        IoSupplier<InputStream> supplier = suppliers.get(i);
+        String label = blobLabel(set, layers);
+        reads.add(pool.submit(() -> read(label, supplier, spool)));
+      }
+      // Applying in order while later blobs are still being read keeps both cores busy.
+      for (int i = 0; i < sets.size(); i++) {
+        apply(sets.get(i), await(reads.get(i)));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static String blobLabel(Changeset set, List<LayerSource> layers) {
+    int count = layers.get(set.source()).blobs().size();
+    int index = set.blob();
+    for (int s = 0; s < set.source(); s++) {
+      index -= layers.get(s).blobs().size();
+    }
+    return "layer \"" + set.layer() + "\"" + (count > 1 ? " blob " + index + " of " + count : "");
+  }
+
+  private static List<Change> await(Future<List<Change>> read) throws IOException {
+    try {
+      return read.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while reading layers");
+    }
+  }
+
+  /**
+   * Adds a tarball (gzip, zstd or plain) on top of the union as one more changeset, such as the
+   * kernel layer's modules tarball. Its writes are not reported as overlaps.
+   */
+  public void addTarball(String name, IoSupplier<InputStream> tarball) throws IOException {
+    Changeset set = new Changeset(name, ++blobs, NO_SOURCE);
+    apply(set, read("tarball \"" + name + "\"", tarball, newSpool()));
+  }
+
+  /** Adds generated entries last, each stamped with {@code sourceDateEpoch}. */
+  public void addFiles(List<FileSpec> files) throws IOException {
+    Changeset set = new Changeset("spec.files", ++blobs, NO_SOURCE);
+    Spool spool = newSpool();
+    List<Change> changes = new ArrayList<>();
+    for (FileSpec f : files) {
+      if (f.getPath() == null) {
+        throw new AssemblyException("spec.files: an entry has no path");
+      }
+      String path = raw(f.getPath());
+      char type;
+      String link = "";
+      Spool.Content content = null;
+      if (f.getSymlink() != null) {
+        type = TarReader.SYMLINK;
+        link = raw(f.getSymlink());
+      } else if (f.isDirectory()) {
+        type = TarReader.DIR;
+      } else {
+        type = TarReader.REGULAR;
+        byte[] data = f.getContents() == null ? new byte[0] : f.getContents().getBytes(UTF_8);
+        content = data.length == 0 ? null : spool.append(data);
+      }
+      long uid = f.getUid() == null ? 0 : f.getUid();
+      long gid = f.getGid() == null ? 0 : f.getGid();
+      TarReader.Header h =
+          new TarReader.Header(
+              path,
+              type,
+              f.effectiveMode() & 07777,
+              uid,
+              gid,
+              sourceDateEpoch,
+              content == null ? 0 : content.size(),
+              link,
+              0,
+              0,
+              Map.of());
+      changes.add(new Change(h, content));
+    }
+    spool.seal();
+    apply(set, changes);
+  }
+
+  /** Overlaps between distinct layers, in the order they happened, at most 50. */
+  public List<Overlap> overlaps() {
+    return Collections.unmodifiableList(overlaps);
+  }
+
+  /** The number of overlaps, including those not listed. */
+  public long overlapCount() {
+    return overlapCount;
+  }
+
+  /** Whether {@code path} is a regular file of the union, following symlinks inside the root. */
+  public boolean isRegularFile(String path) throws IOException {
+    Inode inode = lookup(path);
+    return inode != null && inode.type == TarReader.REGULAR;
+  }
+
+  /**
+   * The contents of a regular file of the union, following symlinks inside the root.
+   *
+   * @param what what the file is, for the error message (e.g. "kernel binary")
+   */
+  public InputStream openFile(String what, String path) throws IOException {
+    Inode inode = lookup(path);
+    if (inode == null || inode.type != TarReader.REGULAR) {
+      String layers = sourceNames.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", "));
+      throw new AssemblyException(
+          what + " \"" + path + "\" not found in layer" + (sourceNames.size() > 1 ? "s " : " ") + layers);
+    }
+    return inode.content == null ? InputStream.nullInputStream() : inode.content.open();
+  }
+
+  /** Copies a regular file of the union to {@code target}, replacing it; see {@link #openFile}. */
+  public void copyFile(String what, String path, Path target) throws IOException {
+    try (InputStream in = openFile(what, path)) {
+      Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /**
+   * Extracts one regular file of one layer (its blobs applied in order) to {@code target}; e.g. the
+   * kernel binary: {@code extract(layer, "kernel binary", "kernel", dest, tmp)}.
+   */
+  public static void extract(LayerSource layer, String what, String path, Path target, Path tempDir)
+      throws IOException {
+    try (LayerUnion union = new LayerUnion(List.of(layer), tempDir, 0, 1)) {
+      union.copyFile(what, path, target);
+    }
+  }
+
+  /** Every entry except the root, sorted by path bytes (so parents come before children). */
+  List<Entry> entries() {
+    List<Map.Entry<String, Node>> nodes = new ArrayList<>();
+    Map<Inode, Integer> links = new IdentityHashMap<>();
+    ArrayDeque<Map.Entry<String, Node>> todo = new ArrayDeque<>();
+    todo.push(Map.entry("", root));
+    while (!todo.isEmpty()) {
+      Map.Entry<String, Node> e = todo.pop();
+      for (Node child : e.getValue().children.values()) {
+        String path = e.getKey().isEmpty() ? child.name : e.getKey() + "/" + child.name;
+        Map.Entry<String, Node> ce = Map.entry(path, child);
+        nodes.add(ce);
+        links.merge(child.inode, 1, Integer::sum);
+        if (child.isDir()) {
+          todo.push(ce);
+        }
+      }
+    }
+    nodes.sort(Map.Entry.comparingByKey(Comparator.naturalOrder()));
+    List<Entry> entries = new ArrayList<>(nodes.size());
+    for (Map.Entry<String, Node> e : nodes) {
+      Node n = e.getValue();
+      int nlink = links.get(n.inode);
+      if (n.isDir()) {
+        nlink = 2 + (int) n.children.values().stream().filter(Node::isDir).count();
+      }
+      entries.add(new Entry(e.getKey(), n.inode, nlink));
+    }
+    return entries;
+  }
+
+  private Spool newSpool() throws IOException {
+    Spool spool = new Spool(spoolDir.resolve("spool-" + spools.size()));
+    spools.add(spool);
+    return spool;
+  }
+
+  private static List<Change> read(String label, IoSupplier<InputStream> supplier, Spool spool)
+      throws IOException {
+    InputStream opened;
+    try {
+      opened = supplier.get();
+    } catch (IOException e) {
+      throw new AssemblyException(label + ": cannot open: " + e.getMessage(), e);
+    }
+    List<Change> changes = new ArrayList<>();
+    Decompression format = Decompression.NONE;
+    byte[] buffer = new byte[1 << 16];
+    try (InputStream raw = Decompression.buffered(opened)) {
+      format = Decompression.detect(raw);
+      try (InputStream in = format.open(raw)) {
+        TarReader tar = new TarReader(in);
+        for (TarReader.Header h = tar.next(); h != null; h = tar.next()) {
+          Spool.Content content = null;
+          if (h.type() == TarReader.REGULAR && h.size() > 0) {
+            content = spool.append(tar.data(), h.size(), buffer);
+          }
+          changes.add(new Change(h, content));
+        }
+      }
+      spool.seal();
+    } catch (AssemblyException e) {
+      throw new AssemblyException(label + ": " + e.getMessage(), e);
+    } catch (EOFException | ZipException | ZstdIOException e) {
+      throw new AssemblyException(
+          label + ": truncated or corrupt " + format.label() + " stream (" + e.getMessage() + ")", e);
+    } catch (IOException e) {
+      throw new AssemblyException(label + ": read failed: " + e.getMessage(), e);
+    }
+    return changes;
+  }
+
+  private void apply(Changeset set, List<Change> changes) throws IOException {
+    for (Change c : changes) {
+      apply(set, c);
+    }
+  }
+
+  private void apply(Changeset set, Change change) throws IOException {
+    TarReader.Header h = change.header();
+    List<String> parts = components(set, h.name());
+    if (parts.isEmpty()) {
+      return; // the root itself: its metadata is not part of either archive
+    }
+    String base = parts.get(parts.size() - 1);
+    List<String> parentParts = parts.subList(0, parts.size() - 1);
+    for (String p : parentParts) {
+      if (p.startsWith(WHITEOUT)) {
+        return; // inside aufs metadata such as .wh..wh.plnk: never part of the image
+      }
+    }
+    if (base.startsWith(WHITEOUT)) {
+      Node dir = walk(set, h.name(), parentParts, false);
+      if (dir == null) {
+        return;
+      }
+      if (base.equals(OPAQUE)) {
+        dir.children.values().removeIf(c -> prune(c, set.blob()));
+      } else if (!base.startsWith(WHITEOUT + WHITEOUT)) {
+        String hidden = base.substring(WHITEOUT.length());
+        Node n = dir.children.get(hidden);
+        if (n != null && prune(n, set.blob())) {
+          dir.children.remove(hidden);
+        }
+      }
+      return;
+    }
+    Inode inode;
+    if (h.type() == TarReader.HARDLINK) {
+      inode = linkTarget(set, h);
+    } else {
+      inode =
+          new Inode(
+              h.type(),
+              h.mode(),
+              h.uid(),
+              h.gid(),
+              h.mtime(),
+              h.type() == TarReader.SYMLINK ? h.linkName() : null,
+              h.devMajor(),
+              h.devMinor(),
+              change.content(),
+              h.xattrs().isEmpty() ? Map.of() : new TreeMap<>(h.xattrs()));
+    }
+    Node dir = walk(set, h.name(), parentParts, true);
+    Node existing = dir.children.get(base);
+    if (existing != null) {
+      if (existing.isDir() && inode.type == TarReader.DIR) {
+        Inode d = existing.inode;
+        d.mode = inode.mode;
+        d.uid = inode.uid;
+        d.gid = inode.gid;
+        d.mtime = inode.mtime;
+        d.xattrs = inode.xattrs;
+        existing.blob = set.blob();
+        existing.source = set.source();
+        return;
+      }
+      if (set.source() != NO_SOURCE
+          && existing.source != NO_SOURCE
+          && existing.source != set.source()) {
+        overlapCount++;
+        if (overlaps.size() < MAX_LISTED_OVERLAPS) {
+          overlaps.add(
+              new Overlap(
+                  utf8(existing.path()), sourceNames.get(existing.source), set.layer()));
+        }
+      }
+    }
+    dir.children.put(base, new Node(base, dir, inode, set.blob(), set.source()));
+  }
+
+  /** Removes what lower changesets put under {@code n}; true when {@code n} itself should go. */
+  private static boolean prune(Node n, int blob) {
+    if (n.isDir()) {
+      n.children.values().removeIf(c -> prune(c, blob));
+    }
+    return n.blob < blob && (!n.isDir() || n.children.isEmpty());
+  }
+
+  private Inode linkTarget(Changeset set, TarReader.Header h) throws IOException {
+    List<String> parts = components(set, h.linkName());
+    Node dir = parts.isEmpty() ? null : walk(set, h.name(), parts.subList(0, parts.size() - 1), false);
+    Node target = dir == null ? null : dir.children.get(parts.get(parts.size() - 1));
+    if (target == null || target.isDir()) {
+      throw new AssemblyException(
+          layer(set)
+              + ": hard link \""
+              + utf8(h.name())
+              + "\" points to \""
+              + utf8(h.linkName())
+              + "\", which is not a file in the union");
+    }
+    return target.inode;
+  }
+
+  /**
+   * The directory that {@code parts} names, following symlinks inside the root. With {@code
+   * create}, missing directories are implied; without, a missing one gives null.
+   */
+  private Node walk(Changeset set, String entry, List<String> parts, boolean create)
+      throws AssemblyException {
+    ArrayDeque<String> todo = new ArrayDeque<>(parts);
+    Node cur = root;
+    int links = 0;
+    while (!todo.isEmpty()) {
+      String c = todo.pollFirst();
+      if (c.isEmpty() || c.equals(".")) {
+        continue;
+      }
+      if (c.equals("..")) {
+        if (cur == root) {
+          throw new AssemblyException(
+              layer(set)
+                  + ": entry \""
+                  + utf8(entry)
+                  + "\" goes through a symlink that points outside the image root");
+        }
+        cur = cur.parent;
+        continue;
+      }
+      Node child = cur.children.get(c);
+      if (child == null) {
+        if (!create) {
+          return null;
+        }
+        child = new Node(c, cur, impliedDir(), set.blob(), set.source());
+        cur.children.put(c, child);
+      } else if (child.inode.type == TarReader.SYMLINK) {
+        if (++links > MAX_SYMLINKS) {
+          throw new AssemblyException(
+              layer(set) + ": entry \"" + utf8(entry) + "\" goes through a symlink loop");
+        }
+        String target = child.inode.linkTarget;
+        if (target.startsWith("/")) {
+          cur = root;
+        }
+        String[] t = target.split("/");
+        for (int i = t.length - 1; i >= 0; i--) {
+          todo.addFirst(t[i]);
+        }
+        continue;
+      } else if (!child.isDir()) {
+        if (!create) {
+          return null;
+        }
+        throw new AssemblyException(
+            layer(set)
+                + ": entry \""
+                + utf8(entry)
+                + "\" needs \""
+                + utf8(child.path())
+                + "\" to be a directory, but it is not");
+      }
+      cur = child;
+    }
+    return cur;
+  }
+
+  private Inode lookup(String path) throws IOException {
+    Changeset set = new Changeset(String.join(", ", sourceNames), 0, NO_SOURCE);
+    List<String> parts = components(set, raw(path));
+    for (int i = 0; i <= MAX_SYMLINKS && !parts.isEmpty(); i++) {
+      String last = parts.get(parts.size() - 1);
+      if (last.equals("..")) {
+        return null;
+      }
+      Node dir = walk(set, raw(path), parts.subList(0, parts.size() - 1), false);
+      Node n = dir == null ? null : dir.children.get(last);
+      if (n == null || n.inode.type != TarReader.SYMLINK) {
+        return n == null ? null : n.inode;
+      }
+      List<String> next = new ArrayList<>();
+      String target = n.inode.linkTarget;
+      for (String p : ((target.startsWith("/") ? "" : dir.path() + "/") + target).split("/")) {
+        if (!p.isEmpty() && !p.equals(".")) {
+          next.add(p);
+        }
+      }
+      parts = next;
+    }
+    return null;
+  }
+
+  /** The components of an entry name; absolute names and ".." are errors naming entry and layer. */
+  private static List<String> components(Changeset set, String name) throws AssemblyException {
+    if (name.startsWith("/")) {
+      throw new AssemblyException(
+          layer(set) + ": entry \"" + utf8(name) + "\" is an absolute path; entries must be relative to the image root");
+    }
+    List<String> parts = new ArrayList<>();
+    for (String p : name.split("/")) {
+      if (p.equals("..")) {
+        throw new AssemblyException(
+            layer(set) + ": entry \"" + utf8(name) + "\" contains \"..\"; entries must stay inside the image root");
+      }
+      if (!p.isEmpty() && !p.equals(".")) {
+        parts.add(p);
+      }
+    }
+    return parts;
+  }
+
+  private static String layer(Changeset set) {
+    return set.source() == NO_SOURCE ? set.layer() : "layer \"" + set.layer() + "\"";
+  }
+
+  private Inode impliedDir() {
+    return new Inode(TarReader.DIR, 0755, 0, 0, sourceDateEpoch, null, 0, 0, null, Map.of());
+  }
+
+  /** A path as given by a user (UTF-8) in the raw-bytes form the union keeps. */
+  private static String raw(String path) {
+    return new String(path.getBytes(UTF_8), ISO_8859_1);
+  }
+
+  /** A raw-bytes path as text for messages. */
+  static String utf8(String raw) {
+    return new String(raw.getBytes(ISO_8859_1), UTF_8);
+  }
+
+  @Override
+  public void close() throws IOException {
+    IOException failure = null;
+    for (Spool s : spools) {
+      try {
+        s.close();
+      } catch (IOException e) {
+        failure = e;
+      }
+    }
+    spools.clear();
+    // The spools delete themselves on close; the directory is empty unless one failed to.
+    try {
+      Files.deleteIfExists(spoolDir);
+    } catch (IOException e) {
+      failure = e;
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+}

@@ -1,0 +1,330 @@
+package dev.lamina.assemble;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads ustar, GNU and PAX tar headers. Our own reader rather than commons-compress because PAX
+ * values (xattrs such as security.capability) are binary and names may not be UTF-8: every name
+ * is kept as its raw bytes, held in a String decoded as ISO-8859-1 so that String order is byte
+ * order.
+ */
+final class TarReader {
+  static final char REGULAR = '0';
+  static final char HARDLINK = '1';
+  static final char SYMLINK = '2';
+  static final char CHAR = '3';
+  static final char BLOCK = '4';
+  static final char DIR = '5';
+  static final char FIFO = '6';
+
+  private static final int MAX_META = 16 << 20;
+  private static final String XATTR = "SCHILY.xattr.";
+
+  /** One archive member, with PAX and GNU long-name extensions already applied. */
+  record Header(
+      String name,
+      char type,
+      int mode,
+      long uid,
+      long gid,
+      long mtime,
+      long size,
+      String linkName,
+      int devMajor,
+      int devMinor,
+      Map<String, byte[]> xattrs) {}
+
+  /** A malformed tar archive (as opposed to a failing compressed stream under it). */
+  static final class FormatException extends AssemblyException {
+    FormatException(String message) {
+      super(message);
+    }
+  }
+
+  private final InputStream in;
+  private final byte[] block = new byte[512];
+  private final Map<String, byte[]> globalPax = new TreeMap<>();
+  private long remaining;
+  private long padding;
+  private String last = "(start of archive)";
+
+  TarReader(InputStream in) {
+    this.in = in;
+  }
+
+  /** The next member, or null at the end-of-archive marker. */
+  Header next() throws IOException {
+    skip(remaining + padding);
+    remaining = 0;
+    padding = 0;
+    Map<String, byte[]> pax = new TreeMap<>(globalPax);
+    String longName = null;
+    String longLink = null;
+    while (true) {
+      int n = in.readNBytes(block, 0, 512);
+      if (n < 512) {
+        throw new FormatException(
+            n == 0 && last.equals("(start of archive)")
+                ? "empty tar archive"
+                : "truncated tar archive after entry \"" + last + "\"");
+      }
+      if (isZero()) {
+        // Read to the end so that a compressed stream under us checks its trailer.
+        in.transferTo(java.io.OutputStream.nullOutputStream());
+        return null;
+      }
+      verifyChecksum();
+      char type = (char) (block[156] & 0xFF);
+      long size = number(124, 12);
+      switch (type) {
+        case 'x' -> parsePax(meta(size), pax);
+        case 'g' -> {
+          parsePax(meta(size), globalPax);
+          pax.putAll(globalPax);
+        }
+        case 'L' -> longName = cString(meta(size));
+        case 'K' -> longLink = cString(meta(size));
+        default -> {
+          return member(type, size, pax, longName, longLink);
+        }
+      }
+    }
+  }
+
+  /** The data of the current member; reading past it returns end of stream. */
+  InputStream data() {
+    return new InputStream() {
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (remaining == 0) {
+          return -1;
+        }
+        int n = in.read(b, off, (int) Math.min(len, remaining));
+        if (n < 0) {
+          throw new FormatException("truncated tar archive in the data of \"" + last + "\"");
+        }
+        remaining -= n;
+        return n;
+      }
+    };
+  }
+
+  private Header member(
+      char type, long size, Map<String, byte[]> pax, String longName, String longLink)
+      throws IOException {
+    String name = longName != null ? longName : field(0, 100);
+    if (longName == null && isPosixUstar()) {
+      String prefix = field(345, 155);
+      if (!prefix.isEmpty()) {
+        name = prefix + "/" + name;
+      }
+    }
+    String link = longLink != null ? longLink : field(157, 100);
+    long uid = number(108, 8);
+    long gid = number(116, 8);
+    long mtime = number(136, 12);
+    int mode = (int) (number(100, 8) & 07777);
+    int devMajor = 0;
+    int devMinor = 0;
+    if (type == CHAR || type == BLOCK) {
+      devMajor = (int) number(329, 8);
+      devMinor = (int) number(337, 8);
+    }
+    Map<String, byte[]> xattrs = new TreeMap<>();
+    for (Map.Entry<String, byte[]> e : pax.entrySet()) {
+      String key = e.getKey();
+      String value = new String(e.getValue(), ISO_8859_1);
+      switch (key) {
+        case "path" -> name = value;
+        case "linkpath" -> link = value;
+        case "size" -> size = decimal(key, value);
+        case "uid" -> uid = decimal(key, value);
+        case "gid" -> gid = decimal(key, value);
+        case "mtime" -> mtime = seconds(value);
+        default -> {
+          if (key.startsWith(XATTR)) {
+            xattrs.put(key.substring(XATTR.length()), e.getValue());
+          } else if (key.startsWith("GNU.sparse")) {
+            throw new FormatException("sparse file \"" + name + "\" is not supported");
+          }
+        }
+      }
+    }
+    last = name;
+    if (type == '\0' || type == '7') {
+      type = name.endsWith("/") ? DIR : REGULAR;
+    } else if (type == 'D') {
+      type = DIR;
+    } else if (type < REGULAR || type > FIFO) {
+      throw new FormatException("unsupported tar entry type '" + type + "' for \"" + name + "\"");
+    }
+    if (size < 0) {
+      throw new FormatException("negative size for \"" + name + "\"");
+    }
+    remaining = size;
+    padding = (512 - size % 512) % 512;
+    return new Header(name, type, mode, uid, gid, mtime, size, link, devMajor, devMinor, xattrs);
+  }
+
+  private void parsePax(byte[] data, Map<String, byte[]> into) throws FormatException {
+    int pos = 0;
+    while (pos < data.length) {
+      int space = pos;
+      while (space < data.length && data[space] != ' ') {
+        space++;
+      }
+      int len;
+      try {
+        len = Integer.parseInt(new String(data, pos, space - pos, ISO_8859_1));
+      } catch (NumberFormatException e) {
+        throw new FormatException("malformed PAX header after \"" + last + "\"");
+      }
+      int end = pos + len;
+      int eq = space + 1;
+      while (eq < end && data[eq] != '=') {
+        eq++;
+      }
+      if (len <= 0 || end > data.length || eq >= end || data[end - 1] != '\n') {
+        throw new FormatException("malformed PAX header after \"" + last + "\"");
+      }
+      String key = new String(data, space + 1, eq - space - 1, ISO_8859_1);
+      byte[] value = java.util.Arrays.copyOfRange(data, eq + 1, end - 1);
+      if (value.length == 0) {
+        into.remove(key);
+      } else {
+        into.put(key, value);
+      }
+      pos = end;
+    }
+  }
+
+  private byte[] meta(long size) throws IOException {
+    if (size > MAX_META) {
+      throw new FormatException("extension header of " + size + " bytes after \"" + last + "\"");
+    }
+    byte[] data = in.readNBytes((int) size);
+    if (data.length < size) {
+      throw new FormatException("truncated tar archive after entry \"" + last + "\"");
+    }
+    skip((512 - size % 512) % 512);
+    return data;
+  }
+
+  private void skip(long n) throws IOException {
+    while (n > 0) {
+      long k = in.skip(n);
+      if (k <= 0) {
+        if (in.read() < 0) {
+          throw new FormatException("truncated tar archive in the data of \"" + last + "\"");
+        }
+        k = 1;
+      }
+      n -= k;
+    }
+  }
+
+  private boolean isZero() {
+    for (byte b : block) {
+      if (b != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean isPosixUstar() {
+    return block[257] == 'u'
+        && block[258] == 's'
+        && block[259] == 't'
+        && block[260] == 'a'
+        && block[261] == 'r'
+        && block[262] == 0;
+  }
+
+  private void verifyChecksum() throws FormatException {
+    long unsigned = 0;
+    long signed = 0;
+    for (int i = 0; i < 512; i++) {
+      byte b = (i >= 148 && i < 156) ? (byte) ' ' : block[i];
+      unsigned += b & 0xFF;
+      signed += b;
+    }
+    long stored = number(148, 8);
+    if (stored != unsigned && stored != signed) {
+      throw new FormatException("corrupt tar header (bad checksum) after entry \"" + last + "\"");
+    }
+  }
+
+  private long number(int off, int len) throws FormatException {
+    if ((block[off] & 0x80) != 0) {
+      // GNU base-256: big-endian two's complement, the top bit marking the encoding.
+      long v = block[off] & 0x7F;
+      if ((v & 0x40) != 0) {
+        v |= ~0x7FL;
+      }
+      for (int i = 1; i < len; i++) {
+        v = (v << 8) | (block[off + i] & 0xFF);
+      }
+      return v;
+    }
+    long v = 0;
+    int i = off;
+    int end = off + len;
+    while (i < end && (block[i] == ' ' || block[i] == 0)) {
+      i++;
+    }
+    for (; i < end && block[i] != ' ' && block[i] != 0; i++) {
+      int d = block[i] - '0';
+      if (d < 0 || d > 7) {
+        throw new FormatException("corrupt tar header (bad number) after entry \"" + last + "\"");
+      }
+      v = (v << 3) | d;
+    }
+    return v;
+  }
+
+  private String field(int off, int len) {
+    int end = off;
+    while (end < off + len && block[end] != 0) {
+      end++;
+    }
+    return new String(block, off, end - off, ISO_8859_1);
+  }
+
+  private static String cString(byte[] data) {
+    int end = 0;
+    while (end < data.length && data[end] != 0) {
+      end++;
+    }
+    return new String(data, 0, end, ISO_8859_1);
+  }
+
+  private long decimal(String key, String value) throws FormatException {
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new FormatException("bad PAX " + key + " \"" + value + "\" after \"" + last + "\"");
+    }
+  }
+
+  private long seconds(String value) throws FormatException {
+    try {
+      return new BigDecimal(value).setScale(0, RoundingMode.FLOOR).longValueExact();
+    } catch (ArithmeticException | NumberFormatException e) {
+      throw new FormatException("bad PAX mtime \"" + value + "\" after \"" + last + "\"");
+    }
+  }
+}

@@ -1,0 +1,256 @@
+package dev.lamina.build;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lamina.api.OutputFormat;
+import dev.lamina.assemble.AssemblyException;
+import dev.lamina.assemble.InitrdWriter;
+import dev.lamina.assemble.LayerSource;
+import dev.lamina.assemble.LayerUnion;
+import dev.lamina.assemble.RootfsTarWriter;
+import dev.lamina.oci.AuthException;
+import dev.lamina.oci.Descriptor;
+import dev.lamina.oci.DigestMismatchException;
+import dev.lamina.oci.Digests;
+import dev.lamina.oci.ImageManifest;
+import dev.lamina.oci.MediaTypes;
+import dev.lamina.oci.NotFoundException;
+import dev.lamina.oci.OciClient;
+import dev.lamina.oci.OciException;
+import dev.lamina.oci.OciRepository;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Builds one architecture of a {@link BuildPlan}: pulls its layers by digest, unions them, writes
+ * the artifacts into a directory, and pushes them. Everything is written locally before anything
+ * is pushed, so a bad layer never leaves half an image in the registry. The build pod and {@code
+ * lamina build} both run this.
+ */
+public final class Builder {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+  private final OciClient client;
+  private final Path tempDir;
+  private final Consumer<String> progress;
+
+  /**
+   * @param tempDir where the union spools file contents; it never reaches the output
+   * @param progress receives one line per step
+   */
+  public Builder(OciClient client, Path tempDir, Consumer<String> progress) {
+    this.client = client;
+    this.tempDir = tempDir;
+    this.progress = progress;
+  }
+
+  /** The artifacts of one architecture, written to a directory and not yet pushed. */
+  public record Assembled(
+      String architecture,
+      Path dir,
+      List<BuildResult.ArtifactRef> artifacts,
+      List<BuildResult.Overlap> overlaps,
+      int overlapCount) {}
+
+  /** Assembles {@code arch} of {@code plan} into {@code outDir} (created if needed). */
+  public Assembled assemble(BuildPlan plan, String arch, Path outDir) throws BuildException {
+    BuildPlan.ArchPlan archPlan = plan.architectures().get(arch);
+    if (archPlan == null) {
+      throw new BuildException("InvalidPlan", "the plan has no architecture " + arch);
+    }
+    boolean kernelFormat = plan.formats().contains(OutputFormat.KERNEL_INITRD);
+    if (kernelFormat && archPlan.kernel() == null) {
+      throw new BuildException("KernelMissing", "kernel+initrd needs a kernel layer");
+    }
+    try {
+      Files.createDirectories(outDir);
+      List<LayerSource> init = new ArrayList<>();
+      for (BuildPlan.LayerRef ref : archPlan.init()) {
+        init.add(source(ref, arch));
+      }
+      List<BuildResult.ArtifactRef> artifacts = new ArrayList<>();
+      List<BuildResult.Overlap> overlaps = new ArrayList<>();
+      int overlapCount;
+      progress.accept(arch + ": applying " + init.size() + " init layer(s)");
+      try (LayerUnion union = new LayerUnion(init, tempDir, plan.sourceDateEpoch())) {
+        if (archPlan.kernel() != null) {
+          addKernel(plan, archPlan.kernel(), arch, union, outDir, kernelFormat, artifacts);
+        }
+        if (plan.files() != null && !plan.files().isEmpty()) {
+          union.addFiles(plan.files());
+        }
+        if (kernelFormat) {
+          Path initrd = outDir.resolve(ArtifactTypes.INITRD_FILE);
+          progress.accept(arch + ": writing " + ArtifactTypes.INITRD_FILE);
+          try (OutputStream out = Files.newOutputStream(initrd)) {
+            new InitrdWriter(plan.compression()).write(union, out);
+          }
+          artifacts.add(artifact(initrd, ArtifactTypes.INITRD_FILE, ArtifactTypes.initrd(plan.compression())));
+          Path cmdline = outDir.resolve(ArtifactTypes.CMDLINE_FILE);
+          String text = plan.kernel() == null || plan.kernel().cmdline() == null ? "" : plan.kernel().cmdline();
+          Files.writeString(cmdline, text, StandardCharsets.UTF_8);
+          artifacts.add(artifact(cmdline, ArtifactTypes.CMDLINE_FILE, ArtifactTypes.CMDLINE));
+        }
+        if (plan.formats().contains(OutputFormat.ROOTFS_TAR)) {
+          Path rootfs = outDir.resolve(ArtifactTypes.ROOTFS_FILE);
+          progress.accept(arch + ": writing " + ArtifactTypes.ROOTFS_FILE);
+          try (OutputStream out = Files.newOutputStream(rootfs)) {
+            new RootfsTarWriter().write(union, out);
+          }
+          artifacts.add(artifact(rootfs, ArtifactTypes.ROOTFS_FILE, ArtifactTypes.ROOTFS_TAR));
+        }
+        union
+            .overlaps()
+            .forEach(o -> overlaps.add(new BuildResult.Overlap(o.path(), o.lowerLayer(), o.upperLayer())));
+        overlapCount = (int) union.overlapCount();
+      }
+      return new Assembled(arch, outDir, List.copyOf(artifacts), List.copyOf(overlaps), overlapCount);
+    } catch (IOException e) {
+      throw classify(e);
+    }
+  }
+
+  private void addKernel(
+      BuildPlan plan,
+      BuildPlan.LayerRef kernelRef,
+      String arch,
+      LayerUnion union,
+      Path outDir,
+      boolean kernelFormat,
+      List<BuildResult.ArtifactRef> artifacts)
+      throws IOException, BuildException {
+    progress.accept(arch + ": reading kernel layer " + kernelRef.name());
+    String binary = plan.kernel() == null ? "kernel" : plan.kernel().binary();
+    String modules = plan.kernel() == null ? "kernel.tar" : plan.kernel().modules();
+    try (LayerUnion kernelLayer =
+        new LayerUnion(List.of(source(kernelRef, arch)), tempDir, plan.sourceDateEpoch(), 1)) {
+      if (kernelFormat) {
+        Path kernel = outDir.resolve(ArtifactTypes.KERNEL_FILE);
+        if (!kernelLayer.isRegularFile(binary)) {
+          throw new BuildException(
+              "KernelMissing",
+              "kernel binary \"" + binary + "\" not found in layer \"" + kernelRef.name() + "\"");
+        }
+        kernelLayer.copyFile("kernel binary", binary, kernel);
+        artifacts.add(artifact(kernel, ArtifactTypes.KERNEL_FILE, ArtifactTypes.KERNEL));
+      }
+      if (kernelLayer.isRegularFile(modules)) {
+        progress.accept(arch + ": unpacking " + modules + " from " + kernelRef.name());
+        union.addTarball(kernelRef.name() + ":" + modules, () -> kernelLayer.openFile("modules tarball", modules));
+      }
+    }
+  }
+
+  /** Pushes the artifacts of {@code assembled}: blobs first, the manifest last. */
+  public BuildResult push(BuildPlan plan, Assembled assembled) throws BuildException {
+    if (plan.output() == null || plan.output().repository() == null) {
+      throw new BuildException("NoOutput", "spec.output.repository is needed to push");
+    }
+    try {
+      OciRepository repo = client.repository(plan.output().repository());
+      List<Descriptor> layers = new ArrayList<>();
+      for (BuildResult.ArtifactRef a : assembled.artifacts()) {
+        Path file = assembled.dir().resolve(a.name());
+        Descriptor d =
+            new Descriptor(a.mediaType(), a.digest(), a.size(), Map.of(MediaTypes.ANNOTATION_TITLE, a.name()), null, null);
+        progress.accept(assembled.architecture() + ": pushing " + a.name() + " (" + a.size() + " bytes)");
+        repo.pushBlob(d, () -> Files.newInputStream(file), null);
+        layers.add(d);
+      }
+      byte[] config = configJson(plan, assembled.architecture());
+      Descriptor configDesc =
+          new Descriptor(ArtifactTypes.BUILD_CONFIG, Digests.sha256(config), config.length);
+      repo.pushBlob(configDesc, () -> new java.io.ByteArrayInputStream(config), null);
+      ImageManifest manifest = ImageManifest.of(ArtifactTypes.OS_IMAGE, configDesc, layers, Map.of());
+      Descriptor pushed = repo.pushManifest(manifest.toJson(), MediaTypes.OCI_MANIFEST, null);
+      return new BuildResult(
+          assembled.architecture(),
+          plan.inputDigest(),
+          pushed.digest(),
+          assembled.artifacts(),
+          assembled.overlaps(),
+          assembled.overlapCount(),
+          null);
+    } catch (IOException e) {
+      throw classify(e);
+    }
+  }
+
+  /** The result of a build that was not pushed: artifacts and overlaps, no manifest. */
+  public static BuildResult unpushed(BuildPlan plan, Assembled a) {
+    return new BuildResult(
+        a.architecture(), plan.inputDigest(), null, a.artifacts(), a.overlaps(), a.overlapCount(), null);
+  }
+
+  /** Build metadata stored as the manifest's config: what went in, never when. */
+  static byte[] configJson(BuildPlan plan, String arch) throws IOException {
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("architecture", arch);
+    config.put("os", "linux");
+    config.put("inputDigest", plan.inputDigest());
+    config.put("formatVersion", InputDigest.OUTPUT_FORMAT_VERSION);
+    BuildPlan.ArchPlan ap = plan.architectures().get(arch);
+    List<Map<String, String>> sources = new ArrayList<>();
+    if (ap.kernel() != null) {
+      sources.add(Map.of("role", "kernel", "name", ap.kernel().name(), "image", ap.kernel().image(), "digest", ap.kernel().digest()));
+    }
+    for (BuildPlan.LayerRef ref : ap.init()) {
+      sources.add(Map.of("role", "init", "name", ref.name(), "image", ref.image(), "digest", ref.digest()));
+    }
+    config.put("layers", sources);
+    return JSON.writeValueAsBytes(config);
+  }
+
+  private LayerSource source(BuildPlan.LayerRef ref, String arch) throws IOException {
+    OciRepository repo = client.repository(ref.image());
+    ImageManifest manifest = ImageManifest.parse(repo.manifestBytes(ref.digest()));
+    List<dev.lamina.assemble.IoSupplier<InputStream>> blobs = new ArrayList<>();
+    for (Descriptor layer : manifest.layers()) {
+      blobs.add(() -> repo.openBlob(layer));
+    }
+    progress.accept(arch + ": layer " + ref.name() + " " + ref.digest() + " (" + blobs.size() + " blob(s))");
+    return new LayerSource(ref.name(), blobs);
+  }
+
+  private static BuildResult.ArtifactRef artifact(Path file, String name, String mediaType)
+      throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return new BuildResult.ArtifactRef(name, mediaType, Digests.sha256(in), Files.size(file));
+    }
+  }
+
+  /** Maps a failure to the reason a user sees in status. */
+  public static BuildException classify(IOException e) {
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    Throwable cause = e;
+    while (cause.getCause() != null && !(cause instanceof OciException)) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof DigestMismatchException) {
+      return new BuildException("DigestMismatch", cause.getMessage(), e);
+    }
+    if (cause instanceof AuthException) {
+      return new BuildException("RegistryAuth", cause.getMessage(), e);
+    }
+    if (cause instanceof NotFoundException) {
+      return new BuildException("NotFound", cause.getMessage(), e);
+    }
+    if (cause instanceof OciException) {
+      return new BuildException("RegistryError", cause.getMessage(), e);
+    }
+    if (e instanceof AssemblyException) {
+      return new BuildException("InvalidLayer", message, e);
+    }
+    return new BuildException("IOError", message, e);
+  }
+}

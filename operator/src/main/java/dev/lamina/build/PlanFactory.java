@@ -1,0 +1,126 @@
+package dev.lamina.build;
+
+import dev.lamina.api.Architecture;
+import dev.lamina.api.KernelSpec;
+import dev.lamina.api.Layer;
+import dev.lamina.api.OSImage;
+import dev.lamina.api.OSImageSpec;
+import dev.lamina.api.PlatformDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Turns an OSImage and the resolved status of its Layers into a {@link BuildPlan}. */
+public final class PlanFactory {
+  private PlanFactory() {}
+
+  /**
+   * The plan for {@code image}, its input digest filled in.
+   *
+   * @param layers the image's Layers by name, each already resolved
+   * @throws IllegalArgumentException when a Layer is missing or lacks a platform the image needs
+   */
+  public static BuildPlan create(OSImage image, Map<String, Layer> layers) {
+    OSImageSpec spec = image.getSpec();
+    KernelSpec kernel = spec.getKernel();
+    String kernelLayer = kernel == null ? null : kernel.getLayer();
+    Map<String, BuildPlan.ArchPlan> archs = new LinkedHashMap<>();
+    for (Architecture arch : spec.getArchitectures().stream().sorted().toList()) {
+      BuildPlan.LayerRef kernelRef = kernelLayer == null ? null : ref(layers, kernelLayer, arch);
+      List<BuildPlan.LayerRef> init = new ArrayList<>();
+      for (String name : spec.getInit() == null ? List.<String>of() : spec.getInit()) {
+        init.add(ref(layers, name, arch));
+      }
+      archs.put(arch.name(), new BuildPlan.ArchPlan(kernelRef, List.copyOf(init)));
+    }
+    BuildPlan.KernelPlan kernelPlan =
+        kernel == null
+            ? null
+            : new BuildPlan.KernelPlan(
+                kernel.effectiveBinary(), kernel.effectiveModules(), kernel.getCmdline());
+    BuildPlan.OutputPlan output =
+        spec.getOutput() == null
+            ? null
+            : new BuildPlan.OutputPlan(spec.getOutput().getRepository(), spec.getOutput().getTag());
+    BuildPlan plan =
+        new BuildPlan(
+            image.getMetadata().getNamespace() + "/" + image.getMetadata().getName(),
+            null,
+            archs,
+            kernelPlan,
+            spec.getFiles() == null ? List.of() : List.copyOf(spec.getFiles()),
+            List.copyOf(spec.effectiveFormats()),
+            spec.effectiveCompression(),
+            spec.effectiveSourceDateEpoch(),
+            output);
+    String digest = InputDigest.of(plan);
+    return new BuildPlan(
+        plan.osImage(),
+        digest,
+        plan.architectures(),
+        plan.kernel(),
+        plan.files(),
+        plan.formats(),
+        plan.compression(),
+        plan.sourceDateEpoch(),
+        plan.output());
+  }
+
+  /** The Layer names an OSImage uses: its kernel layer first, then its init layers in order. */
+  public static List<String> layerNames(OSImageSpec spec) {
+    List<String> names = new ArrayList<>();
+    if (spec.getKernel() != null && spec.getKernel().getLayer() != null) {
+      names.add(spec.getKernel().getLayer());
+    }
+    if (spec.getInit() != null) {
+      for (String n : spec.getInit()) {
+        if (!names.contains(n)) {
+          names.add(n);
+        }
+      }
+    }
+    return names;
+  }
+
+  /** The manifest a Layer resolved to for {@code arch}, matching linux/ARCH with any variant. */
+  public static Optional<PlatformDigest> platform(Layer layer, Architecture arch) {
+    if (layer.getStatus() == null || layer.getStatus().getPlatforms() == null) {
+      return Optional.empty();
+    }
+    String wanted = arch.platform();
+    return layer.getStatus().getPlatforms().stream()
+        .filter(p -> p.getDigest() != null)
+        .filter(p -> wanted.equals(p.getPlatform()) || p.getPlatform().startsWith(wanted + "/"))
+        .findFirst();
+  }
+
+  /** The repository of an image reference: the reference without its tag and digest. */
+  public static String repositoryOf(String reference) {
+    String r = reference;
+    int at = r.indexOf('@');
+    if (at >= 0) {
+      r = r.substring(0, at);
+    }
+    int colon = r.lastIndexOf(':');
+    if (colon > r.lastIndexOf('/') && !(r.startsWith("oci:") && colon == 3)) {
+      r = r.substring(0, colon);
+    }
+    return r;
+  }
+
+  private static BuildPlan.LayerRef ref(Map<String, Layer> layers, String name, Architecture arch) {
+    Layer layer = layers.get(name);
+    if (layer == null) {
+      throw new IllegalArgumentException("Layer " + name + " does not exist");
+    }
+    PlatformDigest p =
+        platform(layer, arch)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "Layer " + name + " has no " + arch.platform() + " manifest"));
+    return new BuildPlan.LayerRef(name, repositoryOf(layer.getSpec().getImage()), p.getDigest());
+  }
+}

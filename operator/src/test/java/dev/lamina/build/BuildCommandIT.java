@@ -1,0 +1,294 @@
+package dev.lamina.build;
+
+import static dev.lamina.testing.TestLayers.Entry.dir;
+import static dev.lamina.testing.TestLayers.Entry.file;
+import static dev.lamina.testing.TestLayers.Entry.symlink;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lamina.oci.Descriptor;
+import dev.lamina.oci.ImageIndex;
+import dev.lamina.oci.ImageManifest;
+import dev.lamina.oci.MediaTypes;
+import dev.lamina.oci.OciClient;
+import dev.lamina.oci.OciRepository;
+import dev.lamina.oci.Platform;
+import dev.lamina.testing.TestLayers;
+import dev.lamina.testing.TestRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
+import org.apache.commons.compress.archivers.cpio.CpioArchiveInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code lamina build} as a user runs it: the jar as a process, layers in a real registry, and the
+ * artifacts checked in the registry and on disk. Every bad input must fail with a one-line reason
+ * and push nothing.
+ */
+class BuildCommandIT {
+  private static TestRegistry registry;
+  private static OciClient client;
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void startRegistry() throws IOException {
+    registry = TestRegistry.start();
+    client = OciClient.create();
+    OciRepository kernel = client.repository(registry.host() + "/layers/kernel");
+    Map<String, List<byte[]>> kernelBlobs = new TreeMap<>();
+    Map<String, List<byte[]>> baseBlobs = new TreeMap<>();
+    for (String arch : List.of("amd64", "arm64")) {
+      byte[] modules = TestLayers.tar(List.of(dir("lib"), dir("lib/modules"), file("lib/modules/6.1.0-" + arch + "/modules.dep", "")));
+      kernelBlobs.put(arch, List.of(TestLayers.tarGz(file("kernel", "KERNEL-" + arch), TestLayers.Entry.file("kernel.tar", modules, 0644))));
+      baseBlobs.put(
+          arch,
+          List.of(
+              TestLayers.tarGz(dir("bin"), file("bin/busybox", "BUSYBOX-" + arch), symlink("bin/sh", "busybox"), file("etc/motd", "lower")),
+              TestLayers.tarGz(file("etc/motd", "upper"), file("etc/.wh.gone", ""))));
+    }
+    TestLayers.pushImage(kernel, "6.1", kernelBlobs);
+    TestLayers.pushImage(client.repository(registry.host() + "/layers/base"), "1", baseBlobs);
+    TestLayers.pushImage(
+        client.repository(registry.host() + "/layers/amd64-only"), "1", Map.of("amd64", List.of(TestLayers.tarGz(file("x", "x")))));
+  }
+
+  @AfterAll
+  static void stopRegistry() throws IOException {
+    registry.close();
+  }
+
+  @Test
+  void buildsEveryArchitecturePushesManifestsAndIndex() throws Exception {
+    Path yaml = writeYaml("good", "base", "kernel:6.1", "kernel", List.of("amd64", "arm64"), "tag: v1");
+    Path out = tmp.resolve("out");
+    Run run = lamina("build", "-f", yaml.toString(), "--out", out.toString(), "--push");
+    assertThat(run.exit).as(run.stderr).isZero();
+
+    OciRepository repo = client.repository(registry.host() + "/images/good");
+    Descriptor tagged = repo.resolveTag("v1").orElseThrow();
+    ImageIndex index = ImageIndex.parse(repo.manifestBytes(tagged.digest()));
+    assertThat(index.manifests()).extracting(Descriptor::platform)
+        .containsExactly(Platform.linux("amd64"), Platform.linux("arm64"));
+    assertThat(run.stdout).contains("index " + registry.host() + "/images/good@" + tagged.digest());
+    String input = run.stdout.lines().filter(l -> l.startsWith("input ")).findFirst().orElseThrow().substring(6);
+    assertThat(repo.resolveTag(InputDigest.cacheTag(input))).map(Descriptor::digest).contains(tagged.digest());
+
+    for (Descriptor m : index.manifests()) {
+      String arch = m.platform().architecture();
+      ImageManifest manifest = ImageManifest.parse(repo.manifestBytes(m.digest()));
+      assertThat(manifest.artifactType()).isEqualTo(ArtifactTypes.OS_IMAGE);
+      assertThat(manifest.layers()).extracting(d -> d.annotations().get(MediaTypes.ANNOTATION_TITLE))
+          .containsExactly("kernel", "initrd.img", "cmdline");
+      byte[] kernel = read(repo, manifest.layers().get(0));
+      assertThat(new String(kernel, StandardCharsets.UTF_8)).isEqualTo("KERNEL-" + arch);
+      assertThat(read(repo, manifest.layers().get(1))).isEqualTo(Files.readAllBytes(out.resolve(arch).resolve("initrd.img")));
+      assertThat(new String(read(repo, manifest.layers().get(2)), StandardCharsets.UTF_8)).isEqualTo("console=ttyS0 quiet");
+
+      Map<String, byte[]> initrd = cpio(out.resolve(arch).resolve("initrd.img"));
+      assertThat(initrd).containsKeys("bin/busybox", "bin/sh", "lib/modules/6.1.0-" + arch + "/modules.dep", "etc/lamina-release");
+      assertThat(new String(initrd.get("etc/motd"), StandardCharsets.UTF_8)).isEqualTo("upper");
+      assertThat(new String(initrd.get("bin/busybox"), StandardCharsets.UTF_8)).isEqualTo("BUSYBOX-" + arch);
+      assertThat(initrd).doesNotContainKeys("kernel", "kernel.tar", "etc/.wh.gone");
+      assertThat(BuildResult.fromJson(Files.readString(out.resolve(arch).resolve("result.json"))).manifestDigest())
+          .isEqualTo(m.digest());
+    }
+  }
+
+  @Test
+  void sameInputsGiveTheSameDigestsInAnotherDirectory() throws Exception {
+    Path yaml = writeYaml("same", "base", "kernel:6.1", "kernel", List.of("amd64", "arm64"), null);
+    Run first = lamina("build", "-f", yaml.toString(), "--out", tmp.resolve("a").toString());
+    Run second = lamina("build", "-f", yaml.toString(), "--out", tmp.resolve("elsewhere/b").toString());
+    assertThat(first.exit).as(first.stderr).isZero();
+    assertThat(second.stdout).isEqualTo(first.stdout);
+    for (String arch : List.of("amd64", "arm64")) {
+      assertThat(Files.readAllBytes(tmp.resolve("elsewhere/b").resolve(arch).resolve("initrd.img")))
+          .isEqualTo(Files.readAllBytes(tmp.resolve("a").resolve(arch).resolve("initrd.img")));
+    }
+  }
+
+  @Test
+  void corruptedBlobFailsWithDigestMismatchAndPushesNothing() throws Exception {
+    OciRepository repo = client.repository(registry.host() + "/layers/corrupt");
+    byte[] blob = TestLayers.tarGz(file("etc/hostname", "ok"));
+    TestLayers.pushImage(repo, "1", Map.of("amd64", List.of(blob)));
+    Path stored = registry.blobFile(dev.lamina.oci.Digests.sha256(blob));
+    byte[] bad = Files.readAllBytes(stored);
+    bad[bad.length / 2] ^= 0x5a;
+    Files.write(stored, bad);
+    assertFailsAndPushesNothing("corrupt", "corrupt:1", "DigestMismatch");
+  }
+
+  @Test
+  void truncatedGzipFailsWithAReason() throws Exception {
+    byte[] whole = TestLayers.tarGz(file("etc/big", "x".repeat(100_000) + Math.random()));
+    byte[] truncated = Arrays.copyOf(whole, whole.length / 2);
+    TestLayers.pushImage(client.repository(registry.host() + "/layers/truncated"), "1", Map.of("amd64", List.of(truncated)));
+    Run run = assertFailsAndPushesNothing("truncated", "truncated:1", "InvalidLayer");
+    assertThat(run.stderr).containsIgnoringCase("truncated");
+  }
+
+  @Test
+  void entryWithDotDotFails() throws Exception {
+    byte[] evil = TestLayers.tarGz(file("../escape", "boom"));
+    TestLayers.pushImage(client.repository(registry.host() + "/layers/dotdot"), "1", Map.of("amd64", List.of(evil)));
+    Run run = assertFailsAndPushesNothing("dotdot", "dotdot:1", "InvalidLayer");
+    assertThat(run.stderr).contains("../escape");
+  }
+
+  @Test
+  void entryWrittenThroughSymlinkOutsideTheRootFails() throws Exception {
+    byte[] lower = TestLayers.tarGz(symlink("up", "../../.."));
+    byte[] upper = TestLayers.tarGz(file("up/etc/passwd", "boom"));
+    TestLayers.pushImage(client.repository(registry.host() + "/layers/symlink"), "1", Map.of("amd64", List.of(lower, upper)));
+    Run run = assertFailsAndPushesNothing("symlink", "symlink:1", "InvalidLayer");
+    assertThat(run.stderr).contains("up/etc/passwd");
+  }
+
+  @Test
+  void missingKernelBinaryFails() throws Exception {
+    TestLayers.pushImage(
+        client.repository(registry.host() + "/layers/nokernel"), "1", Map.of("amd64", List.of(TestLayers.tarGz(file("boot/vmlinuz", "k")))));
+    Path yaml = writeYaml("nokernel", "base", "nokernel:1", "kernel", List.of("amd64"), null);
+    Run run = lamina("build", "-f", yaml.toString(), "--push");
+    assertThat(run.exit).isEqualTo(1);
+    assertThat(run.stderr.strip()).isEqualTo("lamina build: KernelMissing: kernel binary \"kernel\" not found in layer \"kernel\"");
+    assertNothingPushed("nokernel");
+  }
+
+  @Test
+  void layerWithoutTheArchitectureFails() throws Exception {
+    Path yaml = writeYaml("noarm", "amd64-only", "kernel:6.1", "kernel", List.of("amd64", "arm64"), null);
+    Run run = lamina("build", "-f", yaml.toString(), "--push");
+    assertThat(run.exit).isEqualTo(1);
+    assertThat(run.stderr.strip()).startsWith("lamina build: PlatformMissing:").contains("linux/arm64").contains("amd64-only");
+    assertNothingPushed("noarm");
+  }
+
+  @Test
+  void registryRefusingCredentialsFails() throws Exception {
+    try (TestRegistry locked = TestRegistry.builder().basicAuth("alice", "secret").start()) {
+      Path config = tmp.resolve("docker");
+      Files.createDirectories(config);
+      String auth = java.util.Base64.getEncoder().encodeToString("alice:wrong".getBytes(StandardCharsets.UTF_8));
+      Files.writeString(config.resolve("config.json"), "{\"auths\":{\"" + locked.host() + "\":{\"auth\":\"" + auth + "\"}}}");
+      Path yaml =
+          writeYaml("auth", "base", "kernel:6.1", "kernel", List.of("amd64"), null)
+              .resolveSibling("auth.yaml");
+      Files.writeString(yaml, Files.readString(tmp.resolve("auth.yaml")).replace(registry.host() + "/layers/base", locked.host() + "/layers/base"));
+      Run run = lamina("build", "-f", yaml.toString(), "--push", "--docker-config", config.toString());
+      assertThat(run.exit).isEqualTo(1);
+      assertThat(run.stderr.strip()).startsWith("lamina build: RegistryAuth:").contains(locked.host());
+      assertNothingPushed("auth");
+    }
+  }
+
+  private Run assertFailsAndPushesNothing(String name, String baseRef, String reason) throws Exception {
+    Path yaml = writeYaml(name, baseRef.substring(0, baseRef.indexOf(':')), "kernel:6.1", "kernel", List.of("amd64"), null);
+    Files.writeString(yaml, Files.readString(yaml).replace("/layers/" + baseRef.substring(0, baseRef.indexOf(':')) + ":1", "/layers/" + baseRef));
+    Run run = lamina("build", "-f", yaml.toString(), "--push");
+    assertThat(run.exit).as(run.stdout).isEqualTo(1);
+    assertThat(run.stderr.strip().lines()).as(run.stderr).hasSize(1);
+    assertThat(run.stderr).startsWith("lamina build: " + reason + ":");
+    assertNothingPushed(name);
+    return run;
+  }
+
+  /** The output repository has no manifest and no blob: the registry does not know it. */
+  private void assertNothingPushed(String name) throws Exception {
+    HttpResponse<String> tags =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://" + registry.host() + "/v2/images/" + name + "/tags/list")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(tags.statusCode()).as(tags.body()).isEqualTo(404);
+    assertThat(registry.storage().resolve("docker/registry/v2/repositories/images/" + name)).doesNotExist();
+  }
+
+  private Path writeYaml(String name, String base, String kernelRef, String kernelBinary, List<String> archs, String outputExtra)
+      throws IOException {
+    String host = registry.host();
+    String yaml =
+        """
+        apiVersion: lamina.dev/v1alpha1
+        kind: Layer
+        metadata: {name: kernel}
+        spec: {image: %s/layers/%s}
+        ---
+        apiVersion: lamina.dev/v1alpha1
+        kind: Layer
+        metadata: {name: base}
+        spec: {image: %s/layers/%s}
+        ---
+        apiVersion: lamina.dev/v1alpha1
+        kind: OSImage
+        metadata: {name: %s}
+        spec:
+          architectures: [%s]
+          kernel: {layer: kernel, binary: %s, cmdline: "console=ttyS0 quiet"}
+          init: [base]
+          files:
+            - {path: etc/lamina-release, contents: "lamina test\\n"}
+          output:
+            repository: %s/images/%s
+            %s
+        """
+            .formatted(host, kernelRef, host, base.contains(":") ? base : base + ":1", name, String.join(", ", archs), kernelBinary, host, name,
+                outputExtra == null ? "" : outputExtra);
+    Path file = tmp.resolve(name + ".yaml");
+    Files.writeString(file, yaml);
+    return file;
+  }
+
+  private static byte[] read(OciRepository repo, Descriptor d) throws IOException {
+    try (InputStream in = repo.openBlob(d)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private static Map<String, byte[]> cpio(Path initrd) throws IOException {
+    Map<String, byte[]> entries = new TreeMap<>();
+    try (CpioArchiveInputStream in = new CpioArchiveInputStream(new GZIPInputStream(Files.newInputStream(initrd)))) {
+      CpioArchiveEntry e;
+      while ((e = in.getNextCPIOEntry()) != null) {
+        entries.put(e.getName(), in.readAllBytes());
+      }
+    }
+    return entries;
+  }
+
+  record Run(int exit, String stdout, String stderr) {}
+
+  static Run lamina(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", System.getProperty("lamina.jar")));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).start();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    Thread drain = new Thread(() -> { try { p.getErrorStream().transferTo(err); } catch (IOException ignored) { } });
+    drain.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    drain.join();
+    String stderr = err.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.startsWith("lamina: ")).reduce("", (a, b) -> a + b + "\n");
+    return new Run(p.exitValue(), out, stderr);
+  }
+}
