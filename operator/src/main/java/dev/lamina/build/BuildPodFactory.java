@@ -17,9 +17,15 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * Builds the plan ConfigMap and the per-architecture build pods of an OSImage, following the build
@@ -34,6 +40,8 @@ public final class BuildPodFactory {
   public static final String PLAN_FILE = "plan.json";
   public static final String DOCKER_CONFIG_DIR = "/etc/lamina/docker";
   public static final String TERMINATION_LOG = "/dev/termination-log";
+
+  private static final int MAX_LABEL_VALUE = 63;
 
   /** The builder runs as this user: any non-root uid works, it writes only to /tmp. */
   static final long BUILD_UID = 65532;
@@ -55,14 +63,30 @@ public final class BuildPodFactory {
     return hex(inputDigest).substring(0, 63);
   }
 
+  /**
+   * The OSImage's name as a label value and as the start of pod and ConfigMap names: the name
+   * itself when it fits a label value (63 characters), else its first characters and 10 hex digits
+   * of its sha256, so distinct long names stay distinct.
+   */
+  public static String shortName(String osImage) {
+    if (osImage.length() <= MAX_LABEL_VALUE) {
+      return osImage;
+    }
+    String prefix = osImage.substring(0, MAX_LABEL_VALUE - 11);
+    // A name may hold dots; each dot-separated part of a pod name must end in a letter or digit.
+    prefix = prefix.replaceAll("[-.]+$", "");
+    String hash = HexFormat.of().formatHex(sha256(osImage.getBytes(StandardCharsets.UTF_8)));
+    return prefix + "-" + hash.substring(0, 10);
+  }
+
   /** {@code <osimage>-<arch>-<10 hex>[-<attempt>]}; the first attempt carries no suffix. */
   public static String podName(String osImage, Architecture arch, String inputDigest, int attempt) {
-    String base = osImage + "-" + arch.name() + "-" + shortDigest(inputDigest);
+    String base = shortName(osImage) + "-" + arch.name() + "-" + shortDigest(inputDigest);
     return attempt <= 1 ? base : base + "-" + attempt;
   }
 
   public static String configMapName(String osImage, String inputDigest) {
-    return osImage + "-plan-" + shortDigest(inputDigest);
+    return shortName(osImage) + "-plan-" + shortDigest(inputDigest);
   }
 
   /** The ConfigMap holding the plan as JSON, owned by the OSImage. */
@@ -88,9 +112,15 @@ public final class BuildPodFactory {
    * The build pod of one architecture and attempt.
    *
    * @param builderImage the operator's own image, whose entry point is {@code lamina}
+   * @param insecureRegistries registries the operator reaches over plain HTTP; the pod must too
    */
   public static Pod pod(
-      OSImage image, BuildPlan plan, Architecture arch, int attempt, String builderImage) {
+      OSImage image,
+      BuildPlan plan,
+      Architecture arch,
+      int attempt,
+      String builderImage,
+      Collection<String> insecureRegistries) {
     String name = image.getMetadata().getName();
     String pushSecret =
         image.getSpec().getOutput() == null ? null : image.getSpec().getOutput().getPushSecret();
@@ -149,15 +179,7 @@ public final class BuildPodFactory {
             new ContainerBuilder()
                 .withName("build")
                 .withImage(builderImage)
-                .withArgs(
-                    "build",
-                    "--plan",
-                    PLAN_DIR + "/" + PLAN_FILE,
-                    "--arch",
-                    arch.name(),
-                    "--push",
-                    "--result",
-                    TERMINATION_LOG)
+                .withArgs(args(arch, insecureRegistries))
                 .withEnv(env)
                 .withVolumeMounts(mounts)
                 .withTerminationMessagePath(TERMINATION_LOG)
@@ -179,6 +201,26 @@ public final class BuildPodFactory {
         .build();
   }
 
+  private static List<String> args(Architecture arch, Collection<String> insecureRegistries) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "build",
+                "--plan",
+                PLAN_DIR + "/" + PLAN_FILE,
+                "--arch",
+                arch.name(),
+                "--push",
+                "--result",
+                TERMINATION_LOG));
+    // Sorted: the operator holds them in a set, and the same inputs must give the same pod.
+    for (String host : new TreeSet<>(insecureRegistries)) {
+      args.add("--insecure-registry");
+      args.add(host);
+    }
+    return args;
+  }
+
   private static long effectiveDeadline(OSImage image) {
     return image.getSpec().getBuild() == null
         ? 1800L
@@ -186,7 +228,7 @@ public final class BuildPodFactory {
   }
 
   private static Map<String, String> labels(OSImage image, Architecture arch, String inputDigest) {
-    String name = image.getMetadata().getName();
+    String name = shortName(image.getMetadata().getName());
     return arch == null
         ? Map.of(LABEL_OSIMAGE, name, LABEL_INPUT, inputLabel(inputDigest))
         : Map.of(LABEL_OSIMAGE, name, LABEL_ARCH, arch.name(), LABEL_INPUT, inputLabel(inputDigest));
@@ -209,6 +251,14 @@ public final class BuildPodFactory {
     m.setMountPath(path);
     m.setReadOnly(!"/tmp".equals(path));
     return m;
+  }
+
+  private static byte[] sha256(byte[] bytes) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static String hex(String digest) {

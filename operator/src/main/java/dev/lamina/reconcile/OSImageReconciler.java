@@ -437,7 +437,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         if (pod == null) {
           // Created but not yet in the informer's cache, or deleted by someone: the create is
           // idempotent by name, so making sure costs one request at most.
-          create(BuildPodFactory.pod(image, plan, arch, attempts, settings.builderImage()));
+          create(BuildPodFactory.pod(image, plan, arch, attempts, settings.builderImage(), settings.insecureRegistries()));
           building.add(arch.name());
           continue;
         }
@@ -542,7 +542,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     }
 
     void start(BuildPlan plan, Architecture arch, ArchitectureStatus a, int attempt) {
-      Pod pod = BuildPodFactory.pod(image, plan, arch, attempt, settings.builderImage());
+      Pod pod = BuildPodFactory.pod(image, plan, arch, attempt, settings.builderImage(), settings.insecureRegistries());
       create(pod);
       a.setAttempts(attempt);
       a.setPod(pod.getMetadata().getName());

@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lamina.api.Architecture;
 import dev.lamina.api.BuildSpec;
 import dev.lamina.api.OSImage;
+import dev.lamina.cli.Main;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class BuildPodFactoryTest {
   static OSImage image() {
@@ -28,7 +32,7 @@ class BuildPodFactoryTest {
     OSImage o = image();
     BuildPlan plan = plan(o);
     String hex10 = plan.inputDigest().substring(7, 17);
-    Pod pod = BuildPodFactory.pod(o, plan, Architecture.arm64, 1, "lamina:test");
+    Pod pod = BuildPodFactory.pod(o, plan, Architecture.arm64, 1, "lamina:test", Set.of());
 
     assertThat(pod.getMetadata().getName()).isEqualTo("edge-arm64-" + hex10);
     assertThat(pod.getMetadata().getLabels())
@@ -69,7 +73,7 @@ class BuildPodFactoryTest {
     b.setActiveDeadlineSeconds(120L);
     o.getSpec().setBuild(b);
     BuildPlan plan = plan(o);
-    Pod pod = BuildPodFactory.pod(o, plan, Architecture.amd64, 3, "img");
+    Pod pod = BuildPodFactory.pod(o, plan, Architecture.amd64, 3, "img", Set.of());
     assertThat(pod.getMetadata().getName()).endsWith("-3").startsWith("edge-amd64-");
     assertThat(pod.getSpec().getActiveDeadlineSeconds()).isEqualTo(120L);
   }
@@ -78,7 +82,7 @@ class BuildPodFactoryTest {
   void pushSecretIsMountedAsDockerConfig() {
     OSImage o = image();
     o.getSpec().getOutput().setPushSecret("push-creds");
-    Pod pod = BuildPodFactory.pod(o, plan(o), Architecture.amd64, 1, "img");
+    Pod pod = BuildPodFactory.pod(o, plan(o), Architecture.amd64, 1, "img", Set.of());
     Container c = pod.getSpec().getContainers().get(0);
     assertThat(c.getEnv()).singleElement().satisfies(e -> {
       assertThat(e.getName()).isEqualTo("DOCKER_CONFIG");
@@ -99,5 +103,62 @@ class BuildPodFactoryTest {
     assertThat(back).isEqualTo(plan);
     assertThat(cm.getMetadata().getOwnerReferences().get(0).getController()).isTrue();
     assertThat(BuildPodFactory.configMap(o, plan)).isEqualTo(cm);
+  }
+
+  @Test
+  void operatorsInsecureRegistriesReachTheBuilderCommandLine() {
+    OSImage o = image();
+    Pod pod = BuildPodFactory.pod(
+        o, plan(o), Architecture.amd64, 1, "img", Set.of("reg.lan:5000", "mirror.internal"));
+    List<String> args = pod.getSpec().getContainers().get(0).getArgs();
+
+    assertThat(args).endsWith("--insecure-registry", "mirror.internal", "--insecure-registry", "reg.lan:5000");
+    // The container's entry point is lamina: the args must parse as its build command does.
+    CommandLine.ParseResult parsed = new CommandLine(new Main()).parseArgs(args.toArray(String[]::new));
+    List<String> hosts = parsed.subcommand().matchedOptionValue("--insecure-registry", List.of());
+    assertThat(hosts).containsExactly("mirror.internal", "reg.lan:5000");
+  }
+
+  static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
+  static final Pattern DNS_SUBDOMAIN =
+      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+  @Test
+  void longOSImageNamesGiveValidLabelValuesPodNamesAndConfigMapNames() {
+    // 253 characters, the longest OSImage name; a dot right where the short form cuts it.
+    String name = "a".repeat(51) + "." + "b".repeat(201);
+    assertThat(name).hasSize(253).matches(DNS_SUBDOMAIN);
+    OSImage o = image();
+    o.getMetadata().setName(name);
+    BuildPlan plan = plan(o);
+
+    Pod pod = BuildPodFactory.pod(o, plan, Architecture.arm64, 12, "img", Set.of());
+    ConfigMap cm = BuildPodFactory.configMap(o, plan);
+
+    String label = pod.getMetadata().getLabels().get(BuildPodFactory.LABEL_OSIMAGE);
+    assertThat(label).hasSizeLessThanOrEqualTo(63).matches(LABEL_VALUE).startsWith("a".repeat(51) + "-");
+    assertThat(cm.getMetadata().getLabels()).containsEntry(BuildPodFactory.LABEL_OSIMAGE, label);
+    assertThat(pod.getMetadata().getLabels().values()).allSatisfy(v ->
+        assertThat(v).hasSizeLessThanOrEqualTo(63).matches(LABEL_VALUE));
+    assertThat(pod.getMetadata().getName())
+        .isEqualTo(label + "-arm64-" + plan.inputDigest().substring(7, 17) + "-12")
+        .hasSizeLessThanOrEqualTo(253)
+        .matches(DNS_SUBDOMAIN);
+    assertThat(cm.getMetadata().getName()).hasSizeLessThanOrEqualTo(253).matches(DNS_SUBDOMAIN);
+    assertThat(pod.getSpec().getVolumes().get(0).getConfigMap().getName()).isEqualTo(cm.getMetadata().getName());
+  }
+
+  @Test
+  void shortNameIsTheNameUpTo63CharactersAndDistinctDeterministicBeyond() {
+    String fits = "x".repeat(63);
+    String longer = "x".repeat(64);
+    String other = "x".repeat(63) + "y";
+    assertThat(BuildPodFactory.shortName("edge")).isEqualTo("edge");
+    assertThat(BuildPodFactory.shortName(fits)).isEqualTo(fits);
+    assertThat(BuildPodFactory.shortName(longer)).hasSize(63).isNotEqualTo(fits)
+        .isEqualTo(BuildPodFactory.shortName("x".repeat(64)))
+        .isNotEqualTo(BuildPodFactory.shortName(other));
+    assertThat(BuildPodFactory.shortName("x".repeat(51) + "--" + "z".repeat(20)))
+        .matches("x{51}-[0-9a-f]{10}");
   }
 }
