@@ -6,10 +6,17 @@ import static org.awaitility.Awaitility.await;
 import dev.lamina.testing.ControlPlane;
 import dev.lamina.testing.ControlPlaneExtension;
 import dev.lamina.testing.KubectlResult;
+import dev.lamina.cli.Main;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import picocli.CommandLine;
 
 /** deploy/ installs on a real apiserver, within the restricted Pod Security Standard. */
 @ExtendWith(ControlPlaneExtension.class)
@@ -46,20 +53,30 @@ class InstallManifestsIT {
         cluster.kubectl("apply", "-f", "deploy/namespace.yaml", "-f", "deploy/rbac.yaml");
     assertThat(applied.exitCode()).as(applied.toString()).isZero();
 
-    List<String> allowed =
+    // Every request the operator makes: informers list and watch; status is patched; build pods
+    // and plan ConfigMaps are created and deleted and name an OSImage as blocking owner; Secrets
+    // are read by name; events are recorded; nodes are listed for NoNodeForArchitecture.
+    List<String> allowed = new ArrayList<>();
+    for (String kind : List.of("layers", "osimages", "imagepolicies")) {
+      allowed.add("list " + kind + ".lamina.dev");
+      allowed.add("watch " + kind + ".lamina.dev");
+      allowed.add("patch " + kind + ".lamina.dev --subresource=status");
+    }
+    allowed.add("update osimages.lamina.dev --subresource=finalizers");
+    for (String kind : List.of("pods", "configmaps")) {
+      for (String verb : List.of("list", "watch", "create", "delete")) {
+        allowed.add(verb + " " + kind);
+      }
+    }
+    allowed.addAll(
         List.of(
-            "watch osimages.lamina.dev",
-            "patch osimages.lamina.dev --subresource=status",
-            "patch layers.lamina.dev --subresource=status",
-            "patch imagepolicies.lamina.dev --subresource=status",
-            "create pods",
-            "delete pods",
-            "create configmaps",
             "get secrets",
             "create events",
+            "patch events",
             "list nodes",
+            "watch nodes",
             "list namespaces",
-            "update leases.coordination.k8s.io");
+            "watch namespaces"));
     // The authorizer sees the new binding through a watch, a moment after the apply returns.
     await()
         .atMost(Duration.ofSeconds(30))
@@ -68,10 +85,38 @@ class InstallManifestsIT {
     assertThat(
             List.of(
                 "delete osimages.lamina.dev",
+                "update osimages.lamina.dev",
+                "patch layers.lamina.dev",
                 "create secrets",
+                "list secrets",
                 "delete nodes",
-                "create pods --subresource=exec"))
+                "patch pods",
+                "create pods --subresource=exec",
+                "update leases.coordination.k8s.io"))
         .allSatisfy(d -> assertThat(canI(cluster, d)).as(d).isFalse());
+  }
+
+  @Test
+  void deploymentGivesBuildPodsTheOperatorsOwnImage(ControlPlane cluster) {
+    KubectlResult rendered = cluster.kubectl("kustomize", "deploy");
+    assertThat(rendered.exitCode()).as(rendered.toString()).isZero();
+    Deployment deployment =
+        cluster.client()
+            .load(new ByteArrayInputStream(rendered.stdout().getBytes(StandardCharsets.UTF_8)))
+            .items()
+            .stream()
+            .filter(Deployment.class::isInstance)
+            .map(Deployment.class::cast)
+            .findFirst()
+            .orElseThrow();
+    Container operator = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+
+    // Parsed as the container's entry point, lamina, parses it.
+    CommandLine.ParseResult parsed =
+        new CommandLine(new Main()).parseArgs(operator.getArgs().toArray(String[]::new));
+    assertThat(parsed.subcommand().commandSpec().name()).isEqualTo("operator");
+    assertThat(parsed.subcommand().<String>matchedOptionValue("--builder-image", null))
+        .isEqualTo(operator.getImage());
   }
 
   private static boolean canI(ControlPlane cluster, String what) {

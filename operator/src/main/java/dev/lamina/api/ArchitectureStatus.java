@@ -28,6 +28,56 @@ public class ArchitectureStatus {
   /** Each artifact: name, media type, digest and size. */
   private List<Artifact> artifacts;
 
+  /** Paths that two init layers both write (at most 10 listed; policy rule LMN008). */
+  private List<Overlap> overlaps;
+
+  /** How many paths two init layers both write; unset until the build reports it. */
+  private Integer overlapCount;
+
+  /** A path that two init layers both write; the upper layer's copy is the one in the image. */
+  public static class Overlap {
+    /** Path inside the image. */
+    private String path;
+
+    /** Init layer whose copy is overwritten. */
+    private String lower;
+
+    /** Init layer whose copy wins. */
+    private String upper;
+
+    public Overlap() {}
+
+    public Overlap(String path, String lower, String upper) {
+      this.path = path;
+      this.lower = lower;
+      this.upper = upper;
+    }
+
+    public String getPath() {
+      return path;
+    }
+
+    public void setPath(String path) {
+      this.path = path;
+    }
+
+    public String getLower() {
+      return lower;
+    }
+
+    public void setLower(String lower) {
+      this.lower = lower;
+    }
+
+    public String getUpper() {
+      return upper;
+    }
+
+    public void setUpper(String upper) {
+      this.upper = upper;
+    }
+  }
+
   public String getArchitecture() {
     return architecture;
   }
@@ -90,5 +140,21 @@ public class ArchitectureStatus {
 
   public void setArtifacts(List<Artifact> artifacts) {
     this.artifacts = artifacts;
+  }
+
+  public List<Overlap> getOverlaps() {
+    return overlaps;
+  }
+
+  public void setOverlaps(List<Overlap> overlaps) {
+    this.overlaps = overlaps;
+  }
+
+  public Integer getOverlapCount() {
+    return overlapCount;
+  }
+
+  public void setOverlapCount(Integer overlapCount) {
+    this.overlapCount = overlapCount;
   }
 }

@@ -33,7 +33,8 @@ public record BuildResult(
   /** Limit of a container termination message. */
   public static final int MAX_BYTES = 4096;
 
-  private static final int MAX_OVERLAPS = 10;
+  /** How many overlaps a result lists at most; overlapCount counts them all. */
+  public static final int MAX_OVERLAPS = 10;
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 

@@ -167,7 +167,7 @@ public final class Builder {
         repo.pushBlob(d, () -> Files.newInputStream(file), null);
         layers.add(d);
       }
-      byte[] config = configJson(plan, assembled.architecture());
+      byte[] config = configJson(plan, assembled);
       Descriptor configDesc =
           new Descriptor(ArtifactTypes.BUILD_CONFIG, Digests.sha256(config), config.length);
       repo.pushBlob(configDesc, () -> new java.io.ByteArrayInputStream(config), null);
@@ -192,8 +192,12 @@ public final class Builder {
         a.architecture(), plan.inputDigest(), null, a.artifacts(), a.overlaps(), a.overlapCount(), null);
   }
 
-  /** Build metadata stored as the manifest's config: what went in, never when. */
-  static byte[] configJson(BuildPlan plan, String arch) throws IOException {
+  /**
+   * Build metadata stored as the manifest's config: what went in, never when, and the paths that
+   * two init layers both write, so a cache hit can report them as a build would (policy LMN008).
+   */
+  static byte[] configJson(BuildPlan plan, Assembled assembled) throws IOException {
+    String arch = assembled.architecture();
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("architecture", arch);
     config.put("os", "linux");
@@ -208,6 +212,9 @@ public final class Builder {
       sources.add(Map.of("role", "init", "name", ref.name(), "image", ref.image(), "digest", ref.digest()));
     }
     config.put("layers", sources);
+    List<BuildResult.Overlap> overlaps = assembled.overlaps();
+    config.put("overlaps", overlaps.subList(0, Math.min(overlaps.size(), BuildResult.MAX_OVERLAPS)));
+    config.put("overlapCount", assembled.overlapCount());
     return JSON.writeValueAsBytes(config);
   }
 

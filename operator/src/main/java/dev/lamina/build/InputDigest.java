@@ -18,9 +18,10 @@ import java.util.HexFormat;
 public final class InputDigest {
   /**
    * Raised only when a change alters the bytes the assembler writes for the same inputs, so an
-   * operator upgrade doesn't rebuild every image.
+   * operator upgrade doesn't rebuild every image. 2: the manifest's config lists init-layer
+   * overlaps.
    */
-  public static final int OUTPUT_FORMAT_VERSION = 1;
+  public static final int OUTPUT_FORMAT_VERSION = 2;
 
   private static final ObjectMapper CANONICAL =
       JsonMapper.builder()

@@ -1,5 +1,6 @@
 package dev.lamina.reconcile;
 
+import dev.lamina.build.BuildPodFactory;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -25,8 +26,9 @@ final class Events {
 
   void emit(HasMetadata object, String type, String reason, String message) {
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    // The event's own name must fit 253 characters, as the object's name alone may.
     String name =
-        object.getMetadata().getName()
+        BuildPodFactory.shortName(object.getMetadata().getName())
             + "."
             + Long.toHexString(System.currentTimeMillis())
             + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000));

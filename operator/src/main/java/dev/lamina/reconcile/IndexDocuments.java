@@ -2,17 +2,27 @@ package dev.lamina.reconcile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lamina.api.ArchitectureStatus;
 import dev.lamina.api.Artifact;
+import dev.lamina.build.ArtifactTypes;
 import dev.lamina.build.BuildResult;
+import dev.lamina.oci.Descriptor;
+import dev.lamina.oci.ImageManifest;
+import dev.lamina.oci.OciRepository;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Reads what the operator needs from OCI index and manifest JSON documents. */
 final class IndexDocuments {
   static final String TITLE = "org.opencontainers.image.title";
+
+  /** A build config is a few hundred bytes; a larger one is not Lamina's. */
+  private static final long MAX_CONFIG_BYTES = 64 * 1024;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -51,6 +61,68 @@ final class IndexDocuments {
       }
     }
     return list;
+  }
+
+  /** A build result's listed overlaps, as status keeps them. */
+  static List<ArchitectureStatus.Overlap> overlaps(BuildResult result) {
+    List<ArchitectureStatus.Overlap> list = new ArrayList<>();
+    if (result.overlaps() != null) {
+      for (BuildResult.Overlap o : result.overlaps()) {
+        if (list.size() < BuildResult.MAX_OVERLAPS) {
+          list.add(new ArchitectureStatus.Overlap(o.path(), o.lower(), o.upper()));
+        }
+      }
+    }
+    return list;
+  }
+
+  /** A build result's overlap count; a result from a builder that did not count lists them all. */
+  static int overlapCount(BuildResult result) {
+    if (result.overlapCount() != null) {
+      return result.overlapCount();
+    }
+    return result.overlaps() == null ? 0 : result.overlaps().size();
+  }
+
+  /**
+   * What a per-architecture manifest's build config says about overlaps.
+   *
+   * @param overlaps the listed ones, at most {@link BuildResult#MAX_OVERLAPS}
+   * @param overlapCount all of them
+   */
+  record BuildConfig(List<ArchitectureStatus.Overlap> overlaps, int overlapCount) {}
+
+  /**
+   * Reads the Lamina build config of a per-architecture manifest; empty when the config is not
+   * Lamina's or predates overlap reporting, so the overlaps stay unknown rather than none.
+   */
+  static Optional<BuildConfig> buildConfig(OciRepository repo, byte[] manifest) throws IOException {
+    Descriptor config = ImageManifest.parse(manifest).config();
+    if (config == null
+        || !ArtifactTypes.BUILD_CONFIG.equals(config.mediaType())
+        || config.size() > MAX_CONFIG_BYTES) {
+      return Optional.empty();
+    }
+    byte[] bytes;
+    try (InputStream in = repo.openBlob(config)) {
+      bytes = in.readAllBytes();
+    }
+    return buildConfig(bytes);
+  }
+
+  static Optional<BuildConfig> buildConfig(byte[] config) throws IOException {
+    JsonNode root = JSON.readTree(config);
+    if (!root.path("overlapCount").isInt()) {
+      return Optional.empty();
+    }
+    List<ArchitectureStatus.Overlap> list = new ArrayList<>();
+    for (JsonNode o : root.path("overlaps")) {
+      if (list.size() < BuildResult.MAX_OVERLAPS) {
+        list.add(new ArchitectureStatus.Overlap(
+            o.path("path").asText(), o.path("lower").asText(), o.path("upper").asText()));
+      }
+    }
+    return Optional.of(new BuildConfig(list, root.path("overlapCount").asInt()));
   }
 
   private static Artifact artifact(String name, String mediaType, String digest, long size) {

@@ -237,6 +237,9 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     final Long generation;
     final Instant now = clock.instant();
     Duration recheck;
+    Map<String, Layer> layers;
+    List<Pod> pods;
+    Overlaps policyOverlaps;
 
     Run(OSImage image, Context<OSImage> context) {
       this.image = image;
@@ -302,16 +305,10 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       List<Pod> pods = context.getSecondaryResources(Pod.class).stream().toList();
       String inputLabel = BuildPodFactory.inputLabel(input);
 
-      PolicyStatus policy =
-          policies
-              .engine(policySource.list())
-              .evaluateOSImage(image, layers, namespaceLabels(image), overlaps(pods, inputLabel));
-      status.setPolicy(policy);
-      status.setConditions(policyCondition(status.getConditions(), policy, generation));
-      if (policy.getVerdict() == PolicyVerdict.Deny) {
-        deleteAll(pods, p -> true);
-        status.setPhase(Phase.Blocked);
-        ready(false, "PolicyDenied", "Denied by policy: " + firstDeny(policy));
+      this.layers = layers;
+      this.pods = pods;
+      policyOverlaps = Overlaps.of(status, input);
+      if (deniedByPolicy()) {
         return;
       }
       if (image.getSpec().getOutput() == null) {
@@ -348,6 +345,40 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       build(plan, pods, configMaps, repository);
     }
 
+    /**
+     * Evaluates policy, overlaps included, into status; on Deny, stops the build and blocks. The
+     * overlaps come from status, not from pods, so they outlive the pods that found them.
+     */
+    boolean deniedByPolicy() {
+      PolicyStatus policy =
+          policies
+              .engine(policySource.list())
+              .evaluateOSImage(
+                  image, layers, namespaceLabels(image), policyOverlaps.listed(), policyOverlaps.count());
+      status.setPolicy(policy);
+      status.setConditions(policyCondition(status.getConditions(), policy, generation));
+      if (policy.getVerdict() != PolicyVerdict.Deny) {
+        return false;
+      }
+      deleteAll(pods, p -> true);
+      status.setPhase(Phase.Blocked);
+      ready(false, "PolicyDenied", "Denied by policy: " + firstDeny(policy));
+      return true;
+    }
+
+    /**
+     * Evaluates policy again when builds (or the cache) just reported overlaps, so a rule that
+     * denies them stops the image before its index is pushed or tagged, not on some later event.
+     */
+    boolean deniedByNewOverlaps(String input) {
+      Overlaps now = Overlaps.of(status, input);
+      if (now.equals(policyOverlaps)) {
+        return false;
+      }
+      policyOverlaps = now;
+      return deniedByPolicy();
+    }
+
     /** Fills status from an index already tagged with the input digest; false when none is. */
     boolean fromCache(String repository, String input) throws IOException {
       OciRepository repo = repository(repository);
@@ -369,14 +400,22 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         a.setState(SUCCEEDED);
         a.setAttempts(0);
         a.setManifestDigest(manifest);
-        a.setArtifacts(IndexDocuments.artifacts(repo.manifestBytes(manifest)));
+        byte[] manifestBytes = repo.manifestBytes(manifest);
+        a.setArtifacts(IndexDocuments.artifacts(manifestBytes));
+        IndexDocuments.buildConfig(repo, manifestBytes).ifPresent(config -> {
+          a.setOverlaps(config.overlaps());
+          a.setOverlapCount(config.overlapCount());
+        });
         archs.add(a);
+      }
+      status.setArchitectures(archs);
+      if (deniedByNewOverlaps(input)) {
+        return true;
       }
       String tag = image.getSpec().getOutput().getTag();
       if (tag != null && !tag.isEmpty()) {
         repo.pushManifest(indexBytes, dev.lamina.oci.MediaTypes.OCI_INDEX, tag);
       }
-      status.setArchitectures(archs);
       status.setDigest(index.get().digest());
       status.setRepository(repository);
       status.setPhase(Phase.Ready);
@@ -447,6 +486,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
             a.setState(SUCCEEDED);
             a.setManifestDigest(outcome.result().manifestDigest());
             a.setArtifacts(IndexDocuments.artifacts(outcome.result()));
+            a.setOverlaps(IndexDocuments.overlaps(outcome.result()));
+            a.setOverlapCount(IndexDocuments.overlapCount(outcome.result()));
             a.setMessage(null);
           }
           case FAILED -> {
@@ -484,6 +525,9 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       }
       status.setArchitectures(archs);
       status.setRepository(repository);
+      if (deniedByNewOverlaps(plan.inputDigest())) {
+        return;
+      }
 
       if (!noNode.isEmpty()) {
         String msg = "No node has kubernetes.io/arch=" + String.join(", ", noNode) + "; the build pod waits for one.";
@@ -550,6 +594,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       a.setNextAttemptAt(null);
       a.setManifestDigest(null);
       a.setArtifacts(null);
+      a.setOverlaps(null);
+      a.setOverlapCount(null);
       events.emit(image, Events.NORMAL, "BuildStarted",
           "Started " + pod.getMetadata().getName() + " (" + arch + ", attempt " + attempt + ").");
     }
@@ -601,17 +647,33 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     return pods.stream().filter(p -> name.equals(p.getMetadata().getName())).findFirst().orElse(null);
   }
 
-  private static List<BuildResult.Overlap> overlaps(List<Pod> pods, String inputLabel) {
-    List<BuildResult.Overlap> all = new ArrayList<>();
-    for (Pod p : pods) {
-      if (inputLabel.equals(label(p, BuildPodFactory.LABEL_INPUT))) {
-        PodOutcome o = PodOutcome.of(p);
-        if (o.result() != null && o.result().overlaps() != null) {
-          all.addAll(o.result().overlaps());
-        }
+  /**
+   * What the finished builds of the current input found about init layers writing the same path.
+   *
+   * @param listed the listed overlaps of every architecture; null while no build has reported
+   * @param count the largest count an architecture reported
+   */
+  record Overlaps(List<BuildResult.Overlap> listed, int count) {
+    static Overlaps of(OSImageStatus status, String input) {
+      if (!input.equals(status.getInputDigest()) || status.getArchitectures() == null) {
+        return new Overlaps(null, 0);
       }
+      List<BuildResult.Overlap> listed = null;
+      int count = 0;
+      for (ArchitectureStatus a : status.getArchitectures()) {
+        if (a.getOverlapCount() == null) {
+          continue;
+        }
+        listed = listed == null ? new ArrayList<>() : listed;
+        if (a.getOverlaps() != null) {
+          for (ArchitectureStatus.Overlap o : a.getOverlaps()) {
+            listed.add(new BuildResult.Overlap(o.getPath(), o.getLower(), o.getUpper()));
+          }
+        }
+        count = Math.max(count, a.getOverlapCount());
+      }
+      return new Overlaps(listed, count);
     }
-    return all;
   }
 
   private static String label(HasMetadata o, String key) {

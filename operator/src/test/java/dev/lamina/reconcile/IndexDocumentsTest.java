@@ -2,8 +2,12 @@ package dev.lamina.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lamina.api.ArchitectureStatus;
+import dev.lamina.api.OSImageStatus;
+import dev.lamina.build.BuildResult;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -41,5 +45,41 @@ class IndexDocumentsTest {
     assertThat(s.backoffAfter(2)).isEqualTo(Duration.ofSeconds(20));
     assertThat(s.backoffAfter(3)).isEqualTo(Duration.ofSeconds(40));
     assertThat(s.backoffAfter(30)).isEqualTo(Duration.ofMinutes(10));
+  }
+
+  @Test
+  void buildConfigGivesOverlapsOnlyWhenItCountedThem() throws Exception {
+    String counted = "{\"architecture\":\"amd64\",\"overlapCount\":12,\"overlaps\":["
+        + "{\"path\":\"etc/motd\",\"lower\":\"base\",\"upper\":\"site\"}]}";
+    var config = IndexDocuments.buildConfig(counted.getBytes(StandardCharsets.UTF_8)).orElseThrow();
+    assertThat(config.overlapCount()).isEqualTo(12);
+    assertThat(config.overlaps()).singleElement().satisfies(o -> {
+      assertThat(o.getPath()).isEqualTo("etc/motd");
+      assertThat(o.getLower()).isEqualTo("base");
+      assertThat(o.getUpper()).isEqualTo("site");
+    });
+    // A config from before overlaps were recorded says nothing about them: unknown, not none.
+    assertThat(IndexDocuments.buildConfig("{\"architecture\":\"amd64\"}".getBytes(StandardCharsets.UTF_8)))
+        .isEmpty();
+  }
+
+  @Test
+  void overlapsInStatusAreUnknownUntilABuildReportsAndCombineArchitectures() {
+    OSImageStatus status = new OSImageStatus();
+    status.setInputDigest(M1);
+    ArchitectureStatus amd = new ArchitectureStatus();
+    ArchitectureStatus arm = new ArchitectureStatus();
+    status.setArchitectures(List.of(amd, arm));
+    assertThat(OSImageReconciler.Overlaps.of(status, M1).listed()).isNull();
+
+    amd.setOverlapCount(3);
+    amd.setOverlaps(List.of(new ArchitectureStatus.Overlap("etc/motd", "base", "site")));
+    arm.setOverlapCount(14);
+    arm.setOverlaps(List.of(new ArchitectureStatus.Overlap("etc/issue", "base", "site")));
+    var known = OSImageReconciler.Overlaps.of(status, M1);
+    assertThat(known.listed()).extracting(BuildResult.Overlap::path).containsExactly("etc/motd", "etc/issue");
+    assertThat(known.count()).isEqualTo(14);
+    // Overlaps of another input's build say nothing about this one.
+    assertThat(OSImageReconciler.Overlaps.of(status, M2).listed()).isNull();
   }
 }

@@ -8,9 +8,13 @@ import dev.lamina.api.Architecture;
 import dev.lamina.api.ArchitectureStatus;
 import dev.lamina.api.BuildSpec;
 import dev.lamina.api.Conditions;
+import dev.lamina.api.ImagePolicy;
+import dev.lamina.api.ImagePolicySpec;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.Phase;
+import dev.lamina.api.PolicyAction;
+import dev.lamina.api.PolicyVerdict;
 import dev.lamina.local.LocalNodeAgent;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.ImageIndex;
@@ -21,6 +25,8 @@ import dev.lamina.testing.ControlPlane;
 import dev.lamina.testing.ControlPlaneExtension;
 import dev.lamina.testing.KubectlResult;
 import dev.lamina.testing.TestRegistry;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
@@ -262,19 +268,115 @@ class OSImageBuildIT {
     }
   }
 
+  /** LMN009's results of an OSImage's status: rule ids and targets. */
+  static List<String> overlapResults(OSImage o) {
+    if (o == null || o.getStatus() == null || o.getStatus().getPolicy() == null
+        || o.getStatus().getPolicy().getResults() == null) {
+      return List.of();
+    }
+    return o.getStatus().getPolicy().getResults().stream()
+        .filter(r -> "LMN009".equals(r.getRule()))
+        .map(r -> r.getAction() + " " + r.getTarget())
+        .toList();
+  }
+
   @Test
-  void operatorKilledMidBuildFinishesItAfterRestartWithoutDuplicatePods() throws Exception {
-    String ns = cluster.newNamespace("restart");
-    layers(ns, "restart");
-    try (PodCounter pods = new PodCounter(client, ns)) {
-      client.resource(osImage(ns, "edge", BOTH, image(ns + "/out"), "quiet")).create();
-      await().atMost(BUILD).until(() -> pods.created.size() == 2);
-      operator.stop();
-      operator = new OperatorMain(client, settings());
-      operator.start();
-      await().atMost(BUILD).until(() -> Phase.Ready == phase(ns, "edge"));
-      assertThat(pods.created).hasSize(2);
-      assertThat(get(ns, "edge").getStatus().getArchitectures()).allSatisfy(a -> assertThat(a.getAttempts()).isEqualTo(1));
+  void initLayersWritingOnePathStayReportedAfterPodsAreGoneAndOnACacheHit() throws Exception {
+    String ns = cluster.newNamespace("overlap");
+    layers(ns, "overlap");
+    Map<String, Map<String, byte[]>> site = new LinkedHashMap<>();
+    for (String arch : List.of("amd64", "arm64")) {
+      site.put(arch, Map.of("etc/os-release", utf8("NAME=site\n"), "etc/site", utf8(arch)));
+    }
+    pushLayerImage(oci.repository(image(ns + "/site")), "v1", site);
+    client.resource(layer(ns, "site", image(ns + "/site") + ":v1")).create();
+    OSImage o = osImage(ns, "edge", BOTH, image(ns + "/out"), "quiet");
+    o.getSpec().setInit(List.of("base", "site"));
+    client.resource(o).create();
+
+    await().atMost(BUILD).until(() -> Phase.Ready == phase(ns, "edge"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.pods().inNamespace(ns).list().getItems().isEmpty());
+    // A policy that selects the namespace makes the operator evaluate again, now without pods;
+    // seeing it applied in status proves that evaluation happened.
+    ImagePolicy policy = new ImagePolicy();
+    policy.setMetadata(new ObjectMetaBuilder().withName("warn-" + ns).build());
+    ImagePolicySpec spec = new ImagePolicySpec();
+    spec.setNamespaceSelector(new LabelSelectorBuilder().addToMatchLabels("kubernetes.io/metadata.name", ns).build());
+    spec.setRules(Map.of("LMN009", PolicyAction.Warn));
+    policy.setSpec(spec);
+    client.resource(policy).create();
+    try {
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        OSImage edge = get(ns, "edge");
+        assertThat(edge.getStatus().getPolicy().getPolicies()).extracting(p -> p.getName()).contains("warn-" + ns);
+        assertThat(overlapResults(edge)).containsExactly("Warn etc/os-release");
+        assertThat(edge.getStatus().getPolicy().getVerdict()).isEqualTo(PolicyVerdict.Warn);
+      });
+      OSImage edge = get(ns, "edge");
+      assertThat(edge.getStatus().getPhase()).isEqualTo(Phase.Ready);
+      assertThat(edge.getStatus().getArchitectures()).allSatisfy(a -> {
+        assertThat(a.getOverlapCount()).isEqualTo(1);
+        assertThat(a.getOverlaps()).singleElement().satisfies(x -> {
+          assertThat(x.getPath()).isEqualTo("etc/os-release");
+          assertThat(x.getLower()).isEqualTo("base");
+          assertThat(x.getUpper()).isEqualTo("site");
+        });
+      });
+
+      // The same inputs under another name: the index the first build pushed is reused, and the
+      // overlaps come back from its per-architecture build configs.
+      try (PodCounter pods = new PodCounter(client, ns)) {
+        OSImage copy = osImage(ns, "copy", BOTH, image(ns + "/out"), "quiet");
+        copy.getSpec().setInit(List.of("base", "site"));
+        client.resource(copy).create();
+        await().atMost(Duration.ofSeconds(60)).until(() -> Phase.Ready == phase(ns, "copy"));
+        OSImage hit = get(ns, "copy");
+        assertThat(hit.getStatus().getDigest()).isEqualTo(edge.getStatus().getDigest());
+        assertThat(hit.getStatus().getMessage()).contains("cache hit");
+        assertThat(overlapResults(hit)).containsExactly("Warn etc/os-release");
+        assertThat(pods.created).isEmpty();
+      }
+    } finally {
+      client.resource(policy).delete();
+    }
+  }
+
+  @Test
+  void deniedOverlapBlocksTheImageBeforeItsIndexIsPushed() throws Exception {
+    String ns = cluster.newNamespace("overlap-deny");
+    layers(ns, "overlap-deny");
+    Map<String, Map<String, byte[]>> site = new LinkedHashMap<>();
+    for (String arch : List.of("amd64", "arm64")) {
+      site.put(arch, Map.of("init", utf8("#!/bin/sh\necho site\n")));
+    }
+    pushLayerImage(oci.repository(image(ns + "/site")), "v1", site);
+    client.resource(layer(ns, "site", image(ns + "/site") + ":v1")).create();
+    ImagePolicy policy = new ImagePolicy();
+    policy.setMetadata(new ObjectMetaBuilder().withName("deny-" + ns).build());
+    ImagePolicySpec spec = new ImagePolicySpec();
+    spec.setNamespaceSelector(new LabelSelectorBuilder().addToMatchLabels("kubernetes.io/metadata.name", ns).build());
+    spec.setRules(Map.of("LMN009", PolicyAction.Deny));
+    policy.setSpec(spec);
+    client.resource(policy).create();
+    try {
+      OSImage o = osImage(ns, "edge", List.of(Architecture.amd64), image(ns + "/out"), "quiet");
+      o.getSpec().setInit(List.of("base", "site"));
+      o.getSpec().getOutput().setTag("latest");
+      await().atMost(Duration.ofSeconds(60)).until(() -> {
+        ImagePolicy p = client.resources(ImagePolicy.class).withName("deny-" + ns).get();
+        return p.getStatus() != null && Conditions.isTrue(p.getStatus().getConditions(), Conditions.READY);
+      });
+      client.resource(o).create();
+
+      await().atMost(BUILD).until(() -> Phase.Blocked == phase(ns, "edge"));
+      OSImage blocked = get(ns, "edge");
+      assertThat(overlapResults(blocked)).containsExactly("Deny init");
+      assertThat(blocked.getStatus().getDigest()).isNull();
+      OciRepository out = oci.repository(image(ns + "/out"));
+      assertThat(out.resolveTag("latest")).isEmpty();
+      assertThat(out.resolveTag(dev.lamina.build.InputDigest.cacheTag(blocked.getStatus().getInputDigest()))).isEmpty();
+    } finally {
+      client.resource(policy).delete();
     }
   }
 }

@@ -12,14 +12,11 @@ import dev.lamina.api.ImagePolicySpec;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.Phase;
-import dev.lamina.build.BuildPlan;
-import dev.lamina.build.InputDigest;
 import dev.lamina.build.PlanFactory;
 import dev.lamina.local.LocalNodeAgent;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.ImageIndex;
 import dev.lamina.oci.ImageManifest;
-import dev.lamina.oci.MediaTypes;
 import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.Platform;
@@ -34,7 +31,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -217,20 +213,7 @@ class OperatorIT {
       await().atMost(WAIT).until(() -> Conditions.isTrue(statusConditions(ns, name), Conditions.READY));
       resolved.put(name, layerStatus(ns, name));
     }
-    BuildPlan plan = PlanFactory.create(o, resolved);
-    OciRepository out = oci.repository(o.getSpec().getOutput().getRepository());
-    List<Descriptor> entries = new ArrayList<>();
-    for (Architecture arch : o.getSpec().getArchitectures()) {
-      Descriptor config = pushBlob(out, utf8("{}"), "application/vnd.lamina.build.v1+json");
-      Descriptor kernel = pushBlob(out, utf8("kernel for " + arch), "application/vnd.lamina.kernel");
-      kernel = new Descriptor(kernel.mediaType(), kernel.digest(), kernel.size(),
-          Map.of(MediaTypes.ANNOTATION_TITLE, "kernel"), null, null);
-      byte[] manifest = ImageManifest.of(null, config, List.of(kernel), Map.of()).toJson();
-      Descriptor m = out.pushManifest(manifest, MediaTypes.OCI_MANIFEST, null);
-      entries.add(new Descriptor(m.mediaType(), m.digest(), m.size(), Map.of(), Platform.linux(arch.name()), null));
-    }
-    return out.pushManifest(ImageIndex.of(entries, Map.of()).toJson(), MediaTypes.OCI_INDEX,
-        InputDigest.cacheTag(plan.inputDigest()));
+    return OperatorTestSupport.seedCache(oci.repository(o.getSpec().getOutput().getRepository()), PlanFactory.create(o, resolved));
   }
 
   @Test
@@ -316,6 +299,35 @@ class OperatorIT {
       assertThat(client.pods().inNamespace(ns).list().getItems()).isEmpty();
       assertThat(client.configMaps().inNamespace(ns).withLabel("lamina.dev/osimage", "edge").list().getItems()).isEmpty();
     });
+  }
+
+  @Test
+  void longestOSImageNameGetsBuildPodsAndAPlanTheApiserverAccepts() throws Exception {
+    String ns = cluster.newNamespace("longname");
+    layers(ns, "longname");
+    String name = "edge." + "a".repeat(120) + "." + "b".repeat(127);
+    assertThat(name).hasSize(253);
+    // No node agent runs here: the pods stay pending, which is all this needs.
+    client.resource(osImage(ns, name, List.of(Architecture.amd64, Architecture.arm64), image(ns + "/out"), "quiet")).create();
+
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(client.pods().inNamespace(ns).list().getItems()).hasSize(2).allSatisfy(p -> {
+        assertThat(p.getMetadata().getLabels().get("lamina.dev/osimage")).hasSizeLessThanOrEqualTo(63).startsWith("edge.");
+        assertThat(p.getMetadata().getOwnerReferences()).singleElement()
+            .satisfies(r -> assertThat(r.getName()).isEqualTo(name));
+      });
+      assertThat(client.configMaps().inNamespace(ns).withLabel("lamina.dev/osimage").list().getItems()).hasSize(1);
+    });
+    OSImage o = osImageStatus(ns, name);
+    assertThat(o.getStatus().getPhase()).isEqualTo(Phase.Building);
+    assertThat(o.getStatus().getArchitectures()).extracting(a -> a.getPod())
+        .containsExactlyInAnyOrderElementsOf(client.pods().inNamespace(ns).list().getItems().stream()
+            .map(p -> p.getMetadata().getName()).toList());
+    assertThat(client.v1().events().inNamespace(ns).list().getItems())
+        .filteredOn(e -> "BuildStarted".equals(e.getReason()))
+        .hasSize(2)
+        .allSatisfy(e -> assertThat(e.getInvolvedObject().getName()).isEqualTo(name));
+    client.resource(o).delete();
   }
 
   @Test

@@ -7,6 +7,8 @@ import dev.lamina.api.LayerSpec;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageSpec;
 import dev.lamina.api.OutputSpec;
+import dev.lamina.build.BuildPlan;
+import dev.lamina.build.InputDigest;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.Digests;
 import dev.lamina.oci.ImageIndex;
@@ -113,6 +115,25 @@ final class OperatorTestSupport {
   static Map<String, byte[]> baseFiles(String arch, String version) {
     return Map.of("etc/os-release", utf8("NAME=lamina-test\nVERSION=" + version + "\nARCH=" + arch + "\n"),
         "init", utf8("#!/bin/sh\necho hello\n"));
+  }
+
+  /**
+   * Pushes a tiny manifest per architecture of the plan and an index over them, tagged with the
+   * plan's cache tag, as a build elsewhere would have left them; returns the index descriptor.
+   */
+  static Descriptor seedCache(OciRepository out, BuildPlan plan) throws IOException {
+    List<Descriptor> entries = new java.util.ArrayList<>();
+    for (String arch : new TreeMap<>(plan.architectures()).keySet()) {
+      Descriptor config = pushBlob(out, utf8("{}"), "application/vnd.lamina.build.v1+json");
+      Descriptor blob = pushBlob(out, utf8("kernel for " + arch), "application/vnd.lamina.kernel");
+      blob = new Descriptor(blob.mediaType(), blob.digest(), blob.size(),
+          Map.of(MediaTypes.ANNOTATION_TITLE, "kernel"), null, null);
+      byte[] manifest = ImageManifest.of(null, config, List.of(blob), Map.of()).toJson();
+      Descriptor m = out.pushManifest(manifest, MediaTypes.OCI_MANIFEST, null);
+      entries.add(new Descriptor(m.mediaType(), m.digest(), m.size(), Map.of(), Platform.linux(arch), null));
+    }
+    return out.pushManifest(ImageIndex.of(entries, Map.of()).toJson(), MediaTypes.OCI_INDEX,
+        InputDigest.cacheTag(plan.inputDigest()));
   }
 
   static Layer layer(String ns, String name, String image) {

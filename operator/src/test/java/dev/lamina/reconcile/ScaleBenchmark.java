@@ -8,24 +8,15 @@ import dev.lamina.api.Conditions;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.Phase;
-import dev.lamina.build.BuildPlan;
-import dev.lamina.build.InputDigest;
 import dev.lamina.build.PlanFactory;
-import dev.lamina.oci.Descriptor;
-import dev.lamina.oci.ImageIndex;
-import dev.lamina.oci.ImageManifest;
-import dev.lamina.oci.MediaTypes;
 import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciRepository;
-import dev.lamina.oci.Platform;
 import dev.lamina.testing.ControlPlane;
 import dev.lamina.testing.ControlPlaneExtension;
 import dev.lamina.testing.TestRegistry;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -90,7 +81,7 @@ class ScaleBenchmark {
         OSImage o = osImage(ns, "img-" + i, List.of(Architecture.amd64, Architecture.arm64), host + "/" + ns + "/out", "hostname=node-" + i);
         o.getSpec().setInit(LAYERS.subList(1, LAYERS.size()));
         images.add(o);
-        seed(out, PlanFactory.create(o, layers));
+        seedCache(out, PlanFactory.create(o, layers));
       }
       LOG.info("seeded {} cached indexes in {} s", IMAGES, (System.nanoTime() - seedStart) / 1_000_000_000.0);
 
@@ -100,17 +91,10 @@ class ScaleBenchmark {
       }
       LOG.info("created {} OSImages in {} s before starting the operator", IMAGES, (System.nanoTime() - createStart) / 1e9);
       Map<String, Double> before = requestCounts(client);
-      Path log = Files.createTempFile("lamina-bench-operator", ".log");
-      ProcessBuilder pb = new ProcessBuilder(
-              Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-              "-jar", System.getProperty("lamina.jar"), "operator", "--health-port", "0",
-              "--health-address", "127.0.0.1", "--builder-image", BUILDER_IMAGE)
-          .redirectErrorStream(true)
-          .redirectOutput(log.toFile());
-      pb.environment().put("KUBECONFIG", cluster.kubeconfigPath().toString());
       long processStart = System.nanoTime();
-      Process operator = pb.start();
-      LOG.info("operator pid {}, log {}", operator.pid(), log);
+      OperatorProcess running = OperatorProcess.start(cluster, List.of("-Xmx512m"));
+      Process operator = running.process;
+      LOG.info("operator pid {}, log {}", operator.pid(), running.log);
       AtomicLong peakKb = new AtomicLong();
       Thread sampler = new Thread(() -> {
         while (!Thread.currentThread().isInterrupted() && operator.isAlive()) {
@@ -150,24 +134,9 @@ class ScaleBenchmark {
         delta.forEach((k, v) -> LOG.info("RESULT requests {} = {}", k, v.longValue()));
       } finally {
         sampler.interrupt();
-        operator.destroy();
-        operator.waitFor();
+        running.close();
       }
     }
-  }
-
-  /** Pushes two tiny arch manifests and an index tagged with the plan's cache tag. */
-  static void seed(OciRepository out, BuildPlan plan) throws IOException {
-    List<Descriptor> entries = new ArrayList<>();
-    for (String arch : plan.architectures().keySet()) {
-      Descriptor config = pushBlob(out, utf8("{}"), "application/vnd.lamina.build.v1+json");
-      Descriptor blob = pushBlob(out, utf8(plan.inputDigest() + arch), "application/vnd.lamina.kernel");
-      blob = new Descriptor(blob.mediaType(), blob.digest(), blob.size(), Map.of(MediaTypes.ANNOTATION_TITLE, "kernel"), null, null);
-      byte[] manifest = ImageManifest.of(null, config, List.of(blob), Map.of()).toJson();
-      Descriptor m = out.pushManifest(manifest, MediaTypes.OCI_MANIFEST, null);
-      entries.add(new Descriptor(m.mediaType(), m.digest(), m.size(), Map.of(), Platform.linux(arch), null));
-    }
-    out.pushManifest(ImageIndex.of(entries, Map.of()).toJson(), MediaTypes.OCI_INDEX, InputDigest.cacheTag(plan.inputDigest()));
   }
 
   /** apiserver_request_total by verb and resource, from the apiserver's metrics endpoint. */

@@ -70,6 +70,9 @@ final class LocalControlPlane {
                 .withOfflineMode(present || forcedOffline)
                 .withWaitForEtcdHealthCheckOnStartup(true)
                 .withStartupTimeout(180_000)
+                // As on OpenShift: setting blockOwnerDeletion needs update on the owner's
+                // finalizers, which deploy/rbac.yaml must then grant the operator.
+                .withApiServerFlag("--enable-admission-plugins", "OwnerReferencesPermissionEnforcement")
                 .withUpdateKubeConfig(false)
                 .build());
     List<Process> processes = new ArrayList<>();
