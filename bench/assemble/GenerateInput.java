@@ -25,9 +25,9 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 /**
  * Writes the benchmark input: four gzip'd tar layers (about 440 MB uncompressed, 17,000+ files,
  * with overwrites, whiteouts, an opaque directory, hard links and symlinks), deterministic from
- * fixed seeds, as an OCI image layout that umoci can unpack. Run with
- * {@code java -cp lamina.jar GenerateInput.java OUTDIR}. Writes OUTDIR/layers.args (NAME=BLOB
- * arguments for AssembleMain), OUTDIR/blobs.txt and OUTDIR/uncompressed-bytes.
+ * fixed seeds, as an OCI image layout that umoci can unpack. Run with {@code java -cp lamina.jar
+ * GenerateInput.java OUTDIR}. Writes OUTDIR/layers.args (NAME=BLOB arguments for AssembleMain),
+ * OUTDIR/blobs.txt and OUTDIR/uncompressed-bytes.
  */
 public class GenerateInput {
   static final long MTIME = 1_600_000_000L;
@@ -43,7 +43,9 @@ public class GenerateInput {
     Path out = Path.of(args[0]);
     Path blobs = out.resolve("layout/blobs/sha256");
     Files.createDirectories(blobs);
-    List<Writer> writers = List.of(GenerateInput::base, GenerateInput::update, GenerateInput::app, GenerateInput::config);
+    List<Writer> writers =
+        List.of(
+            GenerateInput::base, GenerateInput::update, GenerateInput::app, GenerateInput::config);
     String[] names = {"base", "update", "app", "config"};
     ExecutorService pool = Executors.newFixedThreadPool(2);
     List<Future<Blob>> futures = new ArrayList<>();
@@ -128,7 +130,10 @@ public class GenerateInput {
       t.file("usr/share/p" + (d * 50 + 7) + "/.wh..wh..opq", 0, r);
     }
     for (int i = 0; i < 2500; i++) {
-      t.file(String.format("usr/lib/u%d/f%05d.%s", i % 100, i, i % 5 < 3 ? "txt" : "bin"), size(r, 30_000), r);
+      t.file(
+          String.format("usr/lib/u%d/f%05d.%s", i % 100, i, i % 5 < 3 ? "txt" : "bin"),
+          size(r, 30_000),
+          r);
     }
   }
 
@@ -140,7 +145,10 @@ public class GenerateInput {
     }
     for (int i = 0; i < 200; i++) {
       t.link("opt/app/links/h" + i, appPath(i * 7), TarConstants.LF_LINK);
-      t.link("opt/app/sym/s" + i, "../" + appPath(i * 11).substring("opt/app/".length()), TarConstants.LF_SYMLINK);
+      t.link(
+          "opt/app/sym/s" + i,
+          "../" + appPath(i * 11).substring("opt/app/".length()),
+          TarConstants.LF_SYMLINK);
     }
   }
 
@@ -151,7 +159,8 @@ public class GenerateInput {
       t.file(String.format("etc/conf%d/c%04d.conf", i % 40, i), size(r, 6_000), r);
     }
     for (int i = 0; i < 2500; i += 12) {
-      t.file(String.format("usr/lib/u%d/.wh.f%05d.%s", i % 100, i, i % 5 < 3 ? "txt" : "bin"), 0, r);
+      t.file(
+          String.format("usr/lib/u%d/.wh.f%05d.%s", i % 100, i, i % 5 < 3 ? "txt" : "bin"), 0, r);
     }
   }
 
@@ -193,7 +202,12 @@ public class GenerateInput {
     Path blob = blobs.resolve(digest.substring(7));
     Files.move(tmp, blob, StandardCopyOption.REPLACE_EXISTING);
     return new Blob(
-        name, digest, Files.size(blob), "sha256:" + HexFormat.of().formatHex(uncompressed.digest()), count[0], blob);
+        name,
+        digest,
+        Files.size(blob),
+        "sha256:" + HexFormat.of().formatHex(uncompressed.digest()),
+        count[0],
+        blob);
   }
 
   static String put(Path blobs, byte[] data) throws IOException, NoSuchAlgorithmException {

@@ -13,7 +13,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=${BENCH_DIR:-/tmp/lamina-bench-assemble}
 ROUNDS=${1:-1}
-JAVA_FLAGS=${JAVA_FLAGS:--Xmx192m -XX:+UseParallelGC}
+JAVA_FLAGS=${JAVA_FLAGS:--Xmx192m -XX:+UseSerialGC}
 JAR=$ROOT/operator/target/lamina.jar
 
 need=()
@@ -83,3 +83,14 @@ for round in $(seq 1 "$ROUNDS"); do
     "$(calc "$lw / $fw")" "$(calc "$uw / $lw")" "$lr"
   printf '  sizes: lamina %d bytes, umoci pipeline %d bytes\n' "$(stat -c %s "$OUT/lamina.img")" "$(stat -c %s "$OUT/umoci.img")"
 done
+
+# Same union as umoci: the two archives must list the same paths.
+gzip -dc "$OUT/lamina.img" | cpio -it --quiet | LC_ALL=C sort >"$OUT/lamina.list"
+gzip -dc "$OUT/umoci.img" | cpio -it --quiet | sed -e 's|^\./||' -e '/^\.$/d' | LC_ALL=C sort >"$OUT/umoci.list"
+if cmp -s "$OUT/lamina.list" "$OUT/umoci.list"; then
+  echo "paths: lamina and umoci agree ($(wc -l <"$OUT/lamina.list") entries)"
+else
+  echo "paths: lamina and umoci DIFFER:"
+  diff "$OUT/umoci.list" "$OUT/lamina.list" | head -20
+  exit 1
+fi

@@ -73,7 +73,8 @@ public final class AssembleMain {
     long start = System.nanoTime();
     try (LayerUnion union = new LayerUnion(layers, tmp, epoch, threads)) {
       if (files != null) {
-        union.addFiles(new ObjectMapper().readValue(files.toFile(), new TypeReference<List<FileSpec>>() {}));
+        union.addFiles(
+            new ObjectMapper().readValue(files.toFile(), new TypeReference<List<FileSpec>>() {}));
       }
       long unioned = System.nanoTime();
       if (initrd != null) {

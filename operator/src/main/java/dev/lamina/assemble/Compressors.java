@@ -15,23 +15,24 @@ final class Compressors {
   private Compressors() {}
 
   /**
-   * A stream that compresses into {@code out}; closing it finishes the compressed stream but
-   * leaves {@code out} open. zstd always runs with at least one worker: zstd's multi-threaded
-   * format is the same for any worker count, but differs from its single-threaded one.
+   * A stream that compresses into {@code out}; closing it finishes the compressed stream but leaves
+   * {@code out} open. zstd always runs with at least one worker: zstd's multi-threaded format is
+   * the same for any worker count, but differs from its single-threaded one.
    */
   static OutputStream open(Compression compression, OutputStream out, int threads)
       throws IOException {
-    OutputStream kept = new FilterOutputStream(out) {
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len);
-      }
+    OutputStream kept =
+        new FilterOutputStream(out) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+          }
 
-      @Override
-      public void close() throws IOException {
-        out.flush();
-      }
-    };
+          @Override
+          public void close() throws IOException {
+            out.flush();
+          }
+        };
     return switch (compression) {
       case gzip -> new ParallelGzipOutputStream(kept, GZIP_LEVEL, threads);
       case zstd -> {

@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.zip.GZIPInputStream;
 
-/** Opens a layer blob whatever its compression, told by its magic bytes rather than a media type. */
+/**
+ * Opens a layer blob whatever its compression, told by its magic bytes rather than a media type.
+ */
 enum Decompression {
   GZIP,
   ZSTD,

@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a union as a cpio newc archive (the Linux initramfs format), compressed. Inode numbers
- * are 1, 2, 3... in path order; hard-linked files share one, with the data on the first name and
- * size 0 on the others (the kernel unpacker links them). Every device number of the archive
- * itself is 0. newc has no xattrs, so they are not written.
+ * Writes a union as a cpio newc archive (the Linux initramfs format), compressed. Inode numbers are
+ * 1, 2, 3... in path order; hard-linked files share one, with the data on the first name and size 0
+ * on the others (the kernel unpacker links them). Every device number of the archive itself is 0.
+ * newc has no xattrs, so they are not written.
  */
 public final class InitrdWriter {
   static final long NEWC_MAX = 0xFFFFFFFFL;
@@ -76,10 +76,17 @@ public final class InitrdWriter {
     String what = "\"" + LayerUnion.utf8(e.path()) + "\"";
     if (in.size() > maxFileSize) {
       throw new AssemblyException(
-          "file " + what + " is " + in.size() + " bytes, more than cpio newc can hold (" + maxFileSize + ")");
+          "file "
+              + what
+              + " is "
+              + in.size()
+              + " bytes, more than cpio newc can hold ("
+              + maxFileSize
+              + ")");
     }
     if (in.uid < 0 || in.uid > NEWC_MAX || in.gid < 0 || in.gid > NEWC_MAX) {
-      throw new AssemblyException("owner " + in.uid + ":" + in.gid + " of " + what + " does not fit cpio newc");
+      throw new AssemblyException(
+          "owner " + in.uid + ":" + in.gid + " of " + what + " does not fit cpio newc");
     }
   }
 
@@ -96,7 +103,8 @@ public final class InitrdWriter {
     return type | (in.mode & 07777);
   }
 
-  private static void header(OutputStream z, int ino, int mode, Inode in, int nlink, long size, byte[] name)
+  private static void header(
+      OutputStream z, int ino, int mode, Inode in, int nlink, long size, byte[] name)
       throws IOException {
     // newc holds 32-bit unsigned mtimes; pre-1970 and post-2106 times are clamped.
     long mtime = Math.max(0, Math.min(NEWC_MAX, in.mtime));
@@ -118,7 +126,9 @@ public final class InitrdWriter {
       throws IOException {
     byte[] h = new byte[110];
     System.arraycopy("070701".getBytes(ISO_8859_1), 0, h, 0, 6);
-    long[] fields = {ino, mode, uid, gid, nlink, mtime, size, 0, 0, rdevMajor, rdevMinor, name.length + 1L, 0};
+    long[] fields = {
+      ino, mode, uid, gid, nlink, mtime, size, 0, 0, rdevMajor, rdevMinor, name.length + 1L, 0
+    };
     for (int i = 0; i < fields.length; i++) {
       long v = fields[i] & 0xFFFFFFFFL;
       for (int d = 7; d >= 0; d--) {

@@ -7,8 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * One layer (an OCI image) as the union sees it: a name for messages and its filesystem blobs
- * (tar, gzip or zstd), applied in order.
+ * One layer (an OCI image) as the union sees it: a name for messages and its filesystem blobs (tar,
+ * gzip or zstd), applied in order.
  */
 public record LayerSource(String name, List<IoSupplier<InputStream>> blobs) {
   public LayerSource {
@@ -19,6 +19,8 @@ public record LayerSource(String name, List<IoSupplier<InputStream>> blobs) {
   public static LayerSource ofFiles(String name, Path... files) {
     return new LayerSource(
         name,
-        Arrays.stream(files).<IoSupplier<InputStream>>map(f -> () -> Files.newInputStream(f)).toList());
+        Arrays.stream(files)
+            .<IoSupplier<InputStream>>map(f -> () -> Files.newInputStream(f))
+            .toList());
   }
 }

@@ -24,14 +24,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.zip.ZipException;
 
 /**
  * The union of filesystem layers, applied as OCI changesets: later entries win, whiteouts delete,
- * opaque whiteouts hide lower children, hard links share an inode, parents are implied, and no
- * path leaves the root. File contents are spooled to a private temp directory; only metadata is
- * on the heap. Closing deletes the spool.
+ * opaque whiteouts hide lower children, hard links share an inode, parents are implied, and no path
+ * leaves the root. File contents are spooled to a private temp directory; only metadata is on the
+ * heap. Closing deletes the spool.
  *
  * <p>Layer mtimes are kept as they are in the layers (they are inputs, so outputs stay
  * reproducible); only entries the union makes up (implied directories, {@link FileSpec} entries)
@@ -150,9 +151,16 @@ public final class LayerUnion implements AutoCloseable {
       // Applying in order while later blobs are still being read keeps both cores busy.
       for (int i = 0; i < sets.size(); i++) {
         apply(sets.get(i), await(reads.get(i)));
+        reads.set(i, null); // its headers are garbage once applied
       }
     } finally {
       pool.shutdownNow();
+      // On failure, readers still running must stop before close() removes their spools.
+      try {
+        pool.awaitTermination(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -256,9 +264,15 @@ public final class LayerUnion implements AutoCloseable {
   public InputStream openFile(String what, String path) throws IOException {
     Inode inode = lookup(path);
     if (inode == null || inode.type != TarReader.REGULAR) {
-      String layers = sourceNames.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", "));
+      String layers =
+          sourceNames.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", "));
       throw new AssemblyException(
-          what + " \"" + path + "\" not found in layer" + (sourceNames.size() > 1 ? "s " : " ") + layers);
+          what
+              + " \""
+              + path
+              + "\" not found in layer"
+              + (sourceNames.size() > 1 ? "s " : " ")
+              + layers);
     }
     return inode.content == null ? InputStream.nullInputStream() : inode.content.open();
   }
@@ -346,7 +360,8 @@ public final class LayerUnion implements AutoCloseable {
       throw new AssemblyException(label + ": " + e.getMessage(), e);
     } catch (EOFException | ZipException | ZstdIOException e) {
       throw new AssemblyException(
-          label + ": truncated or corrupt " + format.label() + " stream (" + e.getMessage() + ")", e);
+          label + ": truncated or corrupt " + format.label() + " stream (" + e.getMessage() + ")",
+          e);
     } catch (IOException e) {
       throw new AssemblyException(label + ": read failed: " + e.getMessage(), e);
     }
@@ -425,8 +440,7 @@ public final class LayerUnion implements AutoCloseable {
         overlapCount++;
         if (overlaps.size() < MAX_LISTED_OVERLAPS) {
           overlaps.add(
-              new Overlap(
-                  utf8(existing.path()), sourceNames.get(existing.source), set.layer()));
+              new Overlap(utf8(existing.path()), sourceNames.get(existing.source), set.layer()));
         }
       }
     }
@@ -443,7 +457,8 @@ public final class LayerUnion implements AutoCloseable {
 
   private Inode linkTarget(Changeset set, TarReader.Header h) throws IOException {
     List<String> parts = components(set, h.linkName());
-    Node dir = parts.isEmpty() ? null : walk(set, h.name(), parts.subList(0, parts.size() - 1), false);
+    Node dir =
+        parts.isEmpty() ? null : walk(set, h.name(), parts.subList(0, parts.size() - 1), false);
     Node target = dir == null ? null : dir.children.get(parts.get(parts.size() - 1));
     if (target == null || target.isDir()) {
       throw new AssemblyException(
@@ -549,13 +564,19 @@ public final class LayerUnion implements AutoCloseable {
   private static List<String> components(Changeset set, String name) throws AssemblyException {
     if (name.startsWith("/")) {
       throw new AssemblyException(
-          layer(set) + ": entry \"" + utf8(name) + "\" is an absolute path; entries must be relative to the image root");
+          layer(set)
+              + ": entry \""
+              + utf8(name)
+              + "\" is an absolute path; entries must be relative to the image root");
     }
     List<String> parts = new ArrayList<>();
     for (String p : name.split("/")) {
       if (p.equals("..")) {
         throw new AssemblyException(
-            layer(set) + ": entry \"" + utf8(name) + "\" contains \"..\"; entries must stay inside the image root");
+            layer(set)
+                + ": entry \""
+                + utf8(name)
+                + "\" contains \"..\"; entries must stay inside the image root");
       }
       if (!p.isEmpty() && !p.equals(".")) {
         parts.add(p);

@@ -16,10 +16,10 @@ import java.util.zip.Deflater;
 
 /**
  * A gzip stream compressed on several threads, as pigz does: the input is cut into fixed blocks,
- * each deflated on its own with the previous 32 KiB as preset dictionary and ended by a sync
- * flush, and the pieces are concatenated in order. Each block's bytes depend only on the input,
- * so the output is the same for any number of threads. The header is fixed (no name, mtime 0, OS
- * Unix). {@link #close()} finishes the gzip stream but leaves {@code out} open.
+ * each deflated on its own with the previous 32 KiB as preset dictionary and ended by a sync flush,
+ * and the pieces are concatenated in order. Each block's bytes depend only on the input, so the
+ * output is the same for any number of threads. The header is fixed (no name, mtime 0, OS Unix).
+ * {@link #close()} finishes the gzip stream but leaves {@code out} open.
  */
 final class ParallelGzipOutputStream extends OutputStream {
   static final int BLOCK = 128 * 1024;
@@ -50,7 +50,8 @@ final class ParallelGzipOutputStream extends OutputStream {
               t.setDaemon(true);
               return t;
             });
-    this.maxPending = 2 * n;
+    // A deep queue keeps workers busy when one of them is descheduled on a shared machine.
+    this.maxPending = 8 * n;
     this.deflaters = new ArrayBlockingQueue<>(n);
     for (int i = 0; i < n; i++) {
       deflaters.add(new Deflater(level, true));

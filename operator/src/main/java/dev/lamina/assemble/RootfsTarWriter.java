@@ -28,7 +28,8 @@ public final class RootfsTarWriter {
       String firstName = in.type == TarReader.DIR ? null : first.putIfAbsent(in, e.path());
       char type = firstName != null ? TarReader.HARDLINK : in.type;
       String name = in.type == TarReader.DIR ? e.path() + "/" : e.path();
-      String link = firstName != null ? firstName : in.type == TarReader.SYMLINK ? in.linkTarget : "";
+      String link =
+          firstName != null ? firstName : in.type == TarReader.SYMLINK ? in.linkTarget : "";
       long size = type == TarReader.REGULAR ? in.size() : 0;
       entry(o, name, type, in, link, size);
       if (size > 0) {
@@ -41,8 +42,8 @@ public final class RootfsTarWriter {
     o.flush();
   }
 
-  private static void entry(OutputStream o, String name, char type, Inode in, String link, long size)
-      throws IOException {
+  private static void entry(
+      OutputStream o, String name, char type, Inode in, String link, long size) throws IOException {
     byte[] nameBytes = name.getBytes(ISO_8859_1);
     byte[] linkBytes = link.getBytes(ISO_8859_1);
     ByteArrayOutputStream pax = new ByteArrayOutputStream();
@@ -75,12 +76,31 @@ public final class RootfsTarWriter {
       pax.writeTo(o);
       o.write(new byte[pad(pax.size())]);
     }
-    o.write(header(nameBytes, type, in.mode & 07777, in.uid, in.gid, size, in.mtime, linkBytes,
-        in.devMajor, in.devMinor));
+    o.write(
+        header(
+            nameBytes,
+            type,
+            in.mode & 07777,
+            in.uid,
+            in.gid,
+            size,
+            in.mtime,
+            linkBytes,
+            in.devMajor,
+            in.devMinor));
   }
 
-  private static byte[] header(byte[] name, char type, int mode, long uid, long gid, long size,
-      long mtime, byte[] link, int devMajor, int devMinor) {
+  private static byte[] header(
+      byte[] name,
+      char type,
+      int mode,
+      long uid,
+      long gid,
+      long size,
+      long mtime,
+      byte[] link,
+      int devMajor,
+      int devMinor) {
     byte[] h = new byte[512];
     System.arraycopy(name, 0, h, 0, Math.min(100, name.length));
     octal(h, 100, 8, mode);

@@ -11,9 +11,8 @@ import java.util.TreeMap;
 
 /**
  * Reads ustar, GNU and PAX tar headers. Our own reader rather than commons-compress because PAX
- * values (xattrs such as security.capability) are binary and names may not be UTF-8: every name
- * is kept as its raw bytes, held in a String decoded as ISO-8859-1 so that String order is byte
- * order.
+ * values (xattrs such as security.capability) are binary and names may not be UTF-8: every name is
+ * kept as its raw bytes, held in a String decoded as ISO-8859-1 so that String order is byte order.
  */
 final class TarReader {
   static final char REGULAR = '0';

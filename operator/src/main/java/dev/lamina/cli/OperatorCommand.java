@@ -2,10 +2,15 @@ package dev.lamina.cli;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.lamina.reconcile.OperatorMain;
+import dev.lamina.reconcile.OperatorSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -26,10 +31,47 @@ public final class OperatorCommand implements Callable<Integer> {
       description = "Address the health endpoints listen on.")
   String healthAddress;
 
+  @Option(
+      names = "--tag-resolve-interval",
+      defaultValue = "PT10M",
+      description = "How often a Layer's tag is resolved again (ISO-8601 duration, e.g. PT10M).")
+  Duration tagResolveInterval;
+
+  @Option(
+      names = "--no-node-grace",
+      defaultValue = "PT2M",
+      description = "How long a build pod may wait unscheduled before NoNodeForArchitecture.")
+  Duration noNodeGrace;
+
+  @Option(
+      names = "--retry-backoff",
+      defaultValue = "PT10S",
+      description = "Delay before retrying a failed build; doubles per attempt.")
+  Duration retryBackoff;
+
+  @Option(
+      names = "--builder-image",
+      defaultValue = "${env:LAMINA_BUILDER_IMAGE}",
+      description = "Image of the build pods: the operator's own image (env LAMINA_BUILDER_IMAGE).")
+  String builderImage;
+
+  @Option(
+      names = "--insecure-registry",
+      split = ",",
+      description = "Registry (host[:port]) to reach over plain HTTP; loopback always is.")
+  List<String> insecureRegistries = new ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
+    if (builderImage == null || builderImage.isBlank()) {
+      System.err.println("lamina operator: set --builder-image or LAMINA_BUILDER_IMAGE to the operator's own image");
+      return 2;
+    }
     KubernetesClient client = new KubernetesClientBuilder().build();
-    OperatorMain operator = new OperatorMain(client);
+    OperatorSettings settings =
+        new OperatorSettings(
+            tagResolveInterval, noNodeGrace, builderImage, Set.copyOf(insecureRegistries), retryBackoff);
+    OperatorMain operator = new OperatorMain(client, settings);
     HttpServer health = HttpServer.create(new InetSocketAddress(healthAddress, healthPort), 0);
     health.createContext("/healthz", ex -> respond(ex, operator.isHealthy()));
     health.createContext("/readyz", ex -> respond(ex, operator.isReady()));

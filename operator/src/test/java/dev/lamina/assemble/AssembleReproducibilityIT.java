@@ -34,7 +34,11 @@ class AssembleReproducibilityIT {
                 .dir("usr/lib")
                 .symlink("lib", "usr/lib")
                 .file("usr/lib/big.bin", big, 0644, e -> {})
-                .file("usr/bin/ping", "ping", 04755, e -> e.addPaxHeader("SCHILY.xattr.security.capability", "\u0001\u0000\u0002"))
+                .file(
+                    "usr/bin/ping",
+                    "ping",
+                    04755,
+                    e -> e.addPaxHeader("SCHILY.xattr.security.capability", "\u0001\u0000\u0002"))
                 .hardlink("usr/bin/ping6", "usr/bin/ping")
                 .device("dev/null", TarConstants.LF_CHR, 0666, 1, 3)
                 .file("etc/\u00e9t\u00e9/caf\u00e9", "unicode name")
@@ -43,7 +47,12 @@ class AssembleReproducibilityIT {
     Path l2 =
         write(
             "update.tar.zst",
-            layer().file("lib/libz.so", "z").whiteout("etc/\u00e9t\u00e9/caf\u00e9").opaque("var/old").file("var/old/y", "y").zstd());
+            layer()
+                .file("lib/libz.so", "z")
+                .whiteout("etc/\u00e9t\u00e9/caf\u00e9")
+                .opaque("var/old")
+                .file("var/old/y", "y")
+                .zstd());
     Path l3 = write("extra.tar", layer().file("opt/" + "long/".repeat(30) + "f", "deep").tar());
     Path files = dir.resolve("files.json");
     Files.writeString(
@@ -52,41 +61,70 @@ class AssembleReproducibilityIT {
             + "{\"path\":\"run\",\"directory\":true},{\"path\":\"bin\",\"symlink\":\"usr/bin\"}]");
     List<String> layers = List.of("base=" + l1, "update=" + l2 + "," + l3);
 
-    Path a = run("a", Map.of("TZ", "UTC", "LANG", "C", "LC_ALL", "C"), List.of("-XX:ActiveProcessorCount=1", "-XX:+UseSerialGC"), "1", files, layers);
+    Path a =
+        run(
+            "a",
+            Map.of("TZ", "UTC", "LANG", "C", "LC_ALL", "C"),
+            List.of("-XX:ActiveProcessorCount=1", "-XX:+UseSerialGC"),
+            "1",
+            files,
+            layers);
     Path b =
         run(
             "b",
             Map.of("TZ", "Pacific/Chatham", "LANG", "tr_TR.UTF-8", "LC_ALL", "tr_TR.UTF-8"),
-            List.of("-XX:ActiveProcessorCount=2", "-XX:+UseParallelGC", "-Duser.language=tr", "-Duser.country=TR"),
+            List.of(
+                "-XX:ActiveProcessorCount=2",
+                "-XX:+UseParallelGC",
+                "-Duser.language=tr",
+                "-Duser.country=TR"),
             "2",
             files,
             layers);
     for (String out : List.of("initrd.gz", "initrd.zst", "rootfs.tar")) {
-      assertThat(Files.readAllBytes(b.resolve(out))).as(out).isEqualTo(Files.readAllBytes(a.resolve(out)));
+      assertThat(Files.readAllBytes(b.resolve(out)))
+          .as(out)
+          .isEqualTo(Files.readAllBytes(a.resolve(out)));
     }
 
     // Real tools read what we wrote.
     String cpio = sh("gzip -dc " + a.resolve("initrd.gz") + " | cpio -it --quiet");
     assertThat(cpio.lines())
-        .contains("usr/lib/big.bin", "usr/lib/libz.so", "usr/bin/ping6", "dev/null", "etc/hostname", "var/old/y")
+        .contains(
+            "usr/lib/big.bin",
+            "usr/lib/libz.so",
+            "usr/bin/ping6",
+            "dev/null",
+            "etc/hostname",
+            "var/old/y")
         .doesNotContain("var/old/x", "etc/\u00e9t\u00e9/caf\u00e9")
         .noneMatch(l -> l.contains(".wh."));
     String tar = sh("tar -tf " + a.resolve("rootfs.tar"));
     assertThat(tar.lines()).contains("usr/lib/big.bin", "opt/" + "long/".repeat(30) + "f", "bin");
   }
 
-  private Path run(String name, Map<String, String> env, List<String> jvm, String threads, Path files, List<String> layers)
+  private Path run(
+      String name,
+      Map<String, String> env,
+      List<String> jvm,
+      String threads,
+      Path files,
+      List<String> layers)
       throws Exception {
     Path out = Files.createDirectories(dir.resolve("out-" + name));
-    Path tmp = Files.createDirectories(dir.resolve("tmp-" + name + "-" + "x".repeat(name.equals("a") ? 1 : 40)));
+    Path tmp =
+        Files.createDirectories(
+            dir.resolve("tmp-" + name + "-" + "x".repeat(name.equals("a") ? 1 : 40)));
     for (String[] format : new String[][] {{"gzip", "initrd.gz"}, {"zstd", "initrd.zst"}}) {
       List<String> cmd = new ArrayList<>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       cmd.addAll(jvm);
       cmd.add("-Djava.io.tmpdir=" + tmp);
       cmd.addAll(List.of("-cp", classpath(), AssembleMain.class.getName()));
-      cmd.addAll(List.of("--compression", format[0], "--initrd", out.resolve(format[1]).toString()));
-      cmd.addAll(List.of("--rootfs", out.resolve("rootfs.tar").toString(), "--epoch", "1700000000"));
+      cmd.addAll(
+          List.of("--compression", format[0], "--initrd", out.resolve(format[1]).toString()));
+      cmd.addAll(
+          List.of("--rootfs", out.resolve("rootfs.tar").toString(), "--epoch", "1700000000"));
       cmd.addAll(List.of("--threads", threads, "--files", files.toString()));
       cmd.addAll(layers);
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -108,7 +146,10 @@ class AssembleReproducibilityIT {
   }
 
   private static String sh(String command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder("sh", "-c", command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process p =
+        new ProcessBuilder("sh", "-c", command)
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(command).isZero();

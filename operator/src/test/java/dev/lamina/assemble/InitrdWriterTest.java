@@ -103,7 +103,8 @@ class InitrdWriterTest {
       assertThat(two).isEqualTo(one);
       assertThat(five).isEqualTo(one);
       assertThat(Arrays.copyOf(one, 10)).containsExactly(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3);
-      assertThat(new GZIPInputStream(new ByteArrayInputStream(one)).readAllBytes()).isEqualTo(plain);
+      assertThat(new GZIPInputStream(new ByteArrayInputStream(one)).readAllBytes())
+          .isEqualTo(plain);
     }
   }
 
@@ -114,7 +115,8 @@ class InitrdWriterTest {
       byte[] one = write(u, Compression.zstd, 1);
       byte[] two = write(u, Compression.zstd, 2);
       assertThat(two).isEqualTo(one);
-      assertThat(new ZstdInputStream(new ByteArrayInputStream(one)).readAllBytes()).isEqualTo(plain);
+      assertThat(new ZstdInputStream(new ByteArrayInputStream(one)).readAllBytes())
+          .isEqualTo(plain);
     }
   }
 
@@ -124,7 +126,8 @@ class InitrdWriterTest {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       assertThatThrownBy(() -> new InitrdWriter(Compression.gzip, 1, 299_999).write(u, out))
           .isInstanceOf(AssemblyException.class)
-          .hasMessage("file \"bin/busybox\" is 300000 bytes, more than cpio newc can hold (299999)");
+          .hasMessage(
+              "file \"bin/busybox\" is 300000 bytes, more than cpio newc can hold (299999)");
       assertThat(out.size()).isZero();
     }
   }

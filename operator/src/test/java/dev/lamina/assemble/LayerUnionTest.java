@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.Test;
@@ -50,11 +49,19 @@ class LayerUnionTest {
 
   static Stream<Case> laterEntries() {
     return Stream.of(
-        c("file replaces file", List.of(layer().file("a", "1"), layer().file("a", "2")), "f 0644 a =2"),
-        c("later entry of one layer wins", List.of(layer().file("a", "1").file("a", "2")), "f 0644 a =2"),
+        c(
+            "file replaces file",
+            List.of(layer().file("a", "1"), layer().file("a", "2")),
+            "f 0644 a =2"),
+        c(
+            "later entry of one layer wins",
+            List.of(layer().file("a", "1").file("a", "2")),
+            "f 0644 a =2"),
         c(
             "file replaces directory and its subtree",
-            List.of(layer().dir("d").file("d/x", "x").dir("d/s").file("d/s/y", "y"), layer().file("d", "f")),
+            List.of(
+                layer().dir("d").file("d/x", "x").dir("d/s").file("d/s/y", "y"),
+                layer().file("d", "f")),
             "f 0644 d =f"),
         c(
             "directory replaces file",
@@ -93,7 +100,9 @@ class LayerUnionTest {
             "f 0644 b =b"),
         c(
             "deletes a lower directory with its subtree",
-            List.of(layer().dir("d").file("d/x", "x").file("d/s/y", "y").file("k", "k"), layer().whiteout("d")),
+            List.of(
+                layer().dir("d").file("d/x", "x").file("d/s/y", "y").file("k", "k"),
+                layer().whiteout("d")),
             "f 0644 k =k"),
         c(
             "missing target is a no-op",
@@ -109,7 +118,9 @@ class LayerUnionTest {
             "f 0644 a =3"),
         c(
             "applies through a symlinked parent",
-            List.of(layer().file("usr/lib/x", "x").file("usr/lib/y", "y").symlink("lib", "usr/lib"), layer().whiteout("lib/x")),
+            List.of(
+                layer().file("usr/lib/x", "x").file("usr/lib/y", "y").symlink("lib", "usr/lib"),
+                layer().whiteout("lib/x")),
             "l lib -> usr/lib",
             "d 0755 usr",
             "d 0755 usr/lib",
@@ -130,7 +141,9 @@ class LayerUnionTest {
     return Stream.of(
         c(
             "hides lower children",
-            List.of(layer().dir("d").file("d/x", "x").file("d/s/y", "y"), layer().opaque("d").file("d/new", "n")),
+            List.of(
+                layer().dir("d").file("d/x", "x").file("d/s/y", "y"),
+                layer().opaque("d").file("d/new", "n")),
             "d 0755 d",
             "f 0644 d/new =n"),
         c(
@@ -222,21 +235,37 @@ class LayerUnionTest {
             "block device",
             List.of(layer().device("sda", TarConstants.LF_BLK, 0660, 8, 0)),
             "b 0660 sda 8,0 0:0"),
-        c("fifo", List.of(layer().device("p", TarConstants.LF_FIFO, 0600, 0, 0)), "p 0600 p 0,0 0:0"),
+        c(
+            "fifo",
+            List.of(layer().device("p", TarConstants.LF_FIFO, 0600, 0, 0)),
+            "p 0600 p 0,0 0:0"),
         c(
             "setuid, setgid and owners",
-            List.of(layer().file("su", "s", 06755, e -> {
-              e.setUserId(1000);
-              e.setGroupId(50);
-            })),
+            List.of(
+                layer()
+                    .file(
+                        "su",
+                        "s",
+                        06755,
+                        e -> {
+                          e.setUserId(1000);
+                          e.setGroupId(50);
+                        })),
             "f 6755 su =s 1000:50 mtime=1000000"),
         c("sticky directory", List.of(layer().dir("tmp", 01777)), "d 1777 tmp"),
         c(
             "PAX xattrs, including non-text bytes",
-            List.of(layer().file("ping", "p", 0755, e -> {
-              e.addPaxHeader("SCHILY.xattr.security.capability", "\u0001\u0000\u0000\u0002");
-              e.addPaxHeader("SCHILY.xattr.user.note", "hi");
-            })),
+            List.of(
+                layer()
+                    .file(
+                        "ping",
+                        "p",
+                        0755,
+                        e -> {
+                          e.addPaxHeader(
+                              "SCHILY.xattr.security.capability", "\u0001\u0000\u0000\u0002");
+                          e.addPaxHeader("SCHILY.xattr.user.note", "hi");
+                        })),
             "f 0755 ping =p 0:0 mtime=1000000 security.capability=01000002 user.note=6869"));
   }
 
@@ -264,7 +293,12 @@ class LayerUnionTest {
 
   static Stream<Case> implied() {
     return Stream.of(
-        c("deep file", List.of(layer().file("a/b/c", "c")), "d 0755 a epoch", "d 0755 a/b epoch", "f 0644 a/b/c =c"),
+        c(
+            "deep file",
+            List.of(layer().file("a/b/c", "c")),
+            "d 0755 a epoch",
+            "d 0755 a/b epoch",
+            "f 0644 a/b/c =c"),
         c(
             "later directory entry sets the implied one's metadata",
             List.of(layer().file("a/x", "x").dir("a", 0700)),
@@ -286,7 +320,8 @@ class LayerUnionTest {
       List<String> got = new ArrayList<>();
       for (LayerUnion.Entry e : u.entries()) {
         Inode in = e.inode();
-        boolean implied = in.type == TarReader.DIR && in.mtime == EPOCH && in.uid == 0 && in.gid == 0;
+        boolean implied =
+            in.type == TarReader.DIR && in.mtime == EPOCH && in.uid == 0 && in.gid == 0;
         got.add(render(e) + (implied ? " epoch" : ""));
       }
       assertThat(got).containsExactlyElementsOf(c.expected());
@@ -311,7 +346,8 @@ class LayerUnionTest {
             "f 0644 usr/lib/x =x"),
         c(
             "chain of symlinks",
-            List.of(layer().dir("c/d").symlink("a", "b").symlink("b", "c/d"), layer().file("a/x", "x")),
+            List.of(
+                layer().dir("c/d").symlink("a", "b").symlink("b", "c/d"), layer().file("a/x", "x")),
             "l a -> b",
             "l b -> c/d",
             "d 0755 c",
@@ -319,7 +355,9 @@ class LayerUnionTest {
             "f 0644 c/d/x =x"),
         c(
             "dot-dot inside the root",
-            List.of(layer().dir("usr/lib").symlink("usr/bin/lib", "../lib"), layer().file("usr/bin/lib/x", "x")),
+            List.of(
+                layer().dir("usr/lib").symlink("usr/bin/lib", "../lib"),
+                layer().file("usr/bin/lib/x", "x")),
             "d 0755 usr",
             "d 0755 usr/bin",
             "l usr/bin/lib -> ../lib",
@@ -341,13 +379,23 @@ class LayerUnionTest {
 
   static Stream<Bad> rejections() {
     return Stream.of(
-        new Bad("dot-dot name", List.of(layer().file("../etc/passwd", "x")), "layer \"l1\": entry \"../etc/passwd\" contains \"..\""),
-        new Bad("dot-dot inside a name", List.of(layer().file("a/../../b", "x")), "layer \"l1\": entry \"a/../../b\" contains \"..\""),
-        new Bad("absolute name", List.of(layer().file("/etc/passwd", "x")), "layer \"l1\": entry \"/etc/passwd\" is an absolute path"),
+        new Bad(
+            "dot-dot name",
+            List.of(layer().file("../etc/passwd", "x")),
+            "layer \"l1\": entry \"../etc/passwd\" contains \"..\""),
+        new Bad(
+            "dot-dot inside a name",
+            List.of(layer().file("a/../../b", "x")),
+            "layer \"l1\": entry \"a/../../b\" contains \"..\""),
+        new Bad(
+            "absolute name",
+            List.of(layer().file("/etc/passwd", "x")),
+            "layer \"l1\": entry \"/etc/passwd\" is an absolute path"),
         new Bad(
             "write through a symlink pointing outside",
             List.of(layer().symlink("esc", "../../outside"), layer().file("esc/x", "x")),
-            "layer \"l2\": entry \"esc/x\" goes through a symlink that points outside the image root"),
+            "layer \"l2\": entry \"esc/x\" goes through a symlink that points outside the image"
+                + " root"),
         new Bad(
             "whiteout through a symlink pointing outside",
             List.of(layer().symlink("esc", "../.."), layer().whiteout("esc/x")),
@@ -399,11 +447,20 @@ class LayerUnionTest {
         new Blob("gzip", gz, null),
         new Blob("zstd", zst, null),
         new Blob("uncompressed", tar, null),
-        new Blob("truncated gzip", Arrays.copyOf(gz, gz.length - 12), "layer \"l1\": truncated or corrupt gzip stream"),
+        new Blob(
+            "truncated gzip",
+            Arrays.copyOf(gz, gz.length - 12),
+            "layer \"l1\": truncated or corrupt gzip stream"),
         new Blob("corrupt gzip", corruptGz, "layer \"l1\": truncated or corrupt gzip stream"),
-        new Blob("truncated zstd", Arrays.copyOf(zst, zst.length / 2), "layer \"l1\": truncated or corrupt zstd stream"),
+        new Blob(
+            "truncated zstd",
+            Arrays.copyOf(zst, zst.length / 2),
+            "layer \"l1\": truncated or corrupt zstd stream"),
         new Blob("truncated tar", Arrays.copyOf(tar, 700), "layer \"l1\": truncated tar archive"),
-        new Blob("tar without end marker", Arrays.copyOf(tar, 512 * 3), "layer \"l1\": truncated tar archive"),
+        new Blob(
+            "tar without end marker",
+            Arrays.copyOf(tar, 512 * 3),
+            "layer \"l1\": truncated tar archive"),
         new Blob("bad header checksum", badSum, "layer \"l1\": corrupt tar header (bad checksum)"),
         new Blob("empty blob", new byte[0], "layer \"l1\": empty tar archive"));
   }
@@ -411,7 +468,8 @@ class LayerUnionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("blobs")
   void compressionIsDetectedByMagicAndDamageIsAnError(Blob blob) throws IOException {
-    List<LayerSource> sources = List.of(new LayerSource("l1", List.of(TestTar.supplier(blob.bytes()))));
+    List<LayerSource> sources =
+        List.of(new LayerSource("l1", List.of(TestTar.supplier(blob.bytes()))));
     if (blob.message() == null) {
       try (LayerUnion u = new LayerUnion(sources, tmp, EPOCH)) {
         assertThat(render(u)).containsExactly("d 0755 a", "f 0644 a/b =hello", "l l -> a");
@@ -422,6 +480,34 @@ class LayerUnionTest {
           .hasMessageContaining(blob.message());
     }
     assertThat(tmp).isEmptyDirectory();
+  }
+
+  @Test
+  void gnuLongNamesAndBase256NumbersAreRead() throws IOException {
+    String name = "d/" + "x".repeat(200);
+    String target = "t/" + "y".repeat(150);
+    TestTar gnu =
+        TestTar.gnuLayer()
+            .file(
+                name,
+                "big ids",
+                0640,
+                e -> {
+                  e.setUserId(9_000_000_000L);
+                  e.setGroupId(3_000_000);
+                })
+            .symlink("s", target);
+    try (LayerUnion u = union(List.of(gnu))) {
+      List<String> got = new ArrayList<>();
+      for (LayerUnion.Entry e : u.entries()) {
+        got.add(render(e) + " " + e.inode().uid + ":" + e.inode().gid);
+      }
+      assertThat(got)
+          .containsExactly(
+              "d 0755 d 0:0",
+              "f 0640 " + name + " =big ids 9000000000:3000000",
+              "l s -> " + target + " 0:0");
+    }
   }
 
   @Test
@@ -436,7 +522,10 @@ class LayerUnionTest {
     List<LayerSource> sources =
         List.of(
             new LayerSource("lower", List.of(TestTar.supplier(lower.gzip()))),
-            new LayerSource("upper", List.of(TestTar.supplier(upper.gzip()), TestTar.supplier(sameLayerSecondBlob.tar()))));
+            new LayerSource(
+                "upper",
+                List.of(
+                    TestTar.supplier(upper.gzip()), TestTar.supplier(sameLayerSecondBlob.tar()))));
     try (LayerUnion u = new LayerUnion(sources, tmp, EPOCH)) {
       assertThat(u.overlapCount()).isEqualTo(60);
       assertThat(u.overlaps()).hasSize(LayerUnion.MAX_LISTED_OVERLAPS);
@@ -459,7 +548,12 @@ class LayerUnionTest {
       u.addFiles(List.of(hosts, dir, link, viaLink));
       List<String> got = new ArrayList<>();
       for (LayerUnion.Entry e : u.entries()) {
-        got.add(render(e) + " " + e.inode().uid + " " + (e.inode().mtime == EPOCH ? "epoch" : e.inode().mtime));
+        got.add(
+            render(e)
+                + " "
+                + e.inode().uid
+                + " "
+                + (e.inode().mtime == EPOCH ? "epoch" : e.inode().mtime));
       }
       assertThat(got)
           .containsExactly(
@@ -479,7 +573,9 @@ class LayerUnionTest {
   void generatedPathOutsideTheRootIsRejected() throws IOException {
     try (LayerUnion u = union(List.of(layer().file("a", "a")))) {
       assertThatThrownBy(() -> u.addFiles(List.of(new FileSpec("../x", "x", null))))
-          .hasMessage("spec.files: entry \"../x\" contains \"..\"; entries must stay inside the image root");
+          .hasMessage(
+              "spec.files: entry \"../x\" contains \"..\"; entries must stay inside the image"
+                  + " root");
     }
   }
 
@@ -489,7 +585,11 @@ class LayerUnionTest {
         new LayerSource(
             "kern",
             List.of(
-                TestTar.supplier(layer().file("boot/vmlinuz-6", "KERNEL").symlink("kernel", "boot/vmlinuz-6").gzip())));
+                TestTar.supplier(
+                    layer()
+                        .file("boot/vmlinuz-6", "KERNEL")
+                        .symlink("kernel", "boot/vmlinuz-6")
+                        .gzip())));
     Path target = tmp.resolve("out/kernel");
     Files.createDirectories(target.getParent());
     LayerUnion.extract(kernel, "kernel binary", "kernel", target, tmp);
@@ -502,13 +602,22 @@ class LayerUnionTest {
   void modulesTarballIsAddedOnTopOfTheInitLayers() throws IOException {
     byte[] modules = layer().file("lib/modules/6/a.ko", "ko").file("etc/mod", "new").tar();
     LayerSource kernel =
-        new LayerSource("kern", List.of(TestTar.supplier(layer().file("kernel", "K").file("kernel.tar", modules, 0644, e -> {}).tar())));
+        new LayerSource(
+            "kern",
+            List.of(
+                TestTar.supplier(
+                    layer().file("kernel", "K").file("kernel.tar", modules, 0644, e -> {}).tar())));
     try (LayerUnion k = new LayerUnion(List.of(kernel), tmp, EPOCH);
         LayerUnion u = union(List.of(layer().file("etc/mod", "old")))) {
       u.addTarball("kernel modules", () -> k.openFile("kernel modules", "kernel.tar"));
       assertThat(render(u))
           .containsExactly(
-              "d 0755 etc", "f 0644 etc/mod =new", "d 0755 lib", "d 0755 lib/modules", "d 0755 lib/modules/6", "f 0644 lib/modules/6/a.ko =ko");
+              "d 0755 etc",
+              "f 0644 etc/mod =new",
+              "d 0755 lib",
+              "d 0755 lib/modules",
+              "d 0755 lib/modules/6",
+              "f 0644 lib/modules/6/a.ko =ko");
       assertThat(u.overlapCount()).isZero();
     }
   }
@@ -565,9 +674,5 @@ class LayerUnionTest {
     try (InputStream s = in.content.open()) {
       return new String(s.readAllBytes(), UTF_8);
     }
-  }
-
-  static String lines(List<String> l) {
-    return l.stream().collect(Collectors.joining("\n"));
   }
 }

@@ -26,17 +26,22 @@ class RootfsTarWriterTest {
     String longName = "d/" + "n".repeat(150);
     TestTar l =
         layer()
-            .file("bin/ping", "p", 04755, e -> {
-              e.addPaxHeader("SCHILY.xattr.security.capability", "\u0001\u0000\u0002");
-              e.setUserId(3_000_000);
-            })
+            .file(
+                "bin/ping",
+                "p",
+                04755,
+                e -> {
+                  e.addPaxHeader("SCHILY.xattr.security.capability", "\u0001\u0000\u0002");
+                  e.setUserId(3_000_000);
+                })
             .hardlink("bin/ping6", "bin/ping")
             .symlink("s", "t".repeat(120))
             .device("dev/sda", TarConstants.LF_BLK, 0660, 8, 1)
             .file(longName, "long");
     byte[] tar;
     try (LayerUnion u =
-        new LayerUnion(List.of(new LayerSource("l", List.of(TestTar.supplier(l.gzip())))), tmp, 0)) {
+        new LayerUnion(
+            List.of(new LayerSource("l", List.of(TestTar.supplier(l.gzip())))), tmp, 0)) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       new RootfsTarWriter().write(u, out);
       tar = out.toByteArray();
@@ -50,12 +55,19 @@ class RootfsTarWriterTest {
       for (TarArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
         String line =
             String.format(
-                "%s %c %o %d %s %d", e.getName(), (char) linkFlag(e), e.getMode(), e.getLongUserId(), e.getLinkName(), e.getSize());
+                "%s %c %o %d %s %d",
+                e.getName(),
+                (char) linkFlag(e),
+                e.getMode(),
+                e.getLongUserId(),
+                e.getLinkName(),
+                e.getSize());
         if (e.isBlockDevice()) {
           line += " " + e.getDevMajor() + "," + e.getDevMinor();
         }
         for (Map.Entry<String, String> x : e.getExtraPaxHeaders().entrySet()) {
-          line += " " + x.getKey() + "=" + HexFormat.of().formatHex(x.getValue().getBytes(ISO_8859_1));
+          line +=
+              " " + x.getKey() + "=" + HexFormat.of().formatHex(x.getValue().getBytes(ISO_8859_1));
         }
         got.add(line);
       }

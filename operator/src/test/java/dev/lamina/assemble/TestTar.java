@@ -23,14 +23,21 @@ final class TestTar {
   private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
   private final TarArchiveOutputStream tar;
 
-  TestTar() {
+  private TestTar(int longFileMode, int bigNumberMode) {
     tar = new TarArchiveOutputStream(bytes, "UTF-8");
-    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    tar.setLongFileMode(longFileMode);
+    tar.setBigNumberMode(bigNumberMode);
   }
 
+  /** A POSIX (PAX) tar. */
   static TestTar layer() {
-    return new TestTar();
+    return new TestTar(
+        TarArchiveOutputStream.LONGFILE_POSIX, TarArchiveOutputStream.BIGNUMBER_POSIX);
+  }
+
+  /** A GNU tar: long names in 'L'/'K' entries, big numbers in base-256. */
+  static TestTar gnuLayer() {
+    return new TestTar(TarArchiveOutputStream.LONGFILE_GNU, TarArchiveOutputStream.BIGNUMBER_STAR);
   }
 
   TestTar file(String name, String content) {

@@ -1,0 +1,217 @@
+package dev.lamina.build;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lamina.api.Architecture;
+import dev.lamina.api.OSImage;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the plan ConfigMap and the per-architecture build pods of an OSImage, following the build
+ * pod contract in DESIGN.md. Pure: the same inputs give the same objects.
+ */
+public final class BuildPodFactory {
+  public static final String LABEL_OSIMAGE = "lamina.dev/osimage";
+  public static final String LABEL_ARCH = "lamina.dev/arch";
+  public static final String LABEL_INPUT = "lamina.dev/input";
+
+  public static final String PLAN_DIR = "/etc/lamina/plan";
+  public static final String PLAN_FILE = "plan.json";
+  public static final String DOCKER_CONFIG_DIR = "/etc/lamina/docker";
+  public static final String TERMINATION_LOG = "/dev/termination-log";
+
+  /** The builder runs as this user: any non-root uid works, it writes only to /tmp. */
+  static final long BUILD_UID = 65532;
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+          .configure(SerializationFeature.INDENT_OUTPUT, true);
+
+  private BuildPodFactory() {}
+
+  /** The first 10 hex digits of an input digest, as pod and ConfigMap names carry them. */
+  public static String shortDigest(String inputDigest) {
+    return hex(inputDigest).substring(0, 10);
+  }
+
+  /** The value of the lamina.dev/input label: as much of the hex digest as a label value holds. */
+  public static String inputLabel(String inputDigest) {
+    return hex(inputDigest).substring(0, 63);
+  }
+
+  /** {@code <osimage>-<arch>-<10 hex>[-<attempt>]}; the first attempt carries no suffix. */
+  public static String podName(String osImage, Architecture arch, String inputDigest, int attempt) {
+    String base = osImage + "-" + arch.name() + "-" + shortDigest(inputDigest);
+    return attempt <= 1 ? base : base + "-" + attempt;
+  }
+
+  public static String configMapName(String osImage, String inputDigest) {
+    return osImage + "-plan-" + shortDigest(inputDigest);
+  }
+
+  /** The ConfigMap holding the plan as JSON, owned by the OSImage. */
+  public static ConfigMap configMap(OSImage image, BuildPlan plan) {
+    String json;
+    try {
+      json = JSON.writeValueAsString(plan);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    return new ConfigMapBuilder()
+        .withNewMetadata()
+        .withName(configMapName(image.getMetadata().getName(), plan.inputDigest()))
+        .withNamespace(image.getMetadata().getNamespace())
+        .withLabels(labels(image, null, plan.inputDigest()))
+        .withOwnerReferences(owner(image))
+        .endMetadata()
+        .withData(Map.of(PLAN_FILE, json))
+        .build();
+  }
+
+  /**
+   * The build pod of one architecture and attempt.
+   *
+   * @param builderImage the operator's own image, whose entry point is {@code lamina}
+   */
+  public static Pod pod(
+      OSImage image, BuildPlan plan, Architecture arch, int attempt, String builderImage) {
+    String name = image.getMetadata().getName();
+    String pushSecret =
+        image.getSpec().getOutput() == null ? null : image.getSpec().getOutput().getPushSecret();
+    List<Volume> volumes = new ArrayList<>();
+    List<VolumeMount> mounts = new ArrayList<>();
+    List<EnvVar> env = new ArrayList<>();
+    volumes.add(
+        new VolumeBuilder()
+            .withName("plan")
+            .withNewConfigMap()
+            .withName(configMapName(name, plan.inputDigest()))
+            .endConfigMap()
+            .build());
+    mounts.add(mount("plan", PLAN_DIR));
+    // The root filesystem is read-only; the builder spools blobs in /tmp.
+    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    mounts.add(mount("tmp", "/tmp"));
+    if (pushSecret != null && !pushSecret.isEmpty()) {
+      volumes.add(
+          new VolumeBuilder()
+              .withName("docker-config")
+              .withNewSecret()
+              .withSecretName(pushSecret)
+              .addNewItem()
+              .withKey(".dockerconfigjson")
+              .withPath("config.json")
+              .endItem()
+              .endSecret()
+              .build());
+      mounts.add(mount("docker-config", DOCKER_CONFIG_DIR));
+      env.add(new EnvVar("DOCKER_CONFIG", DOCKER_CONFIG_DIR, null));
+    }
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(podName(name, arch, plan.inputDigest(), attempt))
+        .withNamespace(image.getMetadata().getNamespace())
+        .withLabels(labels(image, arch, plan.inputDigest()))
+        .withOwnerReferences(owner(image))
+        .endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .withAutomountServiceAccountToken(false)
+        .withEnableServiceLinks(false)
+        .withActiveDeadlineSeconds(effectiveDeadline(image))
+        .withNodeSelector(Map.of("kubernetes.io/os", "linux", "kubernetes.io/arch", arch.name()))
+        .withNewSecurityContext()
+        .withRunAsNonRoot(true)
+        .withRunAsUser(BUILD_UID)
+        .withRunAsGroup(BUILD_UID)
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
+        .endSecurityContext()
+        .withVolumes(volumes)
+        .withContainers(
+            new ContainerBuilder()
+                .withName("build")
+                .withImage(builderImage)
+                .withArgs(
+                    "build",
+                    "--plan",
+                    PLAN_DIR + "/" + PLAN_FILE,
+                    "--arch",
+                    arch.name(),
+                    "--push",
+                    "--result",
+                    TERMINATION_LOG)
+                .withEnv(env)
+                .withVolumeMounts(mounts)
+                .withTerminationMessagePath(TERMINATION_LOG)
+                .withTerminationMessagePolicy("File")
+                .withNewResources()
+                .withRequests(Map.of("cpu", new Quantity("250m"), "memory", new Quantity("384Mi")))
+                .withLimits(Map.of("cpu", new Quantity("2"), "memory", new Quantity("1Gi")))
+                .endResources()
+                .withNewSecurityContext()
+                .withAllowPrivilegeEscalation(false)
+                .withReadOnlyRootFilesystem(true)
+                .withRunAsNonRoot(true)
+                .withNewCapabilities()
+                .withDrop("ALL")
+                .endCapabilities()
+                .endSecurityContext()
+                .build())
+        .endSpec()
+        .build();
+  }
+
+  private static long effectiveDeadline(OSImage image) {
+    return image.getSpec().getBuild() == null
+        ? 1800L
+        : image.getSpec().getBuild().effectiveActiveDeadlineSeconds();
+  }
+
+  private static Map<String, String> labels(OSImage image, Architecture arch, String inputDigest) {
+    String name = image.getMetadata().getName();
+    return arch == null
+        ? Map.of(LABEL_OSIMAGE, name, LABEL_INPUT, inputLabel(inputDigest))
+        : Map.of(LABEL_OSIMAGE, name, LABEL_ARCH, arch.name(), LABEL_INPUT, inputLabel(inputDigest));
+  }
+
+  private static OwnerReference owner(OSImage image) {
+    return new OwnerReferenceBuilder()
+        .withApiVersion(image.getApiVersion())
+        .withKind(image.getKind())
+        .withName(image.getMetadata().getName())
+        .withUid(image.getMetadata().getUid())
+        .withController(true)
+        .withBlockOwnerDeletion(true)
+        .build();
+  }
+
+  private static VolumeMount mount(String name, String path) {
+    VolumeMount m = new VolumeMount();
+    m.setName(name);
+    m.setMountPath(path);
+    m.setReadOnly(!"/tmp".equals(path));
+    return m;
+  }
+
+  private static String hex(String digest) {
+    return digest.substring(digest.indexOf(':') + 1);
+  }
+}

@@ -1,0 +1,236 @@
+package dev.lamina.reconcile;
+
+import dev.lamina.api.Conditions;
+import dev.lamina.api.ImagePolicy;
+import dev.lamina.api.Layer;
+import dev.lamina.api.LayerStatus;
+import dev.lamina.api.PlatformDigest;
+import dev.lamina.api.PolicyStatus;
+import dev.lamina.oci.AuthException;
+import dev.lamina.oci.Descriptor;
+import dev.lamina.oci.NotFoundException;
+import dev.lamina.oci.Platform;
+import dev.lamina.oci.ResolvedImage;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Resolves a Layer's image reference to a manifest per platform and evaluates policy on it. A tag
+ * is resolved again every {@link OperatorSettings#tagResolveInterval()}; a digest only once.
+ */
+@ControllerConfiguration(name = "layer")
+@GradualRetry(maxAttempts = -1, initialInterval = 2000, intervalMultiplier = 2, maxInterval = 300_000)
+public final class LayerReconciler implements Reconciler<Layer> {
+  private static final Logger LOG = LoggerFactory.getLogger(LayerReconciler.class);
+
+  private final OperatorSettings settings;
+  private final Registries registries;
+  private final PolicySet policies;
+  private final KubernetesSerialization json;
+  private final Clock clock;
+  private InformerEventSource<ImagePolicy, Layer> policySource;
+  private InformerEventSource<Namespace, Layer> namespaceSource;
+
+  LayerReconciler(
+      OperatorSettings settings, Registries registries, PolicySet policies, KubernetesClient client, Clock clock) {
+    this.settings = settings;
+    this.registries = registries;
+    this.policies = policies;
+    this.json = client.getKubernetesSerialization();
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, Layer>> prepareEventSources(EventSourceContext<Layer> context) {
+    policySource =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ImagePolicy.class, Layer.class)
+                .withName("layer-policies")
+                .withSecondaryToPrimaryMapper(
+                    p ->
+                        context
+                            .getPrimaryCache()
+                            .list(l -> affects(p, l))
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .build(),
+            context);
+    namespaceSource =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Namespace.class, Layer.class)
+                .withName("layer-namespaces")
+                .withOnUpdateFilter(
+                    (n, o) -> !Objects.equals(n.getMetadata().getLabels(), o.getMetadata().getLabels()))
+                .withOnAddFilter(n -> false)
+                .withSecondaryToPrimaryMapper(
+                    n ->
+                        context
+                            .getPrimaryCache()
+                            .list(n.getMetadata().getName())
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .build(),
+            context);
+    return List.of(policySource, namespaceSource);
+  }
+
+  /** A policy change matters to a Layer it selects now or was applied to before. */
+  private boolean affects(ImagePolicy policy, Layer layer) {
+    if (layer.getStatus() != null && PolicySet.applied(layer.getStatus().getPolicy(), policy.getMetadata().getName())) {
+      return true;
+    }
+    return policies.engine(policySource.list()).selects(policy, layer, namespaceLabels(layer));
+  }
+
+  private Map<String, String> namespaceLabels(Layer layer) {
+    return PolicySet.labels(
+        namespaceSource.get(new ResourceID(layer.getMetadata().getNamespace())).orElse(null));
+  }
+
+  @Override
+  public UpdateControl<Layer> reconcile(Layer layer, Context<Layer> context) throws IOException {
+    MDC.put("namespace", layer.getMetadata().getNamespace());
+    MDC.put("name", layer.getMetadata().getName());
+    try {
+      return doReconcile(layer);
+    } finally {
+      MDC.remove("namespace");
+      MDC.remove("name");
+    }
+  }
+
+  private UpdateControl<Layer> doReconcile(Layer layer) throws IOException {
+    Long generation = layer.getMetadata().getGeneration();
+    LayerStatus old = layer.getStatus();
+    LayerStatus status = old == null ? new LayerStatus() : json.clone(old);
+    String image = layer.getSpec().getImage();
+    boolean pinned = image.contains("@sha256:");
+    Instant now = clock.instant();
+    Instant resolvedAt = old == null || old.getResolvedAt() == null ? null : Instant.parse(old.getResolvedAt());
+    boolean current =
+        old != null
+            && Objects.equals(generation, old.getObservedGeneration())
+            && resolvedAt != null
+            && Conditions.find(old.getConditions(), Conditions.READY)
+                .map(c -> "True".equals(c.getStatus()) || "PlatformMissing".equals(c.getReason()))
+                .orElse(false);
+    boolean due = !current || (!pinned && !now.isBefore(resolvedAt.plus(settings.tagResolveInterval())));
+    if (due) {
+      resolve(layer, status, now);
+      resolvedAt = now;
+    }
+    status.setObservedGeneration(generation);
+
+    Layer evaluated = new Layer();
+    evaluated.setMetadata(layer.getMetadata());
+    evaluated.setSpec(layer.getSpec());
+    evaluated.setStatus(status);
+    PolicyStatus policy = policies.engine(policySource.list()).evaluateLayer(evaluated, namespaceLabels(layer));
+    status.setPolicy(policy);
+    status.setConditions(OSImageReconciler.policyCondition(status.getConditions(), policy, generation));
+
+    UpdateControl<Layer> control =
+        json.asJson(status).equals(old == null ? null : json.asJson(old))
+            ? UpdateControl.noUpdate()
+            : UpdateControl.patchStatus(fresh(layer, status));
+    if (!pinned) {
+      Duration wait = Duration.between(now, resolvedAt.plus(settings.tagResolveInterval()));
+      control.rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait);
+    }
+    return control;
+  }
+
+  private void resolve(Layer layer, LayerStatus status, Instant now) throws IOException {
+    List<Platform> wanted = layer.getSpec().effectivePlatforms().stream().map(Platform::parse).toList();
+    String image = layer.getSpec().getImage();
+    ResolvedImage resolved =
+        registries
+            .client(layer.getMetadata().getNamespace(), layer.getSpec().getPullSecret())
+            .resolve(image, wanted);
+    List<PlatformDigest> platforms = new ArrayList<>();
+    for (Platform p : wanted) {
+      Descriptor d = resolved.manifests().get(p);
+      if (d != null) {
+        platforms.add(new PlatformDigest(p.toString(), d.digest(), d.size(), resolved.layersSize().get(p)));
+      }
+    }
+    status.setPlatforms(platforms);
+    status.setIndexDigest(resolved.indexDigest());
+    status.setDigest(
+        resolved.indexDigest() != null
+            ? resolved.indexDigest()
+            : platforms.isEmpty() ? null : platforms.get(0).getDigest());
+    status.setResolvedAt(now.truncatedTo(ChronoUnit.SECONDS).toString());
+    Long generation = layer.getMetadata().getGeneration();
+    if (!resolved.missing().isEmpty()) {
+      String missing = resolved.missing().stream().map(Platform::toString).collect(Collectors.joining(", "));
+      status.setConditions(
+          Conditions.set(
+              status.getConditions(), Conditions.READY, false, "PlatformMissing",
+              "Image " + image + " has no manifest for " + missing + ".", generation));
+    } else {
+      String previous = layer.getStatus() == null ? null : layer.getStatus().getDigest();
+      if (previous != null && !previous.equals(status.getDigest())) {
+        LOG.info("{} moved from {} to {}", image, previous, status.getDigest());
+      }
+      status.setConditions(
+          Conditions.set(
+              status.getConditions(), Conditions.READY, true, "Resolved",
+              "Resolved " + image + " for " + platforms.size() + " platform(s).", generation));
+    }
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<Layer> updateErrorStatus(
+      Layer layer, Context<Layer> context, Exception e) {
+    LayerStatus status = layer.getStatus() == null ? new LayerStatus() : json.clone(layer.getStatus());
+    String reason =
+        e instanceof AuthException
+            ? "RegistryAuth"
+            : e instanceof NotFoundException ? "ImageNotFound" : "RegistryError";
+    LOG.warn("resolving {} failed: {}", layer.getSpec().getImage(), e.getMessage());
+    status.setObservedGeneration(layer.getMetadata().getGeneration());
+    status.setConditions(
+        Conditions.set(
+            status.getConditions(), Conditions.READY, false, reason,
+            String.valueOf(e.getMessage()), layer.getMetadata().getGeneration()));
+    return ErrorStatusUpdateControl.patchStatus(fresh(layer, status));
+  }
+
+  private static Layer fresh(Layer layer, LayerStatus status) {
+    Layer f = new Layer();
+    f.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(layer.getMetadata().getName())
+            .withNamespace(layer.getMetadata().getNamespace())
+            .build());
+    f.setStatus(status);
+    return f;
+  }
+}

@@ -1,0 +1,680 @@
+package dev.lamina.reconcile;
+
+import dev.lamina.api.Architecture;
+import dev.lamina.api.ArchitectureStatus;
+import dev.lamina.api.Conditions;
+import dev.lamina.api.ImagePolicy;
+import dev.lamina.api.Layer;
+import dev.lamina.api.OSImage;
+import dev.lamina.api.OSImageStatus;
+import dev.lamina.api.Phase;
+import dev.lamina.api.PolicyStatus;
+import dev.lamina.api.PolicyVerdict;
+import dev.lamina.build.BuildPlan;
+import dev.lamina.build.BuildPodFactory;
+import dev.lamina.build.BuildResult;
+import dev.lamina.build.IndexPublisher;
+import dev.lamina.build.InputDigest;
+import dev.lamina.build.PlanFactory;
+import dev.lamina.oci.Descriptor;
+import dev.lamina.oci.OciRepository;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Builds an OSImage: waits for its Layers, applies policy, computes the input digest, reuses a
+ * cached index when the registry has one, else runs one build pod per architecture and, when all
+ * have pushed their manifests, pushes the multi-architecture index.
+ */
+@ControllerConfiguration(name = "osimage")
+@GradualRetry(maxAttempts = -1, initialInterval = 2000, intervalMultiplier = 2, maxInterval = 300_000)
+public final class OSImageReconciler implements Reconciler<OSImage> {
+  static final String LAYER_INDEX = "lamina-layers";
+  static final String SUCCEEDED = "Succeeded";
+  static final String FAILED = "Failed";
+  static final String RUNNING = "Running";
+  static final String PENDING = "Pending";
+  static final String SCHEDULED = "Scheduled";
+
+  private static final Logger LOG = LoggerFactory.getLogger(OSImageReconciler.class);
+
+  private final OperatorSettings settings;
+  private final Registries registries;
+  private final PolicySet policies;
+  private final KubernetesClient client;
+  private final KubernetesSerialization json;
+  private final Events events;
+  private final Clock clock;
+  private InformerEventSource<Layer, OSImage> layerSource;
+  private InformerEventSource<ImagePolicy, OSImage> policySource;
+  private InformerEventSource<Namespace, OSImage> namespaceSource;
+  private InformerEventSource<Pod, OSImage> podSource;
+
+  OSImageReconciler(
+      OperatorSettings settings,
+      Registries registries,
+      PolicySet policies,
+      KubernetesClient client,
+      Clock clock) {
+    this.settings = settings;
+    this.registries = registries;
+    this.policies = policies;
+    this.client = client;
+    this.json = client.getKubernetesSerialization();
+    this.events = new Events(client);
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, OSImage>> prepareEventSources(EventSourceContext<OSImage> context) {
+    context
+        .getPrimaryCache()
+        .addIndexer(
+            LAYER_INDEX,
+            o ->
+                PlanFactory.layerNames(o.getSpec()).stream()
+                    .map(n -> o.getMetadata().getNamespace() + "/" + n)
+                    .toList());
+    podSource =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, OSImage.class)
+                .withName("osimage-pods")
+                .withLabelSelector(BuildPodFactory.LABEL_OSIMAGE)
+                .build(),
+            context);
+    InformerEventSource<ConfigMap, OSImage> configMapSource =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ConfigMap.class, OSImage.class)
+                .withName("osimage-configmaps")
+                .withLabelSelector(BuildPodFactory.LABEL_OSIMAGE)
+                .build(),
+            context);
+    layerSource =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Layer.class, OSImage.class)
+                .withName("osimage-layers")
+                // resolvedAt moves on every re-resolve of a tag; only a new result matters here.
+                .withOnUpdateFilter((n, o) -> !resolution(n).equals(resolution(o)))
+                .withSecondaryToPrimaryMapper(
+                    l ->
+                        context
+                            .getPrimaryCache()
+                            .byIndex(
+                                LAYER_INDEX,
+                                l.getMetadata().getNamespace() + "/" + l.getMetadata().getName())
+                            .stream()
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .build(),
+            context);
+    policySource =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ImagePolicy.class, OSImage.class)
+                .withName("osimage-policies")
+                .withSecondaryToPrimaryMapper(
+                    p ->
+                        context
+                            .getPrimaryCache()
+                            .list(o -> affects(p, o))
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .build(),
+            context);
+    namespaceSource =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Namespace.class, OSImage.class)
+                .withName("osimage-namespaces")
+                .withOnAddFilter(n -> false)
+                .withOnUpdateFilter(
+                    (n, o) -> !Objects.equals(n.getMetadata().getLabels(), o.getMetadata().getLabels()))
+                .withSecondaryToPrimaryMapper(
+                    n ->
+                        context
+                            .getPrimaryCache()
+                            .list(n.getMetadata().getName())
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .build(),
+            context);
+    return List.of(podSource, configMapSource, layerSource, policySource, namespaceSource);
+  }
+
+  private String resolution(Layer layer) {
+    if (layer.getStatus() == null) {
+      return "";
+    }
+    var s = json.clone(layer.getStatus());
+    s.setResolvedAt(null);
+    return layer.getMetadata().getGeneration() + json.asJson(s);
+  }
+
+  private boolean affects(ImagePolicy policy, OSImage image) {
+    if (image.getStatus() != null
+        && PolicySet.applied(image.getStatus().getPolicy(), policy.getMetadata().getName())) {
+      return true;
+    }
+    return policies.engine(policySource.list()).selects(policy, image, namespaceLabels(image));
+  }
+
+  private Map<String, String> namespaceLabels(HasMetadata object) {
+    return PolicySet.labels(
+        namespaceSource.get(new ResourceID(object.getMetadata().getNamespace())).orElse(null));
+  }
+
+  @Override
+  public UpdateControl<OSImage> reconcile(OSImage image, Context<OSImage> context)
+      throws IOException {
+    MDC.put("namespace", image.getMetadata().getNamespace());
+    MDC.put("name", image.getMetadata().getName());
+    try {
+      Run run = new Run(image, context);
+      run.reconcile();
+      return run.finish();
+    } finally {
+      MDC.remove("namespace");
+      MDC.remove("name");
+    }
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<OSImage> updateErrorStatus(
+      OSImage image, Context<OSImage> context, Exception e) {
+    LOG.warn("reconciling failed: {}", e.toString());
+    OSImageStatus status =
+        image.getStatus() == null ? new OSImageStatus() : json.clone(image.getStatus());
+    status.setConditions(
+        Conditions.set(
+            status.getConditions(),
+            Conditions.READY,
+            false,
+            e instanceof IOException ? "RegistryError" : "ReconcileError",
+            String.valueOf(e.getMessage()),
+            image.getMetadata().getGeneration()));
+    return ErrorStatusUpdateControl.patchStatus(fresh(image, status));
+  }
+
+  /** The state of one reconcile: the object read, the status being written, and when to look again. */
+  private final class Run {
+    final OSImage image;
+    final Context<OSImage> context;
+    final OSImageStatus old;
+    final OSImageStatus status;
+    final Long generation;
+    final Instant now = clock.instant();
+    Duration recheck;
+
+    Run(OSImage image, Context<OSImage> context) {
+      this.image = image;
+      this.context = context;
+      this.old = image.getStatus();
+      this.status = old == null ? new OSImageStatus() : json.clone(old);
+      this.generation = image.getMetadata().getGeneration();
+      if (status.getArchitectures() == null) {
+        status.setArchitectures(new ArrayList<>());
+      }
+    }
+
+    UpdateControl<OSImage> finish() {
+      status.setObservedGeneration(generation);
+      if (old == null || !json.asJson(status).equals(json.asJson(old))) {
+        // The status is the build's state (attempts, pods): the next reconcile, which a pod event
+        // may start at once, must read this write, not the informer's older copy.
+        PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(image, fresh(image, status), context);
+      }
+      UpdateControl<OSImage> control = UpdateControl.noUpdate();
+      if (recheck != null) {
+        control.rescheduleAfter(recheck.isNegative() ? Duration.ofSeconds(1) : recheck);
+      }
+      return control;
+    }
+
+    void ready(boolean ready, String reason, String message) {
+      status.setConditions(
+          Conditions.set(status.getConditions(), Conditions.READY, ready, reason, message, generation));
+      status.setMessage(message);
+    }
+
+    void recheckIn(Duration d) {
+      recheck = recheck == null || d.compareTo(recheck) < 0 ? d : recheck;
+    }
+
+    void reconcile() throws IOException {
+      String namespace = image.getMetadata().getNamespace();
+      Map<String, Layer> layers = new LinkedHashMap<>();
+      List<String> waiting = new ArrayList<>();
+      for (String name : PlanFactory.layerNames(image.getSpec())) {
+        Optional<Layer> layer = layerSource.get(new ResourceID(name, namespace));
+        if (layer.isPresent() && layerReady(layer.get())) {
+          layers.put(name, layer.get());
+        } else {
+          waiting.add(name);
+        }
+      }
+      if (!waiting.isEmpty()) {
+        status.setPhase(Phase.Pending);
+        ready(false, "LayersNotReady", "Waiting for Layer(s) " + String.join(", ", waiting) + " to be Ready.");
+        return;
+      }
+      BuildPlan plan;
+      try {
+        plan = PlanFactory.create(image, layers);
+      } catch (IllegalArgumentException e) {
+        status.setPhase(Phase.Pending);
+        ready(false, "LayersNotReady", e.getMessage() + ".");
+        return;
+      }
+      String input = plan.inputDigest();
+      List<Pod> pods = context.getSecondaryResources(Pod.class).stream().toList();
+      String inputLabel = BuildPodFactory.inputLabel(input);
+
+      PolicyStatus policy =
+          policies
+              .engine(policySource.list())
+              .evaluateOSImage(image, layers, namespaceLabels(image), overlaps(pods, inputLabel));
+      status.setPolicy(policy);
+      status.setConditions(policyCondition(status.getConditions(), policy, generation));
+      if (policy.getVerdict() == PolicyVerdict.Deny) {
+        deleteAll(pods, p -> true);
+        status.setPhase(Phase.Blocked);
+        ready(false, "PolicyDenied", "Denied by policy: " + firstDeny(policy));
+        return;
+      }
+      if (image.getSpec().getOutput() == null) {
+        status.setPhase(Phase.Pending);
+        ready(false, "OutputMissing", "Set spec.output.repository: build pods push their artifacts there.");
+        return;
+      }
+
+      if (!input.equals(status.getInputDigest())) {
+        // A new input: whatever was built or building belongs to the old one.
+        status.setInputDigest(input);
+        status.setDigest(null);
+        status.setRepository(null);
+        status.setArchitectures(new ArrayList<>());
+        status.setConditions(remove(status.getConditions(), SCHEDULED));
+      }
+      deleteAll(pods, p -> !inputLabel.equals(label(p, BuildPodFactory.LABEL_INPUT)));
+      List<ConfigMap> configMaps = context.getSecondaryResources(ConfigMap.class).stream().toList();
+      deleteAll(configMaps, c -> !inputLabel.equals(label(c, BuildPodFactory.LABEL_INPUT)));
+
+      String repository = image.getSpec().getOutput().getRepository();
+      if (status.getDigest() != null && Phase.Ready == status.getPhase()) {
+        ready(true, "Built", "Index " + status.getDigest() + " is in " + repository + ".");
+        deleteAll(pods, p -> true);
+        deleteAll(configMaps, c -> true);
+        return;
+      }
+      boolean started = status.getArchitectures().stream().anyMatch(a -> count(a.getAttempts()) > 0);
+      if (!started && pods.stream().noneMatch(p -> inputLabel.equals(label(p, BuildPodFactory.LABEL_INPUT)))) {
+        if (fromCache(repository, input)) {
+          return;
+        }
+      }
+      build(plan, pods, configMaps, repository);
+    }
+
+    /** Fills status from an index already tagged with the input digest; false when none is. */
+    boolean fromCache(String repository, String input) throws IOException {
+      OciRepository repo = repository(repository);
+      Optional<Descriptor> index = repo.resolveTag(InputDigest.cacheTag(input));
+      if (index.isEmpty()) {
+        return false;
+      }
+      byte[] indexBytes = repo.manifestBytes(index.get().digest());
+      Map<String, String> manifests = IndexDocuments.manifestsByArchitecture(indexBytes);
+      List<ArchitectureStatus> archs = new ArrayList<>();
+      for (Architecture arch : sortedArchitectures()) {
+        String manifest = manifests.get(arch.name());
+        if (manifest == null) {
+          LOG.warn("cached index {} lacks {}; building", index.get().digest(), arch);
+          return false;
+        }
+        ArchitectureStatus a = new ArchitectureStatus();
+        a.setArchitecture(arch.name());
+        a.setState(SUCCEEDED);
+        a.setAttempts(0);
+        a.setManifestDigest(manifest);
+        a.setArtifacts(IndexDocuments.artifacts(repo.manifestBytes(manifest)));
+        archs.add(a);
+      }
+      String tag = image.getSpec().getOutput().getTag();
+      if (tag != null && !tag.isEmpty()) {
+        repo.pushManifest(indexBytes, dev.lamina.oci.MediaTypes.OCI_INDEX, tag);
+      }
+      status.setArchitectures(archs);
+      status.setDigest(index.get().digest());
+      status.setRepository(repository);
+      status.setPhase(Phase.Ready);
+      ready(true, "Built", "Index " + index.get().digest() + " was already in " + repository + " (cache hit).");
+      if (old == null || !input.equals(old.getInputDigest()) || old.getPhase() != Phase.Ready) {
+        events.emit(image, Events.NORMAL, "CacheHit", "Index " + index.get().digest() + " reused from " + repository + ".");
+      }
+      return true;
+    }
+
+    void build(BuildPlan plan, List<Pod> pods, List<ConfigMap> configMaps, String repository)
+        throws IOException {
+      String name = image.getMetadata().getName();
+      String cmName = BuildPodFactory.configMapName(name, plan.inputDigest());
+      if (configMaps.stream().noneMatch(c -> cmName.equals(c.getMetadata().getName()))) {
+        create(BuildPodFactory.configMap(image, plan));
+      }
+      int retries = image.getSpec().getBuild() == null ? 2 : image.getSpec().getBuild().effectiveRetries();
+      List<String> building = new ArrayList<>();
+      List<String> noNode = new ArrayList<>();
+      List<String> unschedulable = new ArrayList<>();
+      ArchitectureStatus failed = null;
+      List<ArchitectureStatus> archs = new ArrayList<>();
+      for (Architecture arch : sortedArchitectures()) {
+        ArchitectureStatus a =
+            status.getArchitectures().stream()
+                .filter(s -> arch.name().equals(s.getArchitecture()))
+                .findFirst()
+                .orElseGet(() -> newArch(arch));
+        archs.add(a);
+        if (SUCCEEDED.equals(a.getState())) {
+          continue;
+        }
+        int attempts = count(a.getAttempts());
+        Pod pod = a.getPod() == null ? null : find(pods, a.getPod());
+        if (attempts == 0) {
+          start(plan, arch, a, 1);
+          building.add(arch.name());
+          continue;
+        }
+        if (FAILED.equals(a.getState())) {
+          if (a.getNextAttemptAt() == null) {
+            failed = failed == null ? a : failed;
+            continue;
+          }
+          Instant next = Instant.parse(a.getNextAttemptAt());
+          if (now.isBefore(next)) {
+            recheckIn(Duration.between(now, next));
+          } else {
+            if (pod != null) {
+              delete(pod);
+            }
+            start(plan, arch, a, attempts + 1);
+          }
+          building.add(arch.name());
+          continue;
+        }
+        if (pod == null) {
+          // Created but not yet in the informer's cache, or deleted by someone: the create is
+          // idempotent by name, so making sure costs one request at most.
+          create(BuildPodFactory.pod(image, plan, arch, attempts, settings.builderImage()));
+          building.add(arch.name());
+          continue;
+        }
+        PodOutcome outcome = PodOutcome.of(pod);
+        switch (outcome.state()) {
+          case SUCCEEDED -> {
+            a.setState(SUCCEEDED);
+            a.setManifestDigest(outcome.result().manifestDigest());
+            a.setArtifacts(IndexDocuments.artifacts(outcome.result()));
+            a.setMessage(null);
+          }
+          case FAILED -> {
+            a.setState(FAILED);
+            a.setMessage(outcome.reason() + ": " + outcome.message());
+            if (attempts <= retries) {
+              Duration backoff = settings.backoffAfter(attempts);
+              a.setNextAttemptAt(now.plus(backoff).truncatedTo(ChronoUnit.SECONDS).toString());
+              recheckIn(backoff);
+              building.add(arch.name());
+              LOG.info("{} attempt {} failed ({}); retrying in {}", arch, attempts, outcome.reason(), backoff);
+            } else {
+              a.setNextAttemptAt(null);
+              failed = failed == null ? a : failed;
+            }
+          }
+          default -> {
+            a.setState(outcome.state());
+            building.add(arch.name());
+            Optional<Instant> since = PodOutcome.unschedulableSince(pod);
+            if (since.isPresent()) {
+              Instant due = since.get().plus(settings.noNodeGrace());
+              if (now.isBefore(due)) {
+                recheckIn(Duration.between(now, due));
+              } else if (client.nodes().withLabel("kubernetes.io/arch", arch.name()).list().getItems().isEmpty()) {
+                noNode.add(arch.name());
+                recheckIn(settings.noNodeGrace());
+              } else {
+                unschedulable.add(arch.name());
+                recheckIn(settings.noNodeGrace());
+              }
+            }
+          }
+        }
+      }
+      status.setArchitectures(archs);
+      status.setRepository(repository);
+
+      if (!noNode.isEmpty()) {
+        String msg = "No node has kubernetes.io/arch=" + String.join(", ", noNode) + "; the build pod waits for one.";
+        status.setConditions(Conditions.set(status.getConditions(), SCHEDULED, false, "NoNodeForArchitecture", msg, generation));
+        status.setPhase(Phase.Building);
+        ready(false, "NoNodeForArchitecture", msg);
+        return;
+      }
+      if (!unschedulable.isEmpty()) {
+        String msg = "The build pod for " + String.join(", ", unschedulable) + " cannot be scheduled.";
+        status.setConditions(Conditions.set(status.getConditions(), SCHEDULED, false, "Unschedulable", msg, generation));
+      } else {
+        status.setConditions(remove(status.getConditions(), SCHEDULED));
+      }
+      if (failed != null) {
+        String reason = PodOutcome.reasonOf(failed.getMessage());
+        String msg = failed.getArchitecture() + " failed after " + failed.getAttempts() + " attempt(s): " + failed.getMessage();
+        boolean wasFailed = old != null && old.getPhase() == Phase.Failed;
+        status.setPhase(Phase.Failed);
+        ready(false, reason, msg);
+        if (!wasFailed) {
+          events.emit(image, Events.WARNING, "BuildFailed", msg);
+        }
+        return;
+      }
+      if (!building.isEmpty()) {
+        status.setPhase(Phase.Building);
+        if (unschedulable.isEmpty()) {
+          ready(false, "Building", "Building " + String.join(", ", building) + ".");
+        } else {
+          ready(false, "Unschedulable", status.getConditions().stream()
+              .filter(c -> SCHEDULED.equals(c.getType())).findFirst().map(Condition::getMessage).orElse(""));
+        }
+        return;
+      }
+      Descriptor index = pushIndex(repository, plan.inputDigest(), archs);
+      status.setDigest(index.digest());
+      status.setPhase(Phase.Ready);
+      ready(true, "Built", "Index " + index.digest() + " is in " + repository + ".");
+      events.emit(image, Events.NORMAL, "BuildSucceeded", "Pushed index " + index.digest() + " to " + repository + ".");
+      deleteAll(pods, p -> true);
+      deleteAll(configMaps, c -> true);
+    }
+
+    Descriptor pushIndex(String repository, String input, List<ArchitectureStatus> archs) throws IOException {
+      Map<String, String> manifests = new LinkedHashMap<>();
+      archs.forEach(a -> manifests.put(a.getArchitecture(), a.getManifestDigest()));
+      List<String> tags = new ArrayList<>();
+      tags.add(InputDigest.cacheTag(input));
+      String tag = image.getSpec().getOutput().getTag();
+      if (tag != null && !tag.isEmpty()) {
+        tags.add(tag);
+      }
+      // The same publisher as lamina build, so a cluster and a laptop push byte-identical indexes.
+      return IndexPublisher.publish(repository(repository), manifests, tags);
+    }
+
+    void start(BuildPlan plan, Architecture arch, ArchitectureStatus a, int attempt) {
+      Pod pod = BuildPodFactory.pod(image, plan, arch, attempt, settings.builderImage());
+      create(pod);
+      a.setAttempts(attempt);
+      a.setPod(pod.getMetadata().getName());
+      a.setState(PENDING);
+      a.setNextAttemptAt(null);
+      a.setManifestDigest(null);
+      a.setArtifacts(null);
+      events.emit(image, Events.NORMAL, "BuildStarted",
+          "Started " + pod.getMetadata().getName() + " (" + arch + ", attempt " + attempt + ").");
+    }
+
+    void create(HasMetadata object) {
+      try {
+        HasMetadata created = client.resource(object).create();
+        if (created instanceof Pod p) {
+          podSource.handleRecentResourceCreate(ResourceID.fromResource(image), p);
+        }
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+      }
+    }
+
+    /** The output repository, with the push Secret's credentials: the operator pushes the index. */
+    OciRepository repository(String repository) throws IOException {
+      return registries
+          .client(image.getMetadata().getNamespace(), image.getSpec().getOutput().getPushSecret())
+          .repository(repository);
+    }
+
+    List<Architecture> sortedArchitectures() {
+      return image.getSpec().getArchitectures().stream().sorted().toList();
+    }
+  }
+
+  private void deleteAll(List<? extends HasMetadata> objects, java.util.function.Predicate<HasMetadata> which) {
+    for (HasMetadata o : objects) {
+      if (which.test(o) && o.getMetadata().getDeletionTimestamp() == null) {
+        delete(o);
+      }
+    }
+  }
+
+  private void delete(HasMetadata o) {
+    try {
+      client.resource(o).delete();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
+  }
+
+  private static Pod find(List<Pod> pods, String name) {
+    return pods.stream().filter(p -> name.equals(p.getMetadata().getName())).findFirst().orElse(null);
+  }
+
+  private static List<BuildResult.Overlap> overlaps(List<Pod> pods, String inputLabel) {
+    List<BuildResult.Overlap> all = new ArrayList<>();
+    for (Pod p : pods) {
+      if (inputLabel.equals(label(p, BuildPodFactory.LABEL_INPUT))) {
+        PodOutcome o = PodOutcome.of(p);
+        if (o.result() != null && o.result().overlaps() != null) {
+          all.addAll(o.result().overlaps());
+        }
+      }
+    }
+    return all;
+  }
+
+  private static String label(HasMetadata o, String key) {
+    return o.getMetadata().getLabels() == null ? null : o.getMetadata().getLabels().get(key);
+  }
+
+  private static int count(Integer i) {
+    return i == null ? 0 : i;
+  }
+
+  private static ArchitectureStatus newArch(Architecture arch) {
+    ArchitectureStatus a = new ArchitectureStatus();
+    a.setArchitecture(arch.name());
+    a.setState(PENDING);
+    a.setAttempts(0);
+    return a;
+  }
+
+  private static boolean layerReady(Layer layer) {
+    return layer.getStatus() != null
+        && Objects.equals(layer.getMetadata().getGeneration(), layer.getStatus().getObservedGeneration())
+        && Conditions.isTrue(layer.getStatus().getConditions(), Conditions.READY);
+  }
+
+  private static String firstDeny(PolicyStatus policy) {
+    if (policy.getResults() == null) {
+      return "a rule denied it.";
+    }
+    return policy.getResults().stream()
+        .filter(r -> r.getAction() == dev.lamina.api.PolicyAction.Deny)
+        .findFirst()
+        .map(r -> r.getRule() + " " + r.getMessage())
+        .orElse("a rule denied it.");
+  }
+
+  /** The PolicyPassed condition for a verdict; shared with the Layer reconciler. */
+  static List<Condition> policyCondition(List<Condition> conditions, PolicyStatus policy, Long generation) {
+    PolicyVerdict v = policy == null || policy.getVerdict() == null ? PolicyVerdict.Pass : policy.getVerdict();
+    return switch (v) {
+      case Deny -> Conditions.set(conditions, Conditions.POLICY_PASSED, false, "PolicyDenied",
+          "Denied by policy: " + firstDeny(policy), generation);
+      case Warn -> Conditions.set(conditions, Conditions.POLICY_PASSED, true, "PolicyWarned",
+          count(policy.getWarn()) + " policy warning(s).", generation);
+      case Pass -> Conditions.set(conditions, Conditions.POLICY_PASSED, true, "PolicyPassed",
+          "All policy rules pass.", generation);
+    };
+  }
+
+  private static List<Condition> remove(List<Condition> conditions, String type) {
+    return conditions == null
+        ? new ArrayList<>()
+        : conditions.stream().filter(c -> !type.equals(c.getType())).collect(Collectors.toCollection(ArrayList::new));
+  }
+
+  static OSImage fresh(OSImage image, OSImageStatus status) {
+    OSImage f = new OSImage();
+    f.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(image.getMetadata().getName())
+            .withNamespace(image.getMetadata().getNamespace())
+            .build());
+    f.setStatus(status);
+    return f;
+  }
+
+}

@@ -1,0 +1,44 @@
+package dev.lamina.reconcile;
+
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * Operator-wide settings, from the options of {@code lamina operator}.
+ *
+ * @param tagResolveInterval how often a Layer whose image is a tag is resolved again
+ * @param noNodeGrace how long a build pod may stay unscheduled before the OSImage reports that no
+ *     node of its architecture exists
+ * @param builderImage the image of the build pods: the operator's own image
+ * @param insecureRegistries registries (host[:port]) spoken to over plain HTTP; loopback always is
+ * @param retryBackoff delay before the second attempt of a failed build; doubles per attempt
+ */
+public record OperatorSettings(
+    Duration tagResolveInterval,
+    Duration noNodeGrace,
+    String builderImage,
+    Set<String> insecureRegistries,
+    Duration retryBackoff) {
+
+  public static final Duration DEFAULT_TAG_RESOLVE_INTERVAL = Duration.ofMinutes(10);
+  public static final Duration DEFAULT_NO_NODE_GRACE = Duration.ofMinutes(2);
+  public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(10);
+
+  public OperatorSettings {
+    insecureRegistries = Set.copyOf(insecureRegistries);
+  }
+
+  /** Defaults for everything but the builder image. */
+  public static OperatorSettings defaults(String builderImage) {
+    return new OperatorSettings(
+        DEFAULT_TAG_RESOLVE_INTERVAL, DEFAULT_NO_NODE_GRACE, builderImage, Set.of(), DEFAULT_RETRY_BACKOFF);
+  }
+
+  /** The delay before attempt {@code attempt + 1}, after {@code attempt} failed attempts (1-based). */
+  public Duration backoffAfter(int attempt) {
+    long factor = 1L << Math.min(Math.max(attempt - 1, 0), 10);
+    Duration d = retryBackoff.multipliedBy(factor);
+    Duration cap = Duration.ofMinutes(10);
+    return d.compareTo(cap) > 0 ? cap : d;
+  }
+}

@@ -1,0 +1,121 @@
+package dev.lamina.build;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lamina.api.Architecture;
+import dev.lamina.api.KernelSpec;
+import dev.lamina.api.Layer;
+import dev.lamina.api.LayerSpec;
+import dev.lamina.api.LayerStatus;
+import dev.lamina.api.OSImage;
+import dev.lamina.api.OSImageSpec;
+import dev.lamina.api.OutputSpec;
+import dev.lamina.api.PlatformDigest;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PlanFactoryTest {
+  static final String K_AMD = "sha256:" + "a".repeat(64);
+  static final String K_ARM = "sha256:" + "b".repeat(64);
+  static final String B_AMD = "sha256:" + "c".repeat(64);
+  static final String B_ARM = "sha256:" + "d".repeat(64);
+
+  static Layer layer(String name, String image, String amd, String arm) {
+    Layer l = new Layer();
+    l.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("ns").withGeneration(1L).build());
+    l.setSpec(new LayerSpec(image));
+    LayerStatus s = new LayerStatus();
+    s.setPlatforms(
+        arm == null
+            ? List.of(new PlatformDigest("linux/amd64", amd, 500L, 1000L))
+            : List.of(new PlatformDigest("linux/amd64", amd, 500L, 1000L),
+                new PlatformDigest("linux/arm64/v8", arm, 500L, 1000L)));
+    l.setStatus(s);
+    return l;
+  }
+
+  static OSImage image(String name, String cmdline, List<Architecture> archs) {
+    OSImage o = new OSImage();
+    o.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("ns").withGeneration(1L).build());
+    OSImageSpec spec = new OSImageSpec();
+    spec.setArchitectures(archs);
+    KernelSpec k = new KernelSpec();
+    k.setLayer("kernel");
+    k.setCmdline(cmdline);
+    spec.setKernel(k);
+    spec.setInit(List.of("base"));
+    OutputSpec out = new OutputSpec();
+    out.setRepository("registry.example/os/" + name);
+    spec.setOutput(out);
+    o.setSpec(spec);
+    return o;
+  }
+
+  static Map<String, Layer> layers() {
+    return Map.of(
+        "kernel", layer("kernel", "registry.example/kernel:6.1@" + K_AMD, K_AMD, K_ARM),
+        "base", layer("base", "localhost:5000/base:v1", B_AMD, B_ARM));
+  }
+
+  @Test
+  void pinsEachLayerToTheManifestOfEachArchitecture() {
+    BuildPlan plan = PlanFactory.create(image("a", "console=ttyS0", List.of(Architecture.arm64, Architecture.amd64)), layers());
+
+    assertThat(plan.architectures()).containsOnlyKeys("amd64", "arm64");
+    assertThat(plan.architectures().get("arm64").kernel())
+        .isEqualTo(new BuildPlan.LayerRef("kernel", "registry.example/kernel", K_ARM));
+    assertThat(plan.architectures().get("amd64").init())
+        .containsExactly(new BuildPlan.LayerRef("base", "localhost:5000/base", B_AMD));
+    assertThat(plan.kernel()).isEqualTo(new BuildPlan.KernelPlan("kernel", "kernel.tar", "console=ttyS0"));
+    assertThat(plan.inputDigest()).isEqualTo(InputDigest.of(plan)).startsWith("sha256:");
+    assertThat(plan.osImage()).isEqualTo("ns/a");
+  }
+
+  @Test
+  void sameInputsUnderAnotherNameAndRepositoryGiveTheSameDigest() {
+    String a = PlanFactory.create(image("a", "quiet", List.of(Architecture.amd64)), layers()).inputDigest();
+    String b = PlanFactory.create(image("b", "quiet", List.of(Architecture.amd64)), layers()).inputDigest();
+    assertThat(a).isEqualTo(b);
+  }
+
+  @Test
+  void changedCmdlineOrMovedLayerGivesANewDigest() {
+    String before = PlanFactory.create(image("a", "quiet", List.of(Architecture.amd64)), layers()).inputDigest();
+    String cmdline = PlanFactory.create(image("a", "loud", List.of(Architecture.amd64)), layers()).inputDigest();
+    Map<String, Layer> moved = Map.of(
+        "kernel", layers().get("kernel"),
+        "base", layer("base", "localhost:5000/base:v1", "sha256:" + "e".repeat(64), B_ARM));
+    String layer = PlanFactory.create(image("a", "quiet", List.of(Architecture.amd64)), moved).inputDigest();
+    assertThat(cmdline).isNotEqualTo(before);
+    assertThat(layer).isNotEqualTo(before).isNotEqualTo(cmdline);
+  }
+
+  @Test
+  void layerWithoutTheArchitectureIsNamed() {
+    Map<String, Layer> amdOnly = Map.of(
+        "kernel", layers().get("kernel"),
+        "base", layer("base", "localhost:5000/base:v1", B_AMD, null));
+    assertThatThrownBy(() -> PlanFactory.create(image("a", "", List.of(Architecture.arm64)), amdOnly))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Layer base has no linux/arm64 manifest");
+  }
+
+  @Test
+  void repositoryDropsTagAndDigestButKeepsRegistryPort() {
+    assertThat(PlanFactory.repositoryOf("localhost:5000/a/b:v1")).isEqualTo("localhost:5000/a/b");
+    assertThat(PlanFactory.repositoryOf("localhost:5000/a/b@" + K_AMD)).isEqualTo("localhost:5000/a/b");
+    assertThat(PlanFactory.repositoryOf("localhost:5000/a/b")).isEqualTo("localhost:5000/a/b");
+    assertThat(PlanFactory.repositoryOf("oci:/data/layout:v1")).isEqualTo("oci:/data/layout");
+    assertThat(PlanFactory.repositoryOf("oci:layout@" + K_AMD)).isEqualTo("oci:layout");
+  }
+
+  @Test
+  void layerNamesListKernelFirstWithoutDuplicates() {
+    OSImageSpec spec = image("a", "", List.of(Architecture.amd64)).getSpec();
+    spec.setInit(List.of("base", "kernel", "extra"));
+    assertThat(PlanFactory.layerNames(spec)).containsExactly("kernel", "base", "extra");
+  }
+}

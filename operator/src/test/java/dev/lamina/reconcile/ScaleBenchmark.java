@@ -1,0 +1,223 @@
+package dev.lamina.reconcile;
+
+import static dev.lamina.reconcile.OperatorTestSupport.*;
+import static org.awaitility.Awaitility.await;
+
+import dev.lamina.api.Architecture;
+import dev.lamina.api.Conditions;
+import dev.lamina.api.Layer;
+import dev.lamina.api.OSImage;
+import dev.lamina.api.Phase;
+import dev.lamina.build.BuildPlan;
+import dev.lamina.build.InputDigest;
+import dev.lamina.build.PlanFactory;
+import dev.lamina.oci.Descriptor;
+import dev.lamina.oci.ImageIndex;
+import dev.lamina.oci.ImageManifest;
+import dev.lamina.oci.MediaTypes;
+import dev.lamina.oci.OciClient;
+import dev.lamina.oci.OciRepository;
+import dev.lamina.oci.Platform;
+import dev.lamina.testing.ControlPlane;
+import dev.lamina.testing.ControlPlaneExtension;
+import dev.lamina.testing.TestRegistry;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Not a test: a measurement. 500 OSImages over 5 shared Layers, every one already built (its
+ * index tagged with its input digest in the registry), against {@code lamina.jar operator} run as
+ * its own process with a 512 MB heap limit. Reports the time until all are Ready, the operator's
+ * heap (peak sampled with jstat, and live after a full GC) and the apiserver's request count
+ * (apiserver_request_total) during the run. The objects are created before the operator starts,
+ * so the time is the operator's alone, from its process start. Run with:
+ *
+ * <pre>mvn -o verify -Dit.test=ScaleBenchmark -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false</pre>
+ */
+@ExtendWith(ControlPlaneExtension.class)
+class ScaleBenchmark {
+  private static final Logger LOG = LoggerFactory.getLogger(ScaleBenchmark.class);
+  static final int IMAGES = Integer.getInteger("lamina.bench.images", 500);
+  static final List<String> LAYERS = List.of("kernel", "base", "net", "tools", "app");
+
+  @Test
+  void fiveHundredCachedOSImagesBecomeReady(ControlPlane cluster) throws Exception {
+    KubernetesClient client = cluster.client();
+    String ns = cluster.newNamespace("bench");
+    try (TestRegistry registry = TestRegistry.start()) {
+      OciClient oci = OciClient.builder().build();
+      String host = registry.host();
+      for (String name : LAYERS) {
+        Map<String, Map<String, byte[]>> files = new LinkedHashMap<>();
+        for (String arch : List.of("amd64", "arm64")) {
+          files.put(arch, name.equals("kernel") ? kernelFiles(arch, "1") : Map.of(name + "/file", utf8(name + arch)));
+        }
+        pushLayerImage(oci.repository(host + "/" + ns + "/" + name), "v1", files);
+        client.resource(layer(ns, name, host + "/" + ns + "/" + name + ":v1")).create();
+      }
+      // Layers are resolved by a first, short-lived operator so the seeding below can compute the
+      // same input digests the measured operator will.
+      OperatorMain resolver = new OperatorMain(client, settings());
+      resolver.start();
+      Map<String, Layer> layers = new LinkedHashMap<>();
+      for (String name : LAYERS) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+          Layer l = client.resources(Layer.class).inNamespace(ns).withName(name).get();
+          return l.getStatus() != null && Conditions.isTrue(l.getStatus().getConditions(), Conditions.READY);
+        });
+        layers.put(name, client.resources(Layer.class).inNamespace(ns).withName(name).get());
+      }
+      resolver.stop();
+
+      List<OSImage> images = new ArrayList<>();
+      OciRepository out = oci.repository(host + "/" + ns + "/out");
+      long seedStart = System.nanoTime();
+      for (int i = 0; i < IMAGES; i++) {
+        OSImage o = osImage(ns, "img-" + i, List.of(Architecture.amd64, Architecture.arm64), host + "/" + ns + "/out", "hostname=node-" + i);
+        o.getSpec().setInit(LAYERS.subList(1, LAYERS.size()));
+        images.add(o);
+        seed(out, PlanFactory.create(o, layers));
+      }
+      LOG.info("seeded {} cached indexes in {} s", IMAGES, (System.nanoTime() - seedStart) / 1_000_000_000.0);
+
+      long createStart = System.nanoTime();
+      for (OSImage o : images) {
+        client.resource(o).create();
+      }
+      LOG.info("created {} OSImages in {} s before starting the operator", IMAGES, (System.nanoTime() - createStart) / 1e9);
+      Map<String, Double> before = requestCounts(client);
+      Path log = Files.createTempFile("lamina-bench-operator", ".log");
+      ProcessBuilder pb = new ProcessBuilder(
+              Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+              "-jar", System.getProperty("lamina.jar"), "operator", "--health-port", "0",
+              "--health-address", "127.0.0.1", "--builder-image", BUILDER_IMAGE)
+          .redirectErrorStream(true)
+          .redirectOutput(log.toFile());
+      pb.environment().put("KUBECONFIG", cluster.kubeconfigPath().toString());
+      long processStart = System.nanoTime();
+      Process operator = pb.start();
+      LOG.info("operator pid {}, log {}", operator.pid(), log);
+      AtomicLong peakKb = new AtomicLong();
+      Thread sampler = new Thread(() -> {
+        while (!Thread.currentThread().isInterrupted() && operator.isAlive()) {
+          peakKb.accumulateAndGet(heapUsedKb(operator.pid()), Math::max);
+          try {
+            Thread.sleep(500);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      });
+      try {
+        sampler.setDaemon(true);
+        sampler.start();
+        // From the operator's process start, JVM start-up and informer sync included.
+        long start = processStart;
+        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(500)).until(() ->
+            client.resources(OSImage.class).inNamespace(ns).list().getItems().stream()
+                .filter(o -> o.getStatus() != null && o.getStatus().getPhase() == Phase.Ready).count() == IMAGES);
+        long ready = System.nanoTime();
+        Map<String, Double> after = requestCounts(client);
+        run("jcmd", String.valueOf(operator.pid()), "GC.run");
+        long liveKb = heapUsedKb(operator.pid());
+        sampler.interrupt();
+        double total = 0;
+        Map<String, Double> delta = new TreeMap<>();
+        for (var e : after.entrySet()) {
+          double d = e.getValue() - before.getOrDefault(e.getKey(), 0.0);
+          if (d > 0) {
+            delta.put(e.getKey(), d);
+            total += d;
+          }
+        }
+        LOG.info("RESULT images={} all_ready_in_s={} heap_peak_mb={} heap_live_after_gc_mb={} apiserver_requests={}",
+            IMAGES, String.format("%.1f", (ready - start) / 1e9),
+            peakKb.get() / 1024, liveKb / 1024, (long) total);
+        delta.forEach((k, v) -> LOG.info("RESULT requests {} = {}", k, v.longValue()));
+      } finally {
+        sampler.interrupt();
+        operator.destroy();
+        operator.waitFor();
+      }
+    }
+  }
+
+  /** Pushes two tiny arch manifests and an index tagged with the plan's cache tag. */
+  static void seed(OciRepository out, BuildPlan plan) throws IOException {
+    List<Descriptor> entries = new ArrayList<>();
+    for (String arch : plan.architectures().keySet()) {
+      Descriptor config = pushBlob(out, utf8("{}"), "application/vnd.lamina.build.v1+json");
+      Descriptor blob = pushBlob(out, utf8(plan.inputDigest() + arch), "application/vnd.lamina.kernel");
+      blob = new Descriptor(blob.mediaType(), blob.digest(), blob.size(), Map.of(MediaTypes.ANNOTATION_TITLE, "kernel"), null, null);
+      byte[] manifest = ImageManifest.of(null, config, List.of(blob), Map.of()).toJson();
+      Descriptor m = out.pushManifest(manifest, MediaTypes.OCI_MANIFEST, null);
+      entries.add(new Descriptor(m.mediaType(), m.digest(), m.size(), Map.of(), Platform.linux(arch), null));
+    }
+    out.pushManifest(ImageIndex.of(entries, Map.of()).toJson(), MediaTypes.OCI_INDEX, InputDigest.cacheTag(plan.inputDigest()));
+  }
+
+  /** apiserver_request_total by verb and resource, from the apiserver's metrics endpoint. */
+  static Map<String, Double> requestCounts(KubernetesClient client) {
+    Map<String, Double> counts = new TreeMap<>();
+    for (String line : client.raw("/metrics").split("\n")) {
+      if (!line.startsWith("apiserver_request_total{")) {
+        continue;
+      }
+      String labels = line.substring(line.indexOf('{') + 1, line.lastIndexOf('}'));
+      String key = label(labels, "verb") + " " + label(labels, "resource") + label(labels, "subresource").transform(s -> s.isEmpty() ? "" : "/" + s);
+      counts.merge(key, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Double::sum);
+    }
+    return counts;
+  }
+
+  private static String label(String labels, String name) {
+    int i = labels.indexOf(name + "=\"");
+    if (i < 0 || (i > 0 && labels.charAt(i - 1) != ',')) {
+      return "";
+    }
+    int start = i + name.length() + 2;
+    return labels.substring(start, labels.indexOf('"', start));
+  }
+
+  /** Used heap of a JVM in KB (survivor, eden and old generation), from jstat. */
+  static long heapUsedKb(long pid) {
+    String[] lines = run("jstat", "-gc", String.valueOf(pid)).trim().split("\n");
+    if (lines.length < 2) {
+      return 0;
+    }
+    String[] names = lines[0].trim().split("\\s+");
+    String[] values = lines[1].trim().split("\\s+");
+    double kb = 0;
+    for (int i = 0; i < names.length && i < values.length; i++) {
+      if (List.of("S0U", "S1U", "EU", "OU").contains(names[i])) {
+        kb += Double.parseDouble(values[i]);
+      }
+    }
+    return (long) kb;
+  }
+
+  static String run(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor();
+      return out;
+    } catch (IOException | InterruptedException e) {
+      return "";
+    }
+  }
+}
