@@ -51,7 +51,8 @@ public final class LayerCommand implements Callable<Integer> {
       names = "--source-date-epoch",
       defaultValue = "0",
       paramLabel = "SECONDS",
-      description = "Entries modified later are stamped with this time (default: ${DEFAULT-VALUE}).")
+      description =
+          "Entries modified later are stamped with this time (default: ${DEFAULT-VALUE}).")
   long sourceDateEpoch;
 
   @Option(
@@ -107,7 +108,10 @@ public final class LayerCommand implements Callable<Integer> {
       for (LayerImageWriter.PlatformImage image : result.images()) {
         err.printf(
             "lamina: %s manifest %s layer %s (%d bytes)%n",
-            image.platform(), image.manifest().digest(), image.layer().digest(), image.layer().size());
+            image.platform(),
+            image.manifest().digest(),
+            image.layer().digest(),
+            image.layer().size());
       }
       err.flush();
       out.println(result.index().digest());

@@ -26,10 +26,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * Makes a multi-platform OCI image of one tar+gzip layer per platform from directory trees, the
- * way a platform team packages a Layer. Only the tree's content, modes and links reach the
- * bytes: owners are fixed, times are clamped and entries are sorted, so equal trees give equal
- * digests on any machine.
+ * Makes a multi-platform OCI image of one tar+gzip layer per platform from directory trees, the way
+ * a platform team packages a Layer. Only the tree's content, modes and links reach the bytes:
+ * owners are fixed, times are clamped and entries are sorted, so equal trees give equal digests on
+ * any machine.
  */
 public final class LayerImageWriter {
   /** A platform and the directory holding its layer's files. */
@@ -155,8 +155,8 @@ public final class LayerImageWriter {
 
   /**
    * Writes the tree under {@code root} (not the root itself) as a tar: depth first, children by
-   * name, so parents precede children; a file seen again through another name becomes a hard
-   * link to the first. Leaves {@code out} open.
+   * name, so parents precede children; a file seen again through another name becomes a hard link
+   * to the first. Leaves {@code out} open.
    */
   public void writeTar(Path root, OutputStream out) throws IOException {
     TarArchiveOutputStream tar = new TarArchiveOutputStream(new NonClosing(out));
@@ -175,8 +175,7 @@ public final class LayerImageWriter {
       throws IOException {
     List<Path> children;
     try (Stream<Path> list = Files.list(dir)) {
-      children =
-          list.sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
+      children = list.sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
     }
     for (Path child : children) {
       String name = prefix + child.getFileName();

@@ -67,15 +67,21 @@ class LayerCommandIT {
       Run pushed =
           lamina(
               "layer",
-              "--platform", "linux/amd64=" + amd,
-              "--platform", "linux/arm64=" + arm,
-              "--to", repository + ":1.0");
+              "--platform",
+              "linux/amd64=" + amd,
+              "--platform",
+              "linux/arm64=" + arm,
+              "--to",
+              repository + ":1.0");
       Run local =
           lamina(
               "layer",
-              "--platform", "linux/amd64=" + amd,
-              "--platform", "linux/arm64=" + arm,
-              "--to", "oci:" + tmp.resolve("layout") + ":1.0");
+              "--platform",
+              "linux/amd64=" + amd,
+              "--platform",
+              "linux/arm64=" + arm,
+              "--to",
+              "oci:" + tmp.resolve("layout") + ":1.0");
 
       assertThat(pushed.exit()).as(pushed.err()).isZero();
       assertThat(local.exit()).as(local.err()).isZero();

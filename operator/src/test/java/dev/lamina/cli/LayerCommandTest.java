@@ -65,8 +65,10 @@ class LayerCommandTest {
     assertThat(resolved.missing()).isEmpty();
     assertThat(r.out()).isEqualTo(resolved.indexDigest() + "\n");
     assertThat(r.err())
-        .contains("linux/amd64 manifest " + resolved.manifests().get(Platform.linux("amd64")).digest())
-        .contains("linux/arm64 manifest " + resolved.manifests().get(Platform.linux("arm64")).digest());
+        .contains(
+            "linux/amd64 manifest " + resolved.manifests().get(Platform.linux("amd64")).digest())
+        .contains(
+            "linux/arm64 manifest " + resolved.manifests().get(Platform.linux("arm64")).digest());
   }
 
   @Test
@@ -97,8 +99,12 @@ class LayerCommandTest {
             List.of("--platform", "linux/amd64=" + amd, "--to", layout),
             List.of("--platform", "linux/amd64=" + amd, "--owner", "root", "--to", layout + ":1"),
             List.of(
-                "--platform", "linux/amd64=" + amd, "--source-date-epoch", "-5",
-                "--to", layout + ":1"));
+                "--platform",
+                "linux/amd64=" + amd,
+                "--source-date-epoch",
+                "-5",
+                "--to",
+                layout + ":1"));
 
     for (List<String> args : cases) {
       Run r = layer(args.toArray(String[]::new));

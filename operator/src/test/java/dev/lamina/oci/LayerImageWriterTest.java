@@ -257,9 +257,7 @@ class LayerImageWriterTest {
     Descriptor tagged = repo.resolveTag("2.0").orElseThrow();
     assertThat(tagged.digest()).isEqualTo(result.index().digest());
     ImageIndex index = ImageIndex.parse(repo.manifestBytes(tagged.digest()));
-    assertThat(index.manifests())
-        .extracting(Descriptor::platform)
-        .containsExactly(AMD64, ARM64_V8);
+    assertThat(index.manifests()).extracting(Descriptor::platform).containsExactly(AMD64, ARM64_V8);
     assertThat(read(tmp.resolve("out"), "2.0", Platform.linux("arm64")).tar())
         .isNotEqualTo(read(tmp.resolve("out"), "2.0", AMD64).tar());
     String busybox = new String(tarFile(read(tmp.resolve("out"), "2.0", AMD64).tar()), UTF_8);

@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's first command, {@code hack/quickstart.sh}, run as a user runs it from the
- * repository root: both assembled images must boot to their init under QEMU.
+ * The README's first command, {@code hack/quickstart.sh}, run as a user runs it from the repository
+ * root: both assembled images must boot to their init under QEMU.
  */
 class QuickstartIT {
   private static final Duration TIMEOUT = Duration.ofMinutes(3);
