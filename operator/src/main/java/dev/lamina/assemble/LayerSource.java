@@ -1,5 +1,6 @@
 package dev.lamina.assemble;
 
+import dev.lamina.oci.IoSupplier;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

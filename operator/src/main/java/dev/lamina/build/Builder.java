@@ -221,7 +221,7 @@ public final class Builder {
   private LayerSource source(BuildPlan.LayerRef ref, String arch) throws IOException {
     OciRepository repo = client.repository(ref.image());
     ImageManifest manifest = ImageManifest.parse(repo.manifestBytes(ref.digest()));
-    List<dev.lamina.assemble.IoSupplier<InputStream>> blobs = new ArrayList<>();
+    List<dev.lamina.oci.IoSupplier<InputStream>> blobs = new ArrayList<>();
     for (Descriptor layer : manifest.layers()) {
       blobs.add(() -> repo.openBlob(layer));
     }

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       OperatorCommand.class,
       BuildCommand.class,
+      LayerCommand.class,
       CheckCommand.class,
       NodeCommand.class,
     })

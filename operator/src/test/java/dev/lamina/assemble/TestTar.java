@@ -1,5 +1,6 @@
 package dev.lamina.assemble;
 
+import dev.lamina.oci.IoSupplier;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.github.luben.zstd.Zstd;

@@ -28,12 +28,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveInputStream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,6 +127,43 @@ class BuildCommandIT {
     for (String arch : List.of("amd64", "arm64")) {
       assertThat(Files.readAllBytes(tmp.resolve("elsewhere/b").resolve(arch).resolve("initrd.img")))
           .isEqualTo(Files.readAllBytes(tmp.resolve("a").resolve(arch).resolve("initrd.img")));
+    }
+  }
+
+  /**
+   * Another JVM brings another zlib (Temurin bundles its own, Debian's OpenJDK uses the system's):
+   * the compressed artifacts must still be byte-identical. Runs where a second JDK is installed.
+   */
+  @Test
+  void anotherJvmWritesTheSameBytes() throws Exception {
+    Path current = Path.of(System.getProperty("java.home")).toRealPath();
+    Optional<Path> other;
+    try (Stream<Path> jdks = Files.list(Path.of("/usr/lib/jvm"))) {
+      other =
+          jdks.filter(d -> Files.isExecutable(d.resolve("bin/java")))
+              .filter(d -> !realPath(d).equals(current))
+              .sorted()
+              .reduce((a, b) -> b);
+    } catch (IOException e) {
+      other = Optional.empty();
+    }
+    if (other.isEmpty()) {
+      System.out.println("anotherJvmWritesTheSameBytes: skipped, no second JDK under /usr/lib/jvm");
+      Assumptions.abort("no second JDK under /usr/lib/jvm");
+    }
+    Path yaml = writeYaml("jvm", "base", "kernel:6.1", "kernel", List.of("amd64", "arm64"), null);
+    Run here = lamina("build", "-f", yaml.toString(), "--out", tmp.resolve("here").toString());
+    Run there = laminaWith(other.get().resolve("bin/java"), "build", "-f", yaml.toString(), "--out", tmp.resolve("there").toString());
+    assertThat(here.exit).as(here.stderr).isZero();
+    assertThat(there.exit).as(there.stderr).isZero();
+    assertThat(there.stdout).as("digests printed by " + other.get()).isEqualTo(here.stdout);
+  }
+
+  private static Path realPath(Path p) {
+    try {
+      return p.toRealPath();
+    } catch (IOException e) {
+      return p;
     }
   }
 
@@ -279,7 +319,11 @@ class BuildCommandIT {
   record Run(int exit, String stdout, String stderr) {}
 
   static Run lamina(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", System.getProperty("lamina.jar")));
+    return laminaWith(Path.of(System.getProperty("java.home"), "bin", "java"), args);
+  }
+
+  static Run laminaWith(Path java, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(java.toString(), "-jar", System.getProperty("lamina.jar")));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).start();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
