@@ -317,12 +317,14 @@ class OperatorIT {
             .satisfies(r -> assertThat(r.getName()).isEqualTo(name));
       });
       assertThat(client.configMaps().inNamespace(ns).withLabel("lamina.dev/osimage").list().getItems()).hasSize(1);
+      // The status is written after the pods are created, in the same reconcile.
+      OSImage o = osImageStatus(ns, name);
+      assertThat(o.getStatus().getPhase()).isEqualTo(Phase.Building);
+      assertThat(o.getStatus().getArchitectures()).extracting(a -> a.getPod())
+          .containsExactlyInAnyOrderElementsOf(client.pods().inNamespace(ns).list().getItems().stream()
+              .map(p -> p.getMetadata().getName()).toList());
     });
     OSImage o = osImageStatus(ns, name);
-    assertThat(o.getStatus().getPhase()).isEqualTo(Phase.Building);
-    assertThat(o.getStatus().getArchitectures()).extracting(a -> a.getPod())
-        .containsExactlyInAnyOrderElementsOf(client.pods().inNamespace(ns).list().getItems().stream()
-            .map(p -> p.getMetadata().getName()).toList());
     assertThat(client.v1().events().inNamespace(ns).list().getItems())
         .filteredOn(e -> "BuildStarted".equals(e.getReason()))
         .hasSize(2)
