@@ -227,7 +227,32 @@ public final class PolicyEngine {
         }
       }
     }
+    inheritLayerDenials(known, findings);
     return findings.toEvaluation(sets);
+  }
+
+  /**
+   * A Layer that policy denies on its own (an unvetted registry, say) must not reach a boot path
+   * through an OSImage, so each of its Deny results counts against every OSImage that uses it.
+   */
+  private static void inheritLayerDenials(Map<String, Layer> layers, Findings findings) {
+    for (Map.Entry<String, Layer> e : new TreeMap<>(layers).entrySet()) {
+      PolicyStatus own = e.getValue().getStatus() == null ? null : e.getValue().getStatus().getPolicy();
+      if (own == null || own.getVerdict() != PolicyVerdict.Deny) {
+        continue;
+      }
+      int listed = 0;
+      for (PolicyResult r : own.getResults() == null ? List.<PolicyResult>of() : own.getResults()) {
+        if (r.getAction() == PolicyAction.Deny) {
+          listed++;
+          findings
+              .sink(r.getRule(), PolicyAction.Deny)
+              .fail("Layer/" + e.getKey(), "Layer " + e.getKey() + ": " + r.getMessage());
+        }
+      }
+      int total = own.getDeny() == null ? listed : own.getDeny();
+      findings.sink("Layer/" + e.getKey(), PolicyAction.Deny).failUnlisted(total - listed);
+    }
   }
 
   private List<RuleSet> selecting(HasMetadata object, Map<String, String> namespaceLabels) {

@@ -146,14 +146,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
       resolvedAt = now;
     }
     status.setObservedGeneration(generation);
-
-    Layer evaluated = new Layer();
-    evaluated.setMetadata(layer.getMetadata());
-    evaluated.setSpec(layer.getSpec());
-    evaluated.setStatus(status);
-    PolicyStatus policy = policies.engine(policySource.list()).evaluateLayer(evaluated, namespaceLabels(layer));
-    status.setPolicy(policy);
-    status.setConditions(OSImageReconciler.policyCondition(status.getConditions(), policy, generation));
+    applyPolicy(layer, status);
 
     UpdateControl<Layer> control =
         json.asJson(status).equals(old == null ? null : json.asJson(old))
@@ -220,7 +213,21 @@ public final class LayerReconciler implements Reconciler<Layer> {
         Conditions.set(
             status.getConditions(), Conditions.READY, false, reason,
             String.valueOf(e.getMessage()), layer.getMetadata().getGeneration()));
+    // Rules about the reference itself (pinning, allowed registries) don't need the registry.
+    applyPolicy(layer, status);
     return ErrorStatusUpdateControl.patchStatus(fresh(layer, status));
+  }
+
+  /** Evaluates policy on {@code layer} with {@code status} and records the verdict in it. */
+  private void applyPolicy(Layer layer, LayerStatus status) {
+    Layer evaluated = new Layer();
+    evaluated.setMetadata(layer.getMetadata());
+    evaluated.setSpec(layer.getSpec());
+    evaluated.setStatus(status);
+    PolicyStatus policy = policies.engine(policySource.list()).evaluateLayer(evaluated, namespaceLabels(layer));
+    status.setPolicy(policy);
+    status.setConditions(
+        OSImageReconciler.policyCondition(status.getConditions(), policy, layer.getMetadata().getGeneration()));
   }
 
   private static Layer fresh(Layer layer, LayerStatus status) {

@@ -6,6 +6,7 @@ import static dev.lamina.policy.Fixtures.osImage;
 import static dev.lamina.policy.Fixtures.policy;
 import static dev.lamina.policy.Fixtures.resolved;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.lamina.api.ImagePolicy;
 import dev.lamina.api.Layer;
@@ -78,6 +79,35 @@ class PolicyEngineTest {
               assertThat(r.getTarget()).isEqualTo("spec.image");
             });
     assertThat(s.getPolicies()).isEmpty();
+  }
+
+  @Test
+  void osImageInheritsTheDenialsOfItsLayers() {
+    ImagePolicy onlyGhcr =
+        policy("metadata: {name: only-ghcr}\nspec: {parameters: {allowedRegistries: [quay.io]}}");
+    PolicyEngine engine = PolicyEngine.compile(List.of(onlyGhcr));
+    Map<String, Layer> layers = layers();
+    for (Layer l : layers.values()) {
+      l.getStatus().setPolicy(engine.evaluateLayer(l, Map.of()));
+    }
+    assertThat(layers.get("base").getStatus().getPolicy().getVerdict()).isEqualTo(PolicyVerdict.Deny);
+
+    PolicyStatus s = engine.evaluateOSImage(IMAGE, layers, Map.of(), List.of());
+    PolicyStatus withoutLayerVerdicts = engine.evaluateOSImage(IMAGE, layers(), Map.of(), List.of());
+
+    assertThat(s.getVerdict()).isEqualTo(PolicyVerdict.Deny);
+    int layerDenials =
+        layers.values().stream().mapToInt(l -> l.getStatus().getPolicy().getDeny()).sum();
+    assertThat(layerDenials).isGreaterThanOrEqualTo(3);
+    assertThat(s.getDeny()).isEqualTo(withoutLayerVerdicts.getDeny() + layerDenials);
+    assertThat(s.getResults())
+        .filteredOn(r -> r.getTarget().startsWith("Layer/"))
+        .extracting(PolicyResult::getRule, PolicyResult::getTarget)
+        .contains(
+            tuple("LMN002", "Layer/app"), tuple("LMN002", "Layer/base"), tuple("LMN002", "Layer/kernel"));
+    assertThat(s.getResults().get(0).getMessage()).startsWith("Layer ").contains("ghcr.io");
+
+    assertThat(withoutLayerVerdicts.getResults()).noneMatch(r -> r.getTarget().startsWith("Layer/"));
   }
 
   @Test

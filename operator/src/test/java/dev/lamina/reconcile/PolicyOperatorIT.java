@@ -54,7 +54,6 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -545,8 +544,6 @@ class PolicyOperatorIT {
   }
 
   @Test
-  @Disabled("reason: a Layer's Deny verdict blocks nothing: OSImageReconciler.layerReady reads only the"
-      + " Layer's Ready condition, not PolicyPassed, so the OSImage builds from the denied Layers")
   void osImageUsingADeniedLayerIsBlocked() throws Exception {
     String ns = cluster.newNamespace("deniedlayer");
     layers(ns, "denied");
@@ -568,8 +565,6 @@ class PolicyOperatorIT {
   }
 
   @Test
-  @Disabled("reason: LayerReconciler resolves before it evaluates policy; a registry error goes to"
-      + " updateErrorStatus, which writes no status.policy, so LMN001/LMN002 are never reported")
   void layerFromAnUnreachableDisallowedRegistryIsDenied() {
     String ns = cluster.newNamespace("unreachable");
     ImagePolicy policy = onlyGhcr(ns);
