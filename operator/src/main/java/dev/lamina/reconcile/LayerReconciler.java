@@ -1,7 +1,6 @@
 package dev.lamina.reconcile;
 
 import dev.lamina.api.Conditions;
-import dev.lamina.api.ImagePolicy;
 import dev.lamina.api.Layer;
 import dev.lamina.api.LayerStatus;
 import dev.lamina.api.PlatformDigest;
@@ -11,20 +10,16 @@ import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.NotFoundException;
 import dev.lamina.oci.Platform;
 import dev.lamina.oci.ResolvedImage;
-import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.io.IOException;
 import java.time.Clock;
@@ -33,7 +28,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -54,8 +48,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
   private final PolicySet policies;
   private final KubernetesSerialization json;
   private final Clock clock;
-  private InformerEventSource<ImagePolicy, Layer> policySource;
-  private InformerEventSource<Namespace, Layer> namespaceSource;
+  private PolicyWatch<Layer> policyWatch;
 
   LayerReconciler(
       OperatorSettings settings, Registries registries, PolicySet policies, KubernetesClient client, Clock clock) {
@@ -68,49 +61,14 @@ public final class LayerReconciler implements Reconciler<Layer> {
 
   @Override
   public List<EventSource<?, Layer>> prepareEventSources(EventSourceContext<Layer> context) {
-    policySource =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(ImagePolicy.class, Layer.class)
-                .withName("layer-policies")
-                .withSecondaryToPrimaryMapper(
-                    p ->
-                        context
-                            .getPrimaryCache()
-                            .list(l -> affects(p, l))
-                            .map(ResourceID::fromResource)
-                            .collect(Collectors.toSet()))
-                .build(),
-            context);
-    namespaceSource =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Namespace.class, Layer.class)
-                .withName("layer-namespaces")
-                .withOnUpdateFilter(
-                    (n, o) -> !Objects.equals(n.getMetadata().getLabels(), o.getMetadata().getLabels()))
-                .withOnAddFilter(n -> false)
-                .withSecondaryToPrimaryMapper(
-                    n ->
-                        context
-                            .getPrimaryCache()
-                            .list(n.getMetadata().getName())
-                            .map(ResourceID::fromResource)
-                            .collect(Collectors.toSet()))
-                .build(),
-            context);
-    return List.of(policySource, namespaceSource);
-  }
-
-  /** A policy change matters to a Layer it selects now or was applied to before. */
-  private boolean affects(ImagePolicy policy, Layer layer) {
-    if (layer.getStatus() != null && PolicySet.applied(layer.getStatus().getPolicy(), policy.getMetadata().getName())) {
-      return true;
-    }
-    return policies.engine(policySource.list()).selects(policy, layer, namespaceLabels(layer));
-  }
-
-  private Map<String, String> namespaceLabels(Layer layer) {
-    return PolicySet.labels(
-        namespaceSource.get(new ResourceID(layer.getMetadata().getNamespace())).orElse(null));
+    policyWatch =
+        new PolicyWatch<>(
+            "layer",
+            Layer.class,
+            context,
+            policies,
+            l -> l.getStatus() == null ? null : l.getStatus().getPolicy());
+    return List.of(policyWatch.policySource, policyWatch.namespaceSource);
   }
 
   @Override
@@ -224,7 +182,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
     evaluated.setMetadata(layer.getMetadata());
     evaluated.setSpec(layer.getSpec());
     evaluated.setStatus(status);
-    PolicyStatus policy = policies.engine(policySource.list()).evaluateLayer(evaluated, namespaceLabels(layer));
+    PolicyStatus policy = policyWatch.engine().evaluateLayer(evaluated, policyWatch.namespaceLabels(layer));
     status.setPolicy(policy);
     status.setConditions(
         OSImageReconciler.policyCondition(status.getConditions(), policy, layer.getMetadata().getGeneration()));

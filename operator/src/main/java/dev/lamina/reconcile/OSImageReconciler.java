@@ -3,7 +3,6 @@ package dev.lamina.reconcile;
 import dev.lamina.api.Architecture;
 import dev.lamina.api.ArchitectureStatus;
 import dev.lamina.api.Conditions;
-import dev.lamina.api.ImagePolicy;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageStatus;
@@ -21,7 +20,6 @@ import dev.lamina.oci.OciRepository;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -50,7 +48,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,8 +78,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
   private final Events events;
   private final Clock clock;
   private InformerEventSource<Layer, OSImage> layerSource;
-  private InformerEventSource<ImagePolicy, OSImage> policySource;
-  private InformerEventSource<Namespace, OSImage> namespaceSource;
+  private PolicyWatch<OSImage> policyWatch;
   private InformerEventSource<Pod, OSImage> podSource;
 
   OSImageReconciler(
@@ -142,36 +138,19 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
                             .collect(Collectors.toSet()))
                 .build(),
             context);
-    policySource =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(ImagePolicy.class, OSImage.class)
-                .withName("osimage-policies")
-                .withSecondaryToPrimaryMapper(
-                    p ->
-                        context
-                            .getPrimaryCache()
-                            .list(o -> affects(p, o))
-                            .map(ResourceID::fromResource)
-                            .collect(Collectors.toSet()))
-                .build(),
-            context);
-    namespaceSource =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Namespace.class, OSImage.class)
-                .withName("osimage-namespaces")
-                .withOnAddFilter(n -> false)
-                .withOnUpdateFilter(
-                    (n, o) -> !Objects.equals(n.getMetadata().getLabels(), o.getMetadata().getLabels()))
-                .withSecondaryToPrimaryMapper(
-                    n ->
-                        context
-                            .getPrimaryCache()
-                            .list(n.getMetadata().getName())
-                            .map(ResourceID::fromResource)
-                            .collect(Collectors.toSet()))
-                .build(),
-            context);
-    return List.of(podSource, configMapSource, layerSource, policySource, namespaceSource);
+    policyWatch =
+        new PolicyWatch<>(
+            "osimage",
+            OSImage.class,
+            context,
+            policies,
+            o -> o.getStatus() == null ? null : o.getStatus().getPolicy());
+    return List.of(
+        podSource,
+        configMapSource,
+        layerSource,
+        policyWatch.policySource,
+        policyWatch.namespaceSource);
   }
 
   private String resolution(Layer layer) {
@@ -181,19 +160,6 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     var s = json.clone(layer.getStatus());
     s.setResolvedAt(null);
     return layer.getMetadata().getGeneration() + json.asJson(s);
-  }
-
-  private boolean affects(ImagePolicy policy, OSImage image) {
-    if (image.getStatus() != null
-        && PolicySet.applied(image.getStatus().getPolicy(), policy.getMetadata().getName())) {
-      return true;
-    }
-    return policies.engine(policySource.list()).selects(policy, image, namespaceLabels(image));
-  }
-
-  private Map<String, String> namespaceLabels(HasMetadata object) {
-    return PolicySet.labels(
-        namespaceSource.get(new ResourceID(object.getMetadata().getNamespace())).orElse(null));
   }
 
   @Override
@@ -351,10 +317,10 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
      */
     boolean deniedByPolicy() {
       PolicyStatus policy =
-          policies
-              .engine(policySource.list())
+          policyWatch
+              .engine()
               .evaluateOSImage(
-                  image, layers, namespaceLabels(image), policyOverlaps.listed(), policyOverlaps.count());
+                  image, layers, policyWatch.namespaceLabels(image), policyOverlaps.listed(), policyOverlaps.count());
       status.setPolicy(policy);
       status.setConditions(policyCondition(status.getConditions(), policy, generation));
       if (policy.getVerdict() != PolicyVerdict.Deny) {
