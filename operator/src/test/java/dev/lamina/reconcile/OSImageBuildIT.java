@@ -15,16 +15,13 @@ import dev.lamina.api.OSImage;
 import dev.lamina.api.Phase;
 import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyVerdict;
-import dev.lamina.local.LocalNodeAgent;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.ImageIndex;
 import dev.lamina.oci.ImageManifest;
-import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.testing.ControlPlane;
 import dev.lamina.testing.ControlPlaneExtension;
 import dev.lamina.testing.KubectlResult;
-import dev.lamina.testing.TestRegistry;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -58,56 +55,20 @@ class OSImageBuildIT {
 
   ControlPlane cluster;
   KubernetesClient client;
-  TestRegistry registry;
-  OciClient oci;
-  OperatorMain operator;
-  LocalNodeAgent agent;
+  OperatorHarness env;
 
   @BeforeAll
   void start(ControlPlane cluster) throws Exception {
     this.cluster = cluster;
     this.client = cluster.client();
-    registry = TestRegistry.start();
-    oci = OciClient.builder().build();
-    agent = new LocalNodeAgent(client, List.of("amd64", "arm64"),
-        Path.of(System.getProperty("lamina.jar")), Files.createTempDirectory("lamina-node"));
-    agent.start();
-    operator = new OperatorMain(client, settings());
-    operator.start();
+    env = OperatorHarness.start(client, true);
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (operator != null) {
-      operator.stop();
+    if (env != null) {
+      env.close();
     }
-    if (agent != null) {
-      agent.close();
-    }
-    if (registry != null) {
-      registry.close();
-    }
-  }
-
-  String image(String name) {
-    return registry.host() + "/" + name;
-  }
-
-  void layers(String ns, String version) throws Exception {
-    pushLayers(ns, version);
-    client.resource(layer(ns, "kernel", image(ns + "/kernel") + ":v1")).create();
-    client.resource(layer(ns, "base", image(ns + "/base") + ":v1")).create();
-  }
-
-  Descriptor pushLayers(String ns, String version) throws Exception {
-    Map<String, Map<String, byte[]>> kernel = new LinkedHashMap<>();
-    Map<String, Map<String, byte[]>> base = new LinkedHashMap<>();
-    for (String arch : List.of("amd64", "arm64")) {
-      kernel.put(arch, kernelFiles(arch, version));
-      base.put(arch, baseFiles(arch, version));
-    }
-    pushLayerImage(oci.repository(image(ns + "/kernel")), "v1", kernel);
-    return pushLayerImage(oci.repository(image(ns + "/base")), "v1", base);
   }
 
   OSImage get(String ns, String name) {
@@ -162,8 +123,8 @@ class OSImageBuildIT {
   @Test
   void multiArchBuildPushesAnIndexAndRebuildsOnlyOnChange() throws Exception {
     String ns = cluster.newNamespace("build");
-    layers(ns, "1");
-    OSImage o = osImage(ns, "edge", BOTH, image(ns + "/out"), "console=ttyS0");
+    env.layers(ns, "1");
+    OSImage o = osImage(ns, "edge", BOTH, env.image(ns + "/out"), "console=ttyS0");
     o.getSpec().getOutput().setTag("latest");
 
     String first;
@@ -180,7 +141,7 @@ class OSImageBuildIT {
     }
     OSImage built = get(ns, "edge");
     first = built.getStatus().getDigest();
-    OciRepository out = oci.repository(image(ns + "/out"));
+    OciRepository out = env.repository(ns + "/out");
     ImageIndex index = ImageIndex.parse(out.manifestBytes(first));
     assertThat(index.manifests()).extracting(m -> m.platform().toString())
         .containsExactlyInAnyOrder("linux/amd64", "linux/arm64");
@@ -202,13 +163,13 @@ class OSImageBuildIT {
         .contains("BuildStarted", "BuildSucceeded");
 
     try (PodCounter pods = new PodCounter(client, ns)) {
-      OSImage again = osImage(ns, "edge", BOTH, image(ns + "/out"), "console=ttyS0");
+      OSImage again = osImage(ns, "edge", BOTH, env.image(ns + "/out"), "console=ttyS0");
       again.getSpec().getOutput().setTag("latest");
       client.resource(again).serverSideApply();
       await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> Phase.Ready == phase(ns, "edge"));
       assertThat(pods.created).isEmpty();
 
-      OSImage changed = osImage(ns, "edge", BOTH, image(ns + "/out"), "console=ttyS0 quiet");
+      OSImage changed = osImage(ns, "edge", BOTH, env.image(ns + "/out"), "console=ttyS0 quiet");
       changed.getSpec().getOutput().setTag("latest");
       client.resource(changed).serverSideApply();
       await().atMost(BUILD).until(() -> readyDigest(ns, "edge").filter(d -> !d.equals(first)).isPresent());
@@ -218,7 +179,7 @@ class OSImageBuildIT {
 
     try (PodCounter pods = new PodCounter(client, ns)) {
       // One tag moves; moving two at different moments may rightly start a build per move.
-      pushLayerImage(oci.repository(image(ns + "/base")), "v1",
+      pushLayerImage(env.repository(ns + "/base"), "v1",
           Map.of("amd64", baseFiles("amd64", "2"), "arm64", baseFiles("arm64", "2")));
       await().atMost(BUILD).until(() ->
           readyDigest(ns, "edge").filter(d -> !d.equals(first) && !d.equals(second)).isPresent());
@@ -229,23 +190,23 @@ class OSImageBuildIT {
   @Test
   void corruptedLayerBlobIsRetriedThenFailsWithTheReason() throws Exception {
     String ns = cluster.newNamespace("corrupt");
-    layers(ns, "corrupt");
+    env.layers(ns, "corrupt");
     Layer base = client.resources(Layer.class).inNamespace(ns).withName("base").get();
     await().atMost(Duration.ofSeconds(60)).until(() -> {
       Layer l = client.resources(Layer.class).inNamespace(ns).withName("base").get();
       return l.getStatus() != null && Conditions.isTrue(l.getStatus().getConditions(), Conditions.READY);
     });
     base = client.resources(Layer.class).inNamespace(ns).withName("base").get();
-    OciRepository repo = oci.repository(image(ns + "/base"));
+    OciRepository repo = env.repository(ns + "/base");
     String manifestDigest = base.getStatus().getPlatforms().stream()
         .filter(p -> p.getPlatform().equals("linux/amd64")).findFirst().orElseThrow().getDigest();
     Descriptor blob = ImageManifest.parse(repo.manifestBytes(manifestDigest)).layers().get(0);
-    Path file = registry.blobFile(blob.digest());
+    Path file = env.registry.blobFile(blob.digest());
     byte[] bytes = Files.readAllBytes(file);
     bytes[bytes.length / 2] ^= 0x5a;
     Files.write(file, bytes);
 
-    OSImage o = osImage(ns, "edge", List.of(Architecture.amd64), image(ns + "/out"), "quiet");
+    OSImage o = osImage(ns, "edge", List.of(Architecture.amd64), env.image(ns + "/out"), "quiet");
     BuildSpec b = new BuildSpec();
     b.setRetries(1);
     o.getSpec().setBuild(b);
@@ -283,14 +244,14 @@ class OSImageBuildIT {
   @Test
   void initLayersWritingOnePathStayReportedAfterPodsAreGoneAndOnACacheHit() throws Exception {
     String ns = cluster.newNamespace("overlap");
-    layers(ns, "overlap");
+    env.layers(ns, "overlap");
     Map<String, Map<String, byte[]>> site = new LinkedHashMap<>();
     for (String arch : List.of("amd64", "arm64")) {
       site.put(arch, Map.of("etc/os-release", utf8("NAME=site\n"), "etc/site", utf8(arch)));
     }
-    pushLayerImage(oci.repository(image(ns + "/site")), "v1", site);
-    client.resource(layer(ns, "site", image(ns + "/site") + ":v1")).create();
-    OSImage o = osImage(ns, "edge", BOTH, image(ns + "/out"), "quiet");
+    pushLayerImage(env.repository(ns + "/site"), "v1", site);
+    client.resource(layer(ns, "site", env.image(ns + "/site") + ":v1")).create();
+    OSImage o = osImage(ns, "edge", BOTH, env.image(ns + "/out"), "quiet");
     o.getSpec().setInit(List.of("base", "site"));
     client.resource(o).create();
 
@@ -326,7 +287,7 @@ class OSImageBuildIT {
       // The same inputs under another name: the index the first build pushed is reused, and the
       // overlaps come back from its per-architecture build configs.
       try (PodCounter pods = new PodCounter(client, ns)) {
-        OSImage copy = osImage(ns, "copy", BOTH, image(ns + "/out"), "quiet");
+        OSImage copy = osImage(ns, "copy", BOTH, env.image(ns + "/out"), "quiet");
         copy.getSpec().setInit(List.of("base", "site"));
         client.resource(copy).create();
         await().atMost(Duration.ofSeconds(60)).until(() -> Phase.Ready == phase(ns, "copy"));
@@ -344,13 +305,13 @@ class OSImageBuildIT {
   @Test
   void deniedOverlapBlocksTheImageBeforeItsIndexIsPushed() throws Exception {
     String ns = cluster.newNamespace("overlap-deny");
-    layers(ns, "overlap-deny");
+    env.layers(ns, "overlap-deny");
     Map<String, Map<String, byte[]>> site = new LinkedHashMap<>();
     for (String arch : List.of("amd64", "arm64")) {
       site.put(arch, Map.of("init", utf8("#!/bin/sh\necho site\n")));
     }
-    pushLayerImage(oci.repository(image(ns + "/site")), "v1", site);
-    client.resource(layer(ns, "site", image(ns + "/site") + ":v1")).create();
+    pushLayerImage(env.repository(ns + "/site"), "v1", site);
+    client.resource(layer(ns, "site", env.image(ns + "/site") + ":v1")).create();
     ImagePolicy policy = new ImagePolicy();
     policy.setMetadata(new ObjectMetaBuilder().withName("deny-" + ns).build());
     ImagePolicySpec spec = new ImagePolicySpec();
@@ -359,7 +320,7 @@ class OSImageBuildIT {
     policy.setSpec(spec);
     client.resource(policy).create();
     try {
-      OSImage o = osImage(ns, "edge", List.of(Architecture.amd64), image(ns + "/out"), "quiet");
+      OSImage o = osImage(ns, "edge", List.of(Architecture.amd64), env.image(ns + "/out"), "quiet");
       o.getSpec().setInit(List.of("base", "site"));
       o.getSpec().getOutput().setTag("latest");
       await().atMost(Duration.ofSeconds(60)).until(() -> {
@@ -372,7 +333,7 @@ class OSImageBuildIT {
       OSImage blocked = get(ns, "edge");
       assertThat(overlapResults(blocked)).containsExactly("Deny init");
       assertThat(blocked.getStatus().getDigest()).isNull();
-      OciRepository out = oci.repository(image(ns + "/out"));
+      OciRepository out = env.repository(ns + "/out");
       assertThat(out.resolveTag("latest")).isEmpty();
       assertThat(out.resolveTag(dev.lamina.build.InputDigest.cacheTag(blocked.getStatus().getInputDigest()))).isEmpty();
     } finally {

@@ -12,18 +12,15 @@ import dev.lamina.api.ImagePolicySpec;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.Phase;
-import dev.lamina.build.PlanFactory;
 import dev.lamina.local.LocalNodeAgent;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.ImageIndex;
 import dev.lamina.oci.ImageManifest;
-import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.Platform;
 import dev.lamina.testing.ControlPlane;
 import dev.lamina.testing.ControlPlaneExtension;
 import dev.lamina.testing.KubectlResult;
-import dev.lamina.testing.TestRegistry;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -31,7 +28,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -51,46 +47,20 @@ class OperatorIT {
 
   ControlPlane cluster;
   KubernetesClient client;
-  TestRegistry registry;
-  OciClient oci;
-  OperatorMain operator;
+  OperatorHarness env;
 
   @BeforeAll
   void start(ControlPlane cluster) throws Exception {
     this.cluster = cluster;
     this.client = cluster.client();
-    registry = TestRegistry.start();
-    oci = OciClient.builder().build();
-    operator = new OperatorMain(client, settings());
-    operator.start();
+    env = OperatorHarness.start(client, false);
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (operator != null) {
-      operator.stop();
+    if (env != null) {
+      env.close();
     }
-    if (registry != null) {
-      registry.close();
-    }
-  }
-
-  String image(String name) {
-    return registry.host() + "/" + name;
-  }
-
-  /** Pushes kernel and base layer images for both architectures and creates their Layers. */
-  void layers(String ns, String version) throws Exception {
-    Map<String, Map<String, byte[]>> kernel = new LinkedHashMap<>();
-    Map<String, Map<String, byte[]>> base = new LinkedHashMap<>();
-    for (String arch : List.of("amd64", "arm64")) {
-      kernel.put(arch, kernelFiles(arch, version));
-      base.put(arch, baseFiles(arch, version));
-    }
-    pushLayerImage(oci.repository(image(ns + "/kernel")), "v1", kernel);
-    pushLayerImage(oci.repository(image(ns + "/base")), "v1", base);
-    client.resource(layer(ns, "kernel", image(ns + "/kernel") + ":v1")).create();
-    client.resource(layer(ns, "base", image(ns + "/base") + ":v1")).create();
   }
 
   Layer layerStatus(String ns, String name) {
@@ -108,13 +78,13 @@ class OperatorIT {
   @Test
   void layerResolvesEachPlatformThroughItsIndex() throws Exception {
     String ns = cluster.newNamespace("layer");
-    Descriptor index = pushLayerImage(oci.repository(image(ns + "/base")), "v1",
+    Descriptor index = pushLayerImage(env.repository(ns + "/base"), "v1",
         Map.of("amd64", baseFiles("amd64", "1"), "arm64", baseFiles("arm64", "1")));
-    client.resource(layer(ns, "base", image(ns + "/base") + ":v1")).create();
+    client.resource(layer(ns, "base", env.image(ns + "/base") + ":v1")).create();
 
     await().atMost(WAIT).until(() -> Conditions.isTrue(statusConditions(ns, "base"), Conditions.READY));
     Layer l = layerStatus(ns, "base");
-    ImageIndex pushed = ImageIndex.parse(oci.repository(image(ns + "/base")).manifestBytes(index.digest()));
+    ImageIndex pushed = ImageIndex.parse(env.repository(ns + "/base").manifestBytes(index.digest()));
     assertThat(l.getStatus().getIndexDigest()).isEqualTo(index.digest());
     assertThat(l.getStatus().getDigest()).isEqualTo(index.digest());
     assertThat(l.getStatus().getObservedGeneration()).isEqualTo(l.getMetadata().getGeneration());
@@ -124,7 +94,7 @@ class OperatorIT {
       Descriptor entry = pushed.select(Platform.parse(p.getPlatform())).orElseThrow();
       assertThat(p.getDigest()).isEqualTo(entry.digest());
       assertThat(p.getSize()).isEqualTo(entry.size());
-      long layers = ImageManifest.parse(oci.repository(image(ns + "/base")).manifestBytes(entry.digest())).layersSize();
+      long layers = ImageManifest.parse(env.repository(ns + "/base").manifestBytes(entry.digest())).layersSize();
       assertThat(p.getLayersSize()).isEqualTo(layers).isPositive();
     }
     assertThat(Conditions.isTrue(l.getStatus().getConditions(), Conditions.POLICY_PASSED)).isTrue();
@@ -138,9 +108,9 @@ class OperatorIT {
   @Test
   void movedTagUpdatesTheLayerWithinTheResolveInterval() throws Exception {
     String ns = cluster.newNamespace("moved");
-    OciRepository repo = oci.repository(image(ns + "/base"));
+    OciRepository repo = env.repository(ns + "/base");
     Descriptor first = pushLayerImage(repo, "v1", Map.of("amd64", baseFiles("amd64", "1")));
-    Layer l = layer(ns, "base", image(ns + "/base") + ":v1");
+    Layer l = layer(ns, "base", env.image(ns + "/base") + ":v1");
     l.getSpec().setPlatforms(List.of("linux/amd64"));
     client.resource(l).create();
     await().atMost(WAIT).until(() -> first.digest().equals(digestOf(ns, "base")));
@@ -158,8 +128,8 @@ class OperatorIT {
   @Test
   void platformTheImageLacksIsNamed() throws Exception {
     String ns = cluster.newNamespace("platform");
-    pushLayerImage(oci.repository(image(ns + "/base")), "v1", Map.of("amd64", baseFiles("amd64", "1")));
-    client.resource(layer(ns, "base", image(ns + "/base") + ":v1")).create();
+    pushLayerImage(env.repository(ns + "/base"), "v1", Map.of("amd64", baseFiles("amd64", "1")));
+    client.resource(layer(ns, "base", env.image(ns + "/base") + ":v1")).create();
 
     await().atMost(WAIT).untilAsserted(() -> {
       Condition c = ready(statusConditions(ns, "base"));
@@ -173,7 +143,7 @@ class OperatorIT {
   @Test
   void unknownTagGivesTheRegistrysMessage() {
     String ns = cluster.newNamespace("notfound");
-    client.resource(layer(ns, "base", image(ns + "/nothing") + ":v9")).create();
+    client.resource(layer(ns, "base", env.image(ns + "/nothing") + ":v9")).create();
 
     await().atMost(WAIT).untilAsserted(() -> {
       Condition c = ready(statusConditions(ns, "base"));
@@ -187,7 +157,7 @@ class OperatorIT {
   @Test
   void osImageWaitsForItsLayersAndNamesThem() throws Exception {
     String ns = cluster.newNamespace("waits");
-    client.resource(osImage(ns, "edge", List.of(Architecture.amd64), image(ns + "/out"), "quiet")).create();
+    client.resource(osImage(ns, "edge", List.of(Architecture.amd64), env.image(ns + "/out"), "quiet")).create();
 
     await().atMost(WAIT).untilAsserted(() -> {
       OSImage o = osImageStatus(ns, "edge");
@@ -198,30 +168,17 @@ class OperatorIT {
       assertThat(c.getMessage()).contains("kernel").contains("base");
     });
 
-    layers(ns, "1");
+    env.layers(ns, "1");
     await().atMost(WAIT).untilAsserted(() ->
         assertThat(osImageStatus(ns, "edge").getStatus().getPhase()).isNotEqualTo(Phase.Pending));
-  }
-
-  /**
-   * Pushes per-architecture manifests and an index tagged with the input digest that the
-   * operator will compute, as a build in another cluster would have left them.
-   */
-  Descriptor seedCache(String ns, OSImage o) throws Exception {
-    Map<String, Layer> resolved = new LinkedHashMap<>();
-    for (String name : PlanFactory.layerNames(o.getSpec())) {
-      await().atMost(WAIT).until(() -> Conditions.isTrue(statusConditions(ns, name), Conditions.READY));
-      resolved.put(name, layerStatus(ns, name));
-    }
-    return OperatorTestSupport.seedCache(oci.repository(o.getSpec().getOutput().getRepository()), PlanFactory.create(o, resolved));
   }
 
   @Test
   void indexAlreadyInTheRegistryIsReusedWithoutPods() throws Exception {
     String ns = cluster.newNamespace("cache");
-    layers(ns, "1");
-    OSImage first = osImage(ns, "first", List.of(Architecture.amd64, Architecture.arm64), image(ns + "/out"), "quiet");
-    Descriptor index = seedCache(ns, first);
+    env.layers(ns, "1");
+    OSImage first = osImage(ns, "first", List.of(Architecture.amd64, Architecture.arm64), env.image(ns + "/out"), "quiet");
+    Descriptor index = env.seedCache(ns, first);
 
     try (PodCounter pods = new PodCounter(client, ns)) {
       client.resource(first).create();
@@ -240,13 +197,13 @@ class OperatorIT {
 
       // Same inputs under another name, pushing to another repository: the same content-addressed
       // tag, so another cache hit.
-      OSImage second = osImage(ns, "second", List.of(Architecture.amd64, Architecture.arm64), image(ns + "/out"), "quiet");
+      OSImage second = osImage(ns, "second", List.of(Architecture.amd64, Architecture.arm64), env.image(ns + "/out"), "quiet");
       client.resource(second).create();
       await().atMost(WAIT).until(() -> Phase.Ready == phase(ns, "second"));
       assertThat(osImageStatus(ns, "second").getStatus().getDigest()).isEqualTo(index.digest());
 
       // Re-applying an unchanged object changes nothing.
-      OSImage again = osImage(ns, "first", List.of(Architecture.amd64, Architecture.arm64), image(ns + "/out"), "quiet");
+      OSImage again = osImage(ns, "first", List.of(Architecture.amd64, Architecture.arm64), env.image(ns + "/out"), "quiet");
       client.resource(again).serverSideApply();
       await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
           .until(() -> Phase.Ready == phase(ns, "first"));
@@ -264,11 +221,11 @@ class OperatorIT {
   @Test
   void architectureWithoutANodeIsReportedAfterTheGracePeriod() throws Exception {
     String ns = cluster.newNamespace("nonode");
-    layers(ns, "nonode");
+    env.layers(ns, "nonode");
     Path work = Files.createTempDirectory("lamina-node");
     try (LocalNodeAgent agent = new LocalNodeAgent(client, List.of("amd64"), Path.of(System.getProperty("lamina.jar", "lamina.jar")), work)) {
       agent.start();
-      client.resource(osImage(ns, "edge", List.of(Architecture.arm64), image(ns + "/out"), "quiet")).create();
+      client.resource(osImage(ns, "edge", List.of(Architecture.arm64), env.image(ns + "/out"), "quiet")).create();
 
       await().atMost(WAIT).untilAsserted(() -> {
         OSImage o = osImageStatus(ns, "edge");
@@ -287,9 +244,9 @@ class OperatorIT {
   @Test
   void deletingTheOSImageLetsTheGarbageCollectorRemoveItsPods() throws Exception {
     String ns = cluster.newNamespace("gc");
-    layers(ns, "gc");
+    env.layers(ns, "gc");
     // No node agent runs here, so the build pods stay pending for as long as the test needs.
-    client.resource(osImage(ns, "edge", List.of(Architecture.amd64, Architecture.arm64), image(ns + "/out"), "quiet")).create();
+    client.resource(osImage(ns, "edge", List.of(Architecture.amd64, Architecture.arm64), env.image(ns + "/out"), "quiet")).create();
     await().atMost(WAIT).until(() -> client.pods().inNamespace(ns).list().getItems().size() == 2);
     assertThat(client.configMaps().inNamespace(ns).withLabel("lamina.dev/osimage", "edge").list().getItems()).hasSize(1);
 
@@ -304,11 +261,11 @@ class OperatorIT {
   @Test
   void longestOSImageNameGetsBuildPodsAndAPlanTheApiserverAccepts() throws Exception {
     String ns = cluster.newNamespace("longname");
-    layers(ns, "longname");
+    env.layers(ns, "longname");
     String name = "edge." + "a".repeat(120) + "." + "b".repeat(127);
     assertThat(name).hasSize(253);
     // No node agent runs here: the pods stay pending, which is all this needs.
-    client.resource(osImage(ns, name, List.of(Architecture.amd64, Architecture.arm64), image(ns + "/out"), "quiet")).create();
+    client.resource(osImage(ns, name, List.of(Architecture.amd64, Architecture.arm64), env.image(ns + "/out"), "quiet")).create();
 
     await().atMost(WAIT).untilAsserted(() -> {
       assertThat(client.pods().inNamespace(ns).list().getItems()).hasSize(2).allSatisfy(p -> {
@@ -335,9 +292,9 @@ class OperatorIT {
   @Test
   void denyingPolicyBlocksAndLiftingItResumes() throws Exception {
     String ns = cluster.newNamespace("policy");
-    layers(ns, "policy");
-    OSImage o = osImage(ns, "edge", List.of(Architecture.amd64), image(ns + "/out"), "console=ttyS0 lamina.debug");
-    Descriptor index = seedCache(ns, o);
+    env.layers(ns, "policy");
+    OSImage o = osImage(ns, "edge", List.of(Architecture.amd64), env.image(ns + "/out"), "console=ttyS0 lamina.debug");
+    Descriptor index = env.seedCache(ns, o);
     ImagePolicy policy = new ImagePolicy();
     policy.setMetadata(new ObjectMetaBuilder().withName("deny-" + ns).build());
     ImagePolicySpec spec = new ImagePolicySpec();

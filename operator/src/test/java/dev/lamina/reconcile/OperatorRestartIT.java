@@ -16,9 +16,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -38,14 +36,7 @@ class OperatorRestartIT {
     try (TestRegistry registry = TestRegistry.start()) {
       OciClient oci = OciClient.builder().build();
       String host = registry.host();
-      Map<String, Map<String, byte[]>> kernel = new LinkedHashMap<>();
-      Map<String, Map<String, byte[]>> base = new LinkedHashMap<>();
-      for (String arch : List.of("amd64", "arm64")) {
-        kernel.put(arch, kernelFiles(arch, "restart"));
-        base.put(arch, baseFiles(arch, "restart"));
-      }
-      pushLayerImage(oci.repository(host + "/" + ns + "/kernel"), "v1", kernel);
-      pushLayerImage(oci.repository(host + "/" + ns + "/base"), "v1", base);
+      pushLayers(oci, host + "/" + ns, "restart");
       client.resource(layer(ns, "kernel", host + "/" + ns + "/kernel:v1")).create();
       client.resource(layer(ns, "base", host + "/" + ns + "/base:v1")).create();
 

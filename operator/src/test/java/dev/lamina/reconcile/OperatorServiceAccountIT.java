@@ -68,14 +68,7 @@ class OperatorServiceAccountIT {
           .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
       OciClient oci = OciClient.builder().build();
       String host = registry.host();
-      Map<String, Map<String, byte[]>> kernel = new LinkedHashMap<>();
-      Map<String, Map<String, byte[]>> base = new LinkedHashMap<>();
-      for (String arch : List.of("amd64", "arm64")) {
-        kernel.put(arch, kernelFiles(arch, "rbac"));
-        base.put(arch, baseFiles(arch, "rbac"));
-      }
-      pushLayerImage(oci.repository(host + "/" + ns + "/kernel"), "v1", kernel);
-      pushLayerImage(oci.repository(host + "/" + ns + "/base"), "v1", base);
+      pushLayers(oci, host + "/" + ns, "rbac");
       // A push Secret makes the operator read one; the registry lets anyone push.
       String dockerConfig = "{\"auths\":{\"" + host + "\":{\"auth\":\""
           + Base64.getEncoder().encodeToString("lamina:secret".getBytes(StandardCharsets.UTF_8)) + "\"}}}";

@@ -14,6 +14,7 @@ import dev.lamina.oci.Digests;
 import dev.lamina.oci.ImageIndex;
 import dev.lamina.oci.ImageManifest;
 import dev.lamina.oci.MediaTypes;
+import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.Platform;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -27,6 +28,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -99,6 +101,21 @@ final class OperatorTestSupport {
     }
     byte[] index = ImageIndex.of(entries, Map.of()).toJson();
     return repo.pushManifest(index, MediaTypes.OCI_INDEX, tag);
+  }
+
+  /**
+   * Pushes kernel and base layer images for amd64 and arm64 to {@code prefix/kernel:v1} and
+   * {@code prefix/base:v1}; returns the base index descriptor.
+   */
+  static Descriptor pushLayers(OciClient oci, String prefix, String version) throws IOException {
+    Map<String, Map<String, byte[]>> kernel = new LinkedHashMap<>();
+    Map<String, Map<String, byte[]>> base = new LinkedHashMap<>();
+    for (String arch : List.of("amd64", "arm64")) {
+      kernel.put(arch, kernelFiles(arch, version));
+      base.put(arch, baseFiles(arch, version));
+    }
+    pushLayerImage(oci.repository(prefix + "/kernel"), "v1", kernel);
+    return pushLayerImage(oci.repository(prefix + "/base"), "v1", base);
   }
 
   static Descriptor pushBlob(OciRepository repo, byte[] bytes, String mediaType) throws IOException {

@@ -19,21 +19,14 @@ import dev.lamina.api.PolicyParameters;
 import dev.lamina.api.PolicyResult;
 import dev.lamina.api.PolicyStatus;
 import dev.lamina.api.PolicyVerdict;
-import dev.lamina.build.BuildPlan;
 import dev.lamina.build.BuildPodFactory;
-import dev.lamina.build.InputDigest;
-import dev.lamina.build.PlanFactory;
 import dev.lamina.local.LocalNodeAgent;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.ImageIndex;
 import dev.lamina.oci.ImageManifest;
-import dev.lamina.oci.MediaTypes;
-import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciRepository;
-import dev.lamina.oci.Platform;
 import dev.lamina.testing.ControlPlane;
 import dev.lamina.testing.ControlPlaneExtension;
-import dev.lamina.testing.TestRegistry;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -42,11 +35,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,10 +61,7 @@ class PolicyOperatorIT {
 
   ControlPlane cluster;
   KubernetesClient client;
-  TestRegistry registry;
-  OciClient oci;
-  LocalNodeAgent agent;
-  OperatorMain operator;
+  OperatorHarness env;
   /** ImagePolicies are cluster-scoped: each test removes its own so no other test sees them. */
   final List<String> policies = new ArrayList<>();
 
@@ -82,13 +69,7 @@ class PolicyOperatorIT {
   void start(ControlPlane cluster) throws Exception {
     this.cluster = cluster;
     this.client = cluster.client();
-    registry = TestRegistry.start();
-    oci = OciClient.builder().build();
-    agent = new LocalNodeAgent(client, List.of("amd64", "arm64"),
-        Path.of(System.getProperty("lamina.jar")), Files.createTempDirectory("lamina-node"));
-    agent.start();
-    operator = new OperatorMain(client, settings());
-    operator.start();
+    env = OperatorHarness.start(client, true);
   }
 
   @AfterEach
@@ -101,33 +82,9 @@ class PolicyOperatorIT {
 
   @AfterAll
   void stop() throws Exception {
-    if (operator != null) {
-      operator.stop();
+    if (env != null) {
+      env.close();
     }
-    if (agent != null) {
-      agent.close();
-    }
-    if (registry != null) {
-      registry.close();
-    }
-  }
-
-  String image(String name) {
-    return registry.host() + "/" + name;
-  }
-
-  /** Pushes kernel and base layer images for both architectures and creates Layers by tag. */
-  void layers(String ns, String version) throws Exception {
-    Map<String, Map<String, byte[]>> kernel = new LinkedHashMap<>();
-    Map<String, Map<String, byte[]>> base = new LinkedHashMap<>();
-    for (String arch : List.of("amd64", "arm64")) {
-      kernel.put(arch, kernelFiles(arch, version));
-      base.put(arch, baseFiles(arch, version));
-    }
-    pushLayerImage(oci.repository(image(ns + "/kernel")), "v1", kernel);
-    pushLayerImage(oci.repository(image(ns + "/base")), "v1", base);
-    client.resource(layer(ns, "kernel", image(ns + "/kernel") + ":v1")).create();
-    client.resource(layer(ns, "base", image(ns + "/base") + ":v1")).create();
   }
 
   Layer getLayer(String ns, String name) {
@@ -213,10 +170,10 @@ class PolicyOperatorIT {
   @Test
   void layerPolicyIsEvaluatedOnTheLayerItself() throws Exception {
     String ns = cluster.newNamespace("lyrpolicy");
-    Descriptor index = pushLayerImage(oci.repository(image(ns + "/base")), "v1",
+    Descriptor index = pushLayerImage(env.repository(ns + "/base"), "v1",
         Map.of("amd64", baseFiles("amd64", "1"), "arm64", baseFiles("arm64", "1")));
-    String tagged = image(ns + "/base") + ":v1";
-    String pinned = image(ns + "/base") + "@" + index.digest();
+    String tagged = env.image(ns + "/base") + ":v1";
+    String pinned = env.image(ns + "/base") + "@" + index.digest();
     client.resource(layer(ns, "tagged", tagged)).create();
     client.resource(layer(ns, "pinned", pinned)).create();
 
@@ -251,12 +208,12 @@ class PolicyOperatorIT {
       assertThat(p.getVerdict()).isEqualTo(PolicyVerdict.Deny);
       assertThat(p.getResults())
           .extracting(PolicyResult::getRule, PolicyResult::getAction, PolicyResult::getTarget, PolicyResult::getMessage)
-          .containsExactly(tuple("LMN002", PolicyAction.Deny, "spec.image", "registry " + registry.host()
+          .containsExactly(tuple("LMN002", PolicyAction.Deny, "spec.image", "registry " + env.registry.host()
               + " of image " + pinned + " is not allowed; allowed: ghcr.io, registry.example.com:5000"));
       Condition passed = condition(denied.getStatus().getConditions(), Conditions.POLICY_PASSED);
       assertThat(passed.getStatus()).isEqualTo("False");
       assertThat(passed.getReason()).isEqualTo("PolicyDenied");
-      assertThat(passed.getMessage()).contains("LMN002", registry.host());
+      assertThat(passed.getMessage()).contains("LMN002", env.registry.host());
     }
     // The tagged Layer now has both findings, Deny listed first.
     PolicyStatus both = evaluatedLayer(ns, "tagged", p -> applied(p, policy)).getStatus().getPolicy();
@@ -298,7 +255,7 @@ class PolicyOperatorIT {
   @Test
   void denyBlocksThenAllowedBuilds() throws Exception {
     String ns = cluster.newNamespace("denybuild");
-    layers(ns, "deny");
+    env.layers(ns, "deny");
     readyLayer(ns, "kernel");
     readyLayer(ns, "base");
     ImagePolicySpec spec = new ImagePolicySpec();
@@ -308,7 +265,7 @@ class PolicyOperatorIT {
     spec.setParameters(params);
     ImagePolicy policy = createPolicy(ns, "cmdline-" + ns, spec);
     String forbidden = "(forbidden: init=/bin/sh, lamina-rescue)";
-    String out = image(ns + "/out");
+    String out = env.image(ns + "/out");
 
     try (Pods pods = new Pods(client, ns)) {
       client.resource(osImage(ns, "edge", BOTH, out, "console=ttyS0 init=/bin/sh lamina_rescue=1")).create();
@@ -359,7 +316,7 @@ class PolicyOperatorIT {
 
       String digest = built.getStatus().getDigest();
       assertThat(digest).startsWith("sha256:");
-      OciRepository repo = oci.repository(out);
+      OciRepository repo = env.oci.repository(out);
       ImageIndex index = ImageIndex.parse(repo.manifestBytes(digest));
       assertThat(index.manifests()).extracting(m -> m.platform().toString())
           .containsExactlyInAnyOrder("linux/amd64", "linux/arm64");
@@ -371,37 +328,12 @@ class PolicyOperatorIT {
     }
   }
 
-  /**
-   * Pushes per-architecture manifests and an index tagged with the input digest the operator will
-   * compute, as a build elsewhere would have left them, so the OSImage becomes Ready without pods.
-   */
-  Descriptor seedCache(String ns, OSImage o) throws Exception {
-    Map<String, Layer> resolved = new LinkedHashMap<>();
-    for (String name : PlanFactory.layerNames(o.getSpec())) {
-      resolved.put(name, readyLayer(ns, name));
-    }
-    BuildPlan plan = PlanFactory.create(o, resolved);
-    OciRepository out = oci.repository(o.getSpec().getOutput().getRepository());
-    List<Descriptor> entries = new ArrayList<>();
-    for (Architecture arch : o.getSpec().getArchitectures()) {
-      Descriptor config = pushBlob(out, utf8("{}"), "application/vnd.lamina.build.v1+json");
-      Descriptor kernel = pushBlob(out, utf8("kernel for " + arch), "application/vnd.lamina.kernel");
-      kernel = new Descriptor(kernel.mediaType(), kernel.digest(), kernel.size(),
-          Map.of(MediaTypes.ANNOTATION_TITLE, "kernel"), null, null);
-      byte[] manifest = ImageManifest.of(null, config, List.of(kernel), Map.of()).toJson();
-      Descriptor m = out.pushManifest(manifest, MediaTypes.OCI_MANIFEST, null);
-      entries.add(new Descriptor(m.mediaType(), m.digest(), m.size(), Map.of(), Platform.linux(arch.name()), null));
-    }
-    return out.pushManifest(ImageIndex.of(entries, Map.of()).toJson(), MediaTypes.OCI_INDEX,
-        InputDigest.cacheTag(plan.inputDigest()));
-  }
-
   @Test
   void policyChangeReevaluatesExistingObjects() throws Exception {
     String ns = cluster.newNamespace("policychange");
-    layers(ns, "change");
-    OSImage o = osImage(ns, "edge", BOTH, image(ns + "/out"), "console=ttyS0");
-    Descriptor cached = seedCache(ns, o);
+    env.layers(ns, "change");
+    OSImage o = osImage(ns, "edge", BOTH, env.image(ns + "/out"), "console=ttyS0");
+    Descriptor cached = env.seedCache(ns, o);
 
     try (Pods pods = new Pods(client, ns)) {
       client.resource(o).create();
@@ -472,11 +404,11 @@ class PolicyOperatorIT {
   @Test
   void celOverNestedFieldsAndLayers() throws Exception {
     String ns = cluster.newNamespace("celnested");
-    layers(ns, "cel");
+    env.layers(ns, "cel");
     Layer kernel = readyLayer(ns, "kernel");
     readyLayer(ns, "base");
 
-    OSImage o = osImage(ns, "edge", BOTH, image(ns + "/out"), "quiet loglevel=3");
+    OSImage o = osImage(ns, "edge", BOTH, env.image(ns + "/out"), "quiet loglevel=3");
     o.getSpec().setFiles(List.of(
         new FileSpec("etc/motd", "hello\n", "0644"),
         new FileSpec("usr/local/bin/tool", "#!/bin/sh\n", "0755"),
@@ -546,14 +478,14 @@ class PolicyOperatorIT {
   @Test
   void osImageUsingADeniedLayerIsBlocked() throws Exception {
     String ns = cluster.newNamespace("deniedlayer");
-    layers(ns, "denied");
+    env.layers(ns, "denied");
     ImagePolicy policy = onlyGhcr(ns);
     for (String name : List.of("kernel", "base")) {
       evaluatedLayer(ns, name, p -> applied(p, policy) && p.getVerdict() == PolicyVerdict.Deny);
     }
 
     try (Pods pods = new Pods(client, ns)) {
-      client.resource(osImage(ns, "edge", BOTH, image(ns + "/out"), "console=ttyS0")).create();
+      client.resource(osImage(ns, "edge", BOTH, env.image(ns + "/out"), "console=ttyS0")).create();
       OSImage o = osImageWhen(ns, "edge", WAIT, x -> x.getStatus().getPhase() != Phase.Pending);
       assertThat(o.getStatus().getPhase()).isEqualTo(Phase.Blocked);
       assertThat(condition(o.getStatus().getConditions(), Conditions.POLICY_PASSED).getStatus()).isEqualTo("False");
