@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lamina.testing.TestLayers;
 import dev.lamina.api.FileSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -436,7 +437,7 @@ class LayerUnionTest {
 
   static Stream<Blob> blobs() {
     byte[] tar = layer().file("a/b", "hello").symlink("l", "a").tar();
-    byte[] gz = TestTar.gzip(tar);
+    byte[] gz = TestLayers.gzip(tar);
     byte[] zst = com.github.luben.zstd.Zstd.compress(tar);
     byte[] corruptGz = gz.clone();
     corruptGz[corruptGz.length / 2] ^= 0x55;

@@ -1,6 +1,7 @@
 package dev.lamina.assemble;
 
 import dev.lamina.oci.IoSupplier;
+import dev.lamina.testing.TestLayers;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.github.luben.zstd.Zstd;
@@ -12,7 +13,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.attribute.FileTime;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -122,21 +122,11 @@ final class TestTar {
   }
 
   byte[] gzip() {
-    return gzip(tar());
+    return TestLayers.gzip(tar());
   }
 
   byte[] zstd() {
     return Zstd.compress(tar());
-  }
-
-  static byte[] gzip(byte[] data) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream z = new GZIPOutputStream(out)) {
-      z.write(data);
-    } catch (IOException x) {
-      throw new UncheckedIOException(x);
-    }
-    return out.toByteArray();
   }
 
   static IoSupplier<InputStream> supplier(byte[] blob) {

@@ -1,5 +1,6 @@
 package dev.lamina.boot;
 
+import static dev.lamina.testing.TestLayers.pushBlob;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,8 +12,7 @@ import dev.lamina.oci.MediaTypes;
 import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.Platform;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import dev.lamina.testing.TestLayers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * Builds the boot test's layers (kernel, busybox, init) from Debian packages and writes them as
@@ -135,7 +134,7 @@ public final class TestImages {
       for (LayerTree tree : e.getValue()) {
         byte[] tar = tree.toTar();
         diffIds.add(Digests.sha256(tar));
-        layers.add(pushBlob(repo, MediaTypes.OCI_LAYER_GZIP, gzip(tar)));
+        layers.add(pushBlob(repo, TestLayers.gzip(tar), MediaTypes.OCI_LAYER_GZIP));
       }
       Map<String, Object> rootfs = new LinkedHashMap<>();
       rootfs.put("type", "layers");
@@ -145,7 +144,7 @@ public final class TestImages {
       config.put("os", "linux");
       config.put("config", Map.of());
       config.put("rootfs", rootfs);
-      Descriptor configBlob = pushBlob(repo, MediaTypes.OCI_CONFIG, json(config));
+      Descriptor configBlob = pushBlob(repo, json(config), MediaTypes.OCI_CONFIG);
       byte[] manifest = ImageManifest.of(null, configBlob, layers, Map.of()).toJson();
       Descriptor stored = repo.pushManifest(manifest, MediaTypes.OCI_MANIFEST, null);
       manifests.add(
@@ -187,29 +186,11 @@ public final class TestImages {
     return target.pushManifest(indexBytes, top.mediaType(), toTag).digest();
   }
 
-  private static Descriptor pushBlob(OciRepository repo, String mediaType, byte[] bytes)
-      throws IOException {
-    Descriptor d = new Descriptor(mediaType, Digests.sha256(bytes), bytes.length);
-    repo.pushBlob(d, () -> new ByteArrayInputStream(bytes), null);
-    return d;
-  }
-
   static byte[] json(Object value) {
     try {
       return JSON.writeValueAsBytes(value);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  /** GZIPOutputStream's header has no name and mtime 0, so equal input gives equal bytes. */
-  static byte[] gzip(byte[] data) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-      gz.write(data);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
   }
 }

@@ -1,9 +1,9 @@
 package dev.lamina.oci;
 
-import static dev.lamina.oci.TestContent.pushBlob;
 import static dev.lamina.oci.TestContent.pushImage;
 import static dev.lamina.oci.TestContent.read;
 import static dev.lamina.oci.TestContent.utf8;
+import static dev.lamina.testing.TestLayers.pushBlob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

@@ -1,6 +1,7 @@
 package dev.lamina.oci;
 
-import java.io.ByteArrayInputStream;
+import static dev.lamina.testing.TestLayers.pushBlob;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,13 +14,6 @@ final class TestContent {
 
   static Descriptor descriptor(byte[] bytes, String mediaType) {
     return new Descriptor(mediaType, Digests.sha256(bytes), bytes.length);
-  }
-
-  static Descriptor pushBlob(OciRepository repo, byte[] bytes, String mediaType)
-      throws IOException {
-    Descriptor d = descriptor(bytes, mediaType);
-    repo.pushBlob(d, () -> new ByteArrayInputStream(bytes), null);
-    return d;
   }
 
   static byte[] read(OciRepository repo, Descriptor d) throws IOException {

@@ -1,5 +1,7 @@
 package dev.lamina.reconcile;
 
+import static dev.lamina.testing.TestLayers.pushBlob;
+
 import dev.lamina.api.Architecture;
 import dev.lamina.api.KernelSpec;
 import dev.lamina.api.Layer;
@@ -10,34 +12,30 @@ import dev.lamina.api.OutputSpec;
 import dev.lamina.build.BuildPlan;
 import dev.lamina.build.InputDigest;
 import dev.lamina.oci.Descriptor;
-import dev.lamina.oci.Digests;
 import dev.lamina.oci.ImageIndex;
 import dev.lamina.oci.ImageManifest;
 import dev.lamina.oci.MediaTypes;
 import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.Platform;
+import dev.lamina.testing.TestLayers;
+import dev.lamina.testing.TestLayers.Entry;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipParameters;
 
 /** Objects, tiny layer images and operator settings shared by the operator's integration tests. */
 final class OperatorTestSupport {
@@ -51,56 +49,26 @@ final class OperatorTestSupport {
         Duration.ofSeconds(2), Duration.ofSeconds(3), BUILDER_IMAGE, Set.of(), Duration.ofSeconds(1));
   }
 
-  /** A gzipped tar of the given regular files, with fixed times and owners. */
-  static byte[] tarGz(Map<String, byte[]> files) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    GzipParameters gz = new GzipParameters();
-    gz.setModificationTime(0);
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(bytes, gz))) {
-      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-      for (Map.Entry<String, byte[]> f : new TreeMap<>(files).entrySet()) {
-        TarArchiveEntry e = new TarArchiveEntry(f.getKey());
-        e.setSize(f.getValue().length);
-        e.setMode(0644);
-        e.setModTime(0);
-        tar.putArchiveEntry(e);
-        tar.write(f.getValue());
-        tar.closeArchiveEntry();
-      }
-    }
-    return bytes.toByteArray();
-  }
-
   static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** An empty tar, as a kernel layer's modules archive. */
-  static byte[] emptyTar() throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    new TarArchiveOutputStream(bytes).close();
-    return bytes.toByteArray();
   }
 
   /**
    * Pushes a one-layer image per architecture, each with its own files, and an index over them
    * tagged {@code tag}; returns the index descriptor.
    */
-  static Descriptor pushLayerImage(OciRepository repo, String tag, Map<String, Map<String, byte[]>> filesByArch)
+  static Descriptor pushLayerImage(
+      OciRepository repo, String tag, Map<String, Map<String, byte[]>> filesByArch)
       throws IOException {
-    List<Descriptor> entries = new java.util.ArrayList<>();
-    for (Map.Entry<String, Map<String, byte[]>> a : new TreeMap<>(filesByArch).entrySet()) {
-      Platform platform = Platform.linux(a.getKey());
-      byte[] config = utf8("{\"architecture\":\"" + a.getKey() + "\",\"os\":\"linux\","
-          + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}");
-      Descriptor configDesc = pushBlob(repo, config, MediaTypes.OCI_CONFIG);
-      Descriptor layer = pushBlob(repo, tarGz(a.getValue()), MediaTypes.OCI_LAYER_GZIP);
-      byte[] manifest = ImageManifest.of(null, configDesc, List.of(layer), Map.of()).toJson();
-      Descriptor m = repo.pushManifest(manifest, MediaTypes.OCI_MANIFEST, null);
-      entries.add(new Descriptor(m.mediaType(), m.digest(), m.size(), Map.of(), platform, null));
+    Map<String, List<byte[]>> blobs = new TreeMap<>();
+    for (Map.Entry<String, Map<String, byte[]>> a : filesByArch.entrySet()) {
+      List<Entry> entries = new ArrayList<>();
+      for (Map.Entry<String, byte[]> f : new TreeMap<>(a.getValue()).entrySet()) {
+        entries.add(Entry.file(f.getKey(), f.getValue(), 0644));
+      }
+      blobs.put(a.getKey(), List.of(TestLayers.gzip(TestLayers.tar(entries))));
     }
-    byte[] index = ImageIndex.of(entries, Map.of()).toJson();
-    return repo.pushManifest(index, MediaTypes.OCI_INDEX, tag);
+    return TestLayers.pushImage(repo, tag, blobs);
   }
 
   /**
@@ -118,15 +86,9 @@ final class OperatorTestSupport {
     return pushLayerImage(oci.repository(prefix + "/base"), "v1", base);
   }
 
-  static Descriptor pushBlob(OciRepository repo, byte[] bytes, String mediaType) throws IOException {
-    Descriptor d = new Descriptor(mediaType, Digests.sha256(bytes), bytes.length);
-    repo.pushBlob(d, () -> new ByteArrayInputStream(bytes), null);
-    return d;
-  }
-
   /** Files of a kernel layer: any bytes do as a kernel for the operator's tests. */
   static Map<String, byte[]> kernelFiles(String arch, String version) throws IOException {
-    return Map.of("kernel", utf8("kernel " + arch + " " + version), "kernel.tar", emptyTar());
+    return Map.of("kernel", utf8("kernel " + arch + " " + version), "kernel.tar", TestLayers.tar(List.of()));
   }
 
   static Map<String, byte[]> baseFiles(String arch, String version) {
@@ -139,7 +101,7 @@ final class OperatorTestSupport {
    * plan's cache tag, as a build elsewhere would have left them; returns the index descriptor.
    */
   static Descriptor seedCache(OciRepository out, BuildPlan plan) throws IOException {
-    List<Descriptor> entries = new java.util.ArrayList<>();
+    List<Descriptor> entries = new ArrayList<>();
     for (String arch : new TreeMap<>(plan.architectures()).keySet()) {
       Descriptor config = pushBlob(out, utf8("{}"), "application/vnd.lamina.build.v1+json");
       Descriptor blob = pushBlob(out, utf8("kernel for " + arch), "application/vnd.lamina.kernel");
