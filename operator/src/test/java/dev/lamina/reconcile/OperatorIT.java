@@ -276,6 +276,7 @@ class OperatorIT {
       assertThat(client.configMaps().inNamespace(ns).withLabel("lamina.dev/osimage").list().getItems()).hasSize(1);
       // The status is written after the pods are created, in the same reconcile.
       OSImage o = osImageStatus(ns, name);
+      assertThat(o.getStatus()).isNotNull();
       assertThat(o.getStatus().getPhase()).isEqualTo(Phase.Building);
       assertThat(o.getStatus().getArchitectures()).extracting(a -> a.getPod())
           .containsExactlyInAnyOrderElementsOf(client.pods().inNamespace(ns).list().getItems().stream()
