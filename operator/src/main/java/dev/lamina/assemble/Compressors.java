@@ -2,8 +2,8 @@ package dev.lamina.assemble;
 
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import dev.lamina.api.Compression;
+import dev.lamina.oci.NonClosingOutputStream;
 import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 
@@ -21,18 +21,7 @@ final class Compressors {
    */
   static OutputStream open(Compression compression, OutputStream out, int threads)
       throws IOException {
-    OutputStream kept =
-        new FilterOutputStream(out) {
-          @Override
-          public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-          }
-
-          @Override
-          public void close() throws IOException {
-            out.flush();
-          }
-        };
+    OutputStream kept = new NonClosingOutputStream(out);
     return switch (compression) {
       case gzip -> new ParallelGzipOutputStream(kept, GZIP_LEVEL, threads);
       case zstd -> {

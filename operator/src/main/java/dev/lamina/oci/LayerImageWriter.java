@@ -159,7 +159,7 @@ public final class LayerImageWriter {
    * to the first. Leaves {@code out} open.
    */
   public void writeTar(Path root, OutputStream out) throws IOException {
-    TarArchiveOutputStream tar = new TarArchiveOutputStream(new NonClosing(out));
+    TarArchiveOutputStream tar = new TarArchiveOutputStream(new NonClosingOutputStream(out));
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
     tar.setAddPaxHeadersForNonAsciiNames(true);
@@ -279,23 +279,6 @@ public final class LayerImageWriter {
     public void write(byte[] b, int off, int len) throws IOException {
       out.write(b, off, len);
       count += len;
-    }
-  }
-
-  /** Lets the tar stream finish without closing the caller's stream. */
-  private static final class NonClosing extends FilterOutputStream {
-    NonClosing(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void close() throws IOException {
-      out.flush();
     }
   }
 }
