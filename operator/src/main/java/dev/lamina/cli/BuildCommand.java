@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -118,7 +117,7 @@ public final class BuildCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       return fail(err, plan, currentArch, "InternalError", String.valueOf(e));
     } finally {
-      deleteTree(scratch);
+      TempDirs.deleteTree(scratch);
     }
   }
 
@@ -251,16 +250,5 @@ public final class BuildCommand implements Callable<Integer> {
           "InvalidInput", "the files hold " + images.size() + " OSImages; pick one with --name");
     }
     return images.get(0);
-  }
-
-  private static void deleteTree(Path dir) {
-    if (dir == null) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // Best effort: the temp directory is ours and only wastes space if it stays.
-    }
   }
 }

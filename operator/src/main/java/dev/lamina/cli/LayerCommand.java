@@ -10,10 +10,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -125,7 +123,7 @@ public final class LayerCommand implements Callable<Integer> {
       err.println("lamina layer: " + message.replace('\n', ' '));
       return 1;
     } finally {
-      deleteTree(scratch);
+      TempDirs.deleteTree(scratch);
     }
   }
 
@@ -136,16 +134,5 @@ public final class LayerCommand implements Callable<Integer> {
     }
     return new LayerImageWriter.Source(
         Platform.parse(text.substring(0, eq)), Path.of(text.substring(eq + 1)));
-  }
-
-  private static void deleteTree(Path dir) {
-    if (dir == null) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // Best effort: only our own temp directory, which wastes space if it stays.
-    }
   }
 }
