@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** `lamina check` on real files: exit codes, table and JSON output, one-line errors. */
 class CheckCommandTest {
@@ -57,19 +54,8 @@ class CheckCommandTest {
 
   @TempDir Path dir;
 
-  record Run(int exit, String out, String err) {}
-
-  Run check(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    List<String> all = new ArrayList<>(List.of("check"));
-    all.addAll(List.of(args));
-    int exit =
-        new CommandLine(new Main())
-            .setOut(new PrintWriter(out))
-            .setErr(new PrintWriter(err))
-            .execute(all.toArray(String[]::new));
-    return new Run(exit, out.toString(), err.toString());
+  CliRun check(String... args) {
+    return CliRun.inProcess("check", args);
   }
 
   String write(String name, String text) throws IOException {
@@ -81,7 +67,7 @@ class CheckCommandTest {
 
   @Test
   void cleanObjectsExitZero() throws IOException {
-    Run r = check("-f", write("ok.yaml", PINNED_LAYERS + "---\n" + CLEAN_IMAGE));
+    CliRun r = check("-f", write("ok.yaml", PINNED_LAYERS + "---\n" + CLEAN_IMAGE));
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out())
         .contains("Pass     OSImage edge/edge")
@@ -92,7 +78,7 @@ class CheckCommandTest {
   void warningsAloneExitZero() throws IOException {
     String unpinned =
         PINNED_LAYERS.replace("ghcr.io/lamina/base:1.0@" + DIGEST, "ghcr.io/lamina/base:1.0");
-    Run r = check("-f", write("warn.yaml", unpinned + "---\n" + CLEAN_IMAGE));
+    CliRun r = check("-f", write("warn.yaml", unpinned + "---\n" + CLEAN_IMAGE));
     assertThat(r.exit()).isZero();
     assertThat(r.out())
         .containsPattern(
@@ -102,7 +88,7 @@ class CheckCommandTest {
 
   @Test
   void denyExitsOneAndNamesTheRule() throws IOException {
-    Run r =
+    CliRun r =
         check("-f", write("objects.yaml", PINNED_LAYERS), "-f", write("images.yaml", SHELL_IMAGE));
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.out())
@@ -114,7 +100,7 @@ class CheckCommandTest {
 
   @Test
   void jsonOutputHasCountsResultsAndWhatWasNotEvaluated() throws IOException {
-    Run r = check("-f", write("a.yaml", PINNED_LAYERS + "---\n" + SHELL_IMAGE), "--output", "json");
+    CliRun r = check("-f", write("a.yaml", PINNED_LAYERS + "---\n" + SHELL_IMAGE), "--output", "json");
     assertThat(r.exit()).isEqualTo(1);
     JsonNode report = new ObjectMapper().readTree(r.out());
     assertThat(report.get("verdict").asText()).isEqualTo("Deny");
@@ -164,7 +150,7 @@ class CheckCommandTest {
     String objects = write("o.yaml", PINNED_LAYERS);
     String policies = write("p.yaml", policy);
     assertThat(check("-f", objects, "-f", policies).exit()).isZero();
-    Run prod = check("-f", objects, "-f", policies, "--namespace-label", "env=prod");
+    CliRun prod = check("-f", objects, "-f", policies, "--namespace-label", "env=prod");
     assertThat(prod.exit()).isEqualTo(1);
     assertThat(prod.out())
         .containsPattern("prod/no-team-os +Deny +Layer/base +Layer base belongs to team os");
@@ -176,14 +162,14 @@ class CheckCommandTest {
     write("manifests/sub/20-image.yml", SHELL_IMAGE);
     write("manifests/30-cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
     write("manifests/README.md", "not yaml: [");
-    Run r = check("-f", dir.resolve("manifests").toString());
+    CliRun r = check("-f", dir.resolve("manifests").toString());
     assertThat(r.exit()).as(r.err()).isEqualTo(1);
     assertThat(r.out()).contains("3 objects: 1 Deny");
   }
 
   @Test
   void missingFileExitsTwo() {
-    Run r = check("-f", dir.resolve("absent.yaml").toString());
+    CliRun r = check("-f", dir.resolve("absent.yaml").toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err().strip())
         .isEqualTo("lamina check: cannot read " + dir.resolve("absent.yaml") + ": no such file");
@@ -192,7 +178,7 @@ class CheckCommandTest {
   @Test
   void invalidYamlExitsTwoWithItsLine() throws IOException {
     String f = write("bad.yaml", PINNED_LAYERS + "---\nkind: Layer\nspec: {image: [x\n");
-    Run r = check("-f", f);
+    CliRun r = check("-f", f);
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err())
         .startsWith("lamina check: " + f + ": invalid YAML at line 13")
@@ -208,7 +194,7 @@ class CheckCommandTest {
                 + "kind: Layer\n"
                 + "metadata: {name: a}\n"
                 + "spec: {imgae: 'x.io/a:1'}\n");
-    Run r = check("-f", f);
+    CliRun r = check("-f", f);
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err().strip())
         .isEqualTo("lamina check: " + f + ": document 1 (Layer): spec.imgae: unknown field");
@@ -226,7 +212,7 @@ class CheckCommandTest {
           - {name: r, expression: "object.spec.image.startsWith("}
         """;
     String p = write("p.yaml", policy);
-    Run r = check("-f", write("o.yaml", PINNED_LAYERS), "-f", p);
+    CliRun r = check("-f", write("o.yaml", PINNED_LAYERS), "-f", p);
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err())
         .startsWith("lamina check: " + p + ": ImagePolicy broken: customRules r: expression: 1:")
@@ -236,7 +222,7 @@ class CheckCommandTest {
 
   @Test
   void nothingToCheckExitsTwo() throws IOException {
-    Run r = check("-f", write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"));
+    CliRun r = check("-f", write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"));
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("no Layer or OSImage found");
   }

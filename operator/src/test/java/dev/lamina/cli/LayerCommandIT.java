@@ -25,9 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LayerCommandIT {
   @TempDir Path tmp;
 
-  record Run(int exit, String out, String err) {}
-
-  Run lamina(String... args) throws Exception {
+  CliRun lamina(String... args) throws Exception {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -46,7 +44,7 @@ class LayerCommandIT {
       p.destroyForcibly().waitFor();
       throw new AssertionError("lamina " + String.join(" ", args) + " did not finish");
     }
-    return new Run(p.exitValue(), Files.readString(out, UTF_8), Files.readString(err, UTF_8));
+    return new CliRun(p.exitValue(), Files.readString(out, UTF_8), Files.readString(err, UTF_8));
   }
 
   Path tree(String name, String arch) throws IOException {
@@ -64,7 +62,7 @@ class LayerCommandIT {
     try (TestRegistry registry = TestRegistry.start()) {
       String repository = registry.host() + "/platform/tools";
 
-      Run pushed =
+      CliRun pushed =
           lamina(
               "layer",
               "--platform",
@@ -73,7 +71,7 @@ class LayerCommandIT {
               "linux/arm64=" + arm,
               "--to",
               repository + ":1.0");
-      Run local =
+      CliRun local =
           lamina(
               "layer",
               "--platform",
@@ -115,7 +113,7 @@ class LayerCommandIT {
       host = registry.host();
     }
 
-    Run r = lamina("layer", "--platform", "linux/amd64=" + amd, "--to", host + "/x/y:1");
+    CliRun r = lamina("layer", "--platform", "linux/amd64=" + amd, "--to", host + "/x/y:1");
 
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.out()).isEmpty();

@@ -7,33 +7,18 @@ import dev.lamina.oci.OciClient;
 import dev.lamina.oci.Platform;
 import dev.lamina.oci.ResolvedImage;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** `lamina layer` into OCI layouts: what it prints, and one-line errors for bad input. */
 class LayerCommandTest {
   @TempDir Path dir;
 
-  record Run(int exit, String out, String err) {}
-
-  Run layer(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    List<String> all = new ArrayList<>(List.of("layer"));
-    all.addAll(List.of(args));
-    int exit =
-        new CommandLine(new Main())
-            .setOut(new PrintWriter(out))
-            .setErr(new PrintWriter(err))
-            .execute(all.toArray(String[]::new));
-    return new Run(exit, out.toString(), err.toString());
+  CliRun layer(String... args) {
+    return CliRun.inProcess("layer", args);
   }
 
   Path tree(String name, String contents) throws IOException {
@@ -49,7 +34,7 @@ class LayerCommandTest {
     Path arm = tree("arm", "arm64\n");
     String layout = "oci:" + dir.resolve("layout");
 
-    Run r =
+    CliRun r =
         layer(
             "--platform", "linux/amd64=" + amd,
             "--platform", "linux/arm64=" + arm,
@@ -76,9 +61,9 @@ class LayerCommandTest {
     Path amd = tree("amd", "amd64\n");
     String layout = "oci:" + dir.resolve("layout");
 
-    Run first = layer("--platform", "linux/amd64=" + amd, "--to", layout + ":a");
-    Run again = layer("--platform", "linux/amd64=" + amd, "--to", layout + ":b");
-    Run otherOwner =
+    CliRun first = layer("--platform", "linux/amd64=" + amd, "--to", layout + ":a");
+    CliRun again = layer("--platform", "linux/amd64=" + amd, "--to", layout + ":b");
+    CliRun otherOwner =
         layer("--platform", "linux/amd64=" + amd, "--owner", "1:1", "--to", layout + ":c");
 
     assertThat(first.exit()).as(first.err()).isZero();
@@ -107,7 +92,7 @@ class LayerCommandTest {
                 layout + ":1"));
 
     for (List<String> args : cases) {
-      Run r = layer(args.toArray(String[]::new));
+      CliRun r = layer(args.toArray(String[]::new));
       assertThat(r.exit()).as(String.join(" ", args)).isEqualTo(2);
       assertThat(r.err()).as(String.join(" ", args)).startsWith("lamina layer: ");
       assertThat(r.err().strip()).as(String.join(" ", args)).doesNotContain("\n");
