@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lamina.api.Architecture;
-import dev.lamina.api.KernelSpec;
 import dev.lamina.api.Layer;
 import dev.lamina.api.LayerSpec;
 import dev.lamina.api.LayerStatus;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageSpec;
-import dev.lamina.api.OutputSpec;
 import dev.lamina.api.PlatformDigest;
+import dev.lamina.testing.TestObjects;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.List;
 import java.util.Map;
@@ -38,19 +37,8 @@ class PlanFactoryTest {
   }
 
   static OSImage image(String name, String cmdline, List<Architecture> archs) {
-    OSImage o = new OSImage();
-    o.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("ns").withGeneration(1L).build());
-    OSImageSpec spec = new OSImageSpec();
-    spec.setArchitectures(archs);
-    KernelSpec k = new KernelSpec();
-    k.setLayer("kernel");
-    k.setCmdline(cmdline);
-    spec.setKernel(k);
-    spec.setInit(List.of("base"));
-    OutputSpec out = new OutputSpec();
-    out.setRepository("registry.example/os/" + name);
-    spec.setOutput(out);
-    o.setSpec(spec);
+    OSImage o = TestObjects.osImage("ns", name, archs, "registry.example/os/" + name, cmdline);
+    o.getMetadata().setGeneration(1L);
     return o;
   }
 

@@ -1,6 +1,7 @@
 package dev.lamina.reconcile;
 
 import static dev.lamina.reconcile.OperatorTestSupport.*;
+import static dev.lamina.testing.TestObjects.osImage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -2,13 +2,8 @@ package dev.lamina.reconcile;
 
 import static dev.lamina.testing.TestLayers.pushBlob;
 
-import dev.lamina.api.Architecture;
-import dev.lamina.api.KernelSpec;
 import dev.lamina.api.Layer;
 import dev.lamina.api.LayerSpec;
-import dev.lamina.api.OSImage;
-import dev.lamina.api.OSImageSpec;
-import dev.lamina.api.OutputSpec;
 import dev.lamina.build.BuildPlan;
 import dev.lamina.build.InputDigest;
 import dev.lamina.oci.Descriptor;
@@ -120,23 +115,6 @@ final class OperatorTestSupport {
     l.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     l.setSpec(new LayerSpec(image));
     return l;
-  }
-
-  static OSImage osImage(String ns, String name, List<Architecture> archs, String repository, String cmdline) {
-    OSImage o = new OSImage();
-    o.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    OSImageSpec spec = new OSImageSpec();
-    spec.setArchitectures(archs);
-    KernelSpec k = new KernelSpec();
-    k.setLayer("kernel");
-    k.setCmdline(cmdline);
-    spec.setKernel(k);
-    spec.setInit(List.of("base"));
-    OutputSpec out = new OutputSpec();
-    out.setRepository(repository);
-    spec.setOutput(out);
-    o.setSpec(spec);
-    return o;
   }
 
   /** Counts every pod ever created in a namespace, by name, from a watch started now. */
