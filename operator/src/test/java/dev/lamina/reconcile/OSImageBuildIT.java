@@ -25,18 +25,13 @@ import dev.lamina.testing.ControlPlaneExtension;
 import dev.lamina.testing.KubectlResult;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -96,31 +91,6 @@ class OSImageBuildIT {
     return java.util.Optional.ofNullable(o.getStatus().getDigest());
   }
 
-  /** Records the node each pod of a namespace was bound to. */
-  static final class Bindings implements AutoCloseable {
-    final Map<String, String> nodeByPod = new ConcurrentHashMap<>();
-    final Watch watch;
-
-    Bindings(KubernetesClient client, String ns) {
-      watch = client.pods().inNamespace(ns).watch(new Watcher<>() {
-        @Override
-        public void eventReceived(Action action, Pod pod) {
-          if (pod.getSpec().getNodeName() != null) {
-            nodeByPod.put(pod.getMetadata().getName(), pod.getSpec().getNodeName());
-          }
-        }
-
-        @Override
-        public void onClose(WatcherException cause) {}
-      });
-    }
-
-    @Override
-    public void close() {
-      watch.close();
-    }
-  }
-
   @Test
   void multiArchBuildPushesAnIndexAndRebuildsOnlyOnChange() throws Exception {
     String ns = cluster.newNamespace("build");
@@ -129,7 +99,7 @@ class OSImageBuildIT {
     o.getSpec().getOutput().setTag("latest");
 
     String first;
-    try (Bindings bindings = new Bindings(client, ns)) {
+    try (PodWatch bindings = new PodWatch(client, ns)) {
       // Applied, as GitOps tools do; later applies by the same manager change it.
       client.resource(o).serverSideApply();
       await().atMost(BUILD).until(() -> Phase.Ready == phase(ns, "edge"));
@@ -163,7 +133,7 @@ class OSImageBuildIT {
     assertThat(client.v1().events().inNamespace(ns).list().getItems()).extracting(e -> e.getReason())
         .contains("BuildStarted", "BuildSucceeded");
 
-    try (PodCounter pods = new PodCounter(client, ns)) {
+    try (PodWatch pods = new PodWatch(client, ns)) {
       OSImage again = osImage(ns, "edge", BOTH, env.image(ns + "/out"), "console=ttyS0");
       again.getSpec().getOutput().setTag("latest");
       client.resource(again).serverSideApply();
@@ -178,7 +148,7 @@ class OSImageBuildIT {
     }
     String second = digest(ns, "edge");
 
-    try (PodCounter pods = new PodCounter(client, ns)) {
+    try (PodWatch pods = new PodWatch(client, ns)) {
       // One tag moves; moving two at different moments may rightly start a build per move.
       pushLayerImage(env.repository(ns + "/base"), "v1",
           Map.of("amd64", baseFiles("amd64", "2"), "arm64", baseFiles("arm64", "2")));
@@ -211,7 +181,7 @@ class OSImageBuildIT {
     BuildSpec b = new BuildSpec();
     b.setRetries(1);
     o.getSpec().setBuild(b);
-    try (PodCounter pods = new PodCounter(client, ns)) {
+    try (PodWatch pods = new PodWatch(client, ns)) {
       client.resource(o).create();
       await().atMost(BUILD).until(() -> Phase.Failed == phase(ns, "edge"));
       OSImage failed = get(ns, "edge");
@@ -287,7 +257,7 @@ class OSImageBuildIT {
 
       // The same inputs under another name: the index the first build pushed is reused, and the
       // overlaps come back from its per-architecture build configs.
-      try (PodCounter pods = new PodCounter(client, ns)) {
+      try (PodWatch pods = new PodWatch(client, ns)) {
         OSImage copy = osImage(ns, "copy", BOTH, env.image(ns + "/out"), "quiet");
         copy.getSpec().setInit(List.of("base", "site"));
         client.resource(copy).create();

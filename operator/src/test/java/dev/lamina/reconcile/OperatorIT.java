@@ -181,7 +181,7 @@ class OperatorIT {
     OSImage first = osImage(ns, "first", List.of(Architecture.amd64, Architecture.arm64), env.image(ns + "/out"), "quiet");
     Descriptor index = env.seedCache(ns, first);
 
-    try (PodCounter pods = new PodCounter(client, ns)) {
+    try (PodWatch pods = new PodWatch(client, ns)) {
       client.resource(first).create();
       await().atMost(WAIT).until(() -> Phase.Ready == phase(ns, "first"));
       KubectlResult wait = cluster.kubectl("wait", "--for=condition=Ready", "osimage/first", "-n", ns, "--timeout=30s");
@@ -309,7 +309,7 @@ class OperatorIT {
     spec.setCustomRules(List.of(rule));
     policy.setSpec(spec);
     client.resource(policy).create();
-    try (PodCounter pods = new PodCounter(client, ns)) {
+    try (PodWatch pods = new PodWatch(client, ns)) {
       await().atMost(WAIT).until(() -> {
         ImagePolicy p = client.resources(ImagePolicy.class).withName("deny-" + ns).get();
         return p.getStatus() != null && Conditions.isTrue(p.getStatus().getConditions(), Conditions.READY);

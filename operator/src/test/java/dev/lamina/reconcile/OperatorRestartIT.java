@@ -41,7 +41,7 @@ class OperatorRestartIT {
       client.resource(layer(ns, "kernel", host + "/" + ns + "/kernel:v1")).create();
       client.resource(layer(ns, "base", host + "/" + ns + "/base:v1")).create();
 
-      try (PodCounter pods = new PodCounter(client, ns)) {
+      try (PodWatch pods = new PodWatch(client, ns)) {
         OperatorProcess first = OperatorProcess.start(cluster, List.of(), OperatorProcess.testSettings());
         try {
           client.resource(osImage(ns, "edge", List.of(Architecture.amd64, Architecture.arm64),

@@ -5,6 +5,7 @@ import static dev.lamina.testing.TestLayers.pushBlob;
 import dev.lamina.api.Layer;
 import dev.lamina.api.LayerSpec;
 import dev.lamina.build.BuildPlan;
+import dev.lamina.build.BuildPodFactory;
 import dev.lamina.build.InputDigest;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.ImageIndex;
@@ -117,23 +118,43 @@ final class OperatorTestSupport {
     return l;
   }
 
-  /** Counts every pod ever created in a namespace, by name, from a watch started now. */
-  static final class PodCounter implements AutoCloseable {
+  /**
+   * Records, from a watch started now, the pods of a namespace: the name of each one created, its
+   * build architecture label and the node it was bound to.
+   */
+  static final class PodWatch implements AutoCloseable {
     final Set<String> created = ConcurrentHashMap.newKeySet();
+    final Map<String, String> archByPod = new ConcurrentHashMap<>();
+    final Map<String, String> nodeByPod = new ConcurrentHashMap<>();
     private final Watch watch;
 
-    PodCounter(KubernetesClient client, String ns) {
-      watch = client.pods().inNamespace(ns).watch(new Watcher<>() {
-        @Override
-        public void eventReceived(Action action, Pod pod) {
-          if (action == Action.ADDED) {
-            created.add(pod.getMetadata().getName());
-          }
-        }
+    PodWatch(KubernetesClient client, String ns) {
+      watch =
+          client
+              .pods()
+              .inNamespace(ns)
+              .watch(
+                  new Watcher<>() {
+                    @Override
+                    public void eventReceived(Action action, Pod pod) {
+                      String name = pod.getMetadata().getName();
+                      if (action == Action.ADDED) {
+                        created.add(name);
+                      }
+                      Map<String, String> labels = pod.getMetadata().getLabels();
+                      archByPod.putIfAbsent(
+                          name,
+                          labels == null
+                              ? ""
+                              : labels.getOrDefault(BuildPodFactory.LABEL_ARCH, ""));
+                      if (pod.getSpec().getNodeName() != null) {
+                        nodeByPod.put(name, pod.getSpec().getNodeName());
+                      }
+                    }
 
-        @Override
-        public void onClose(WatcherException cause) {}
-      });
+                    @Override
+                    public void onClose(WatcherException cause) {}
+                  });
     }
 
     @Override

@@ -31,16 +31,11 @@ import dev.lamina.testing.ControlPlaneExtension;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -224,35 +219,6 @@ class PolicyOperatorIT {
     assertThat(client.resources(OSImage.class).inNamespace(ns).list().getItems()).isEmpty();
   }
 
-  /** Records, from a watch started now, each pod created in a namespace with its arch and node. */
-  static final class Pods implements AutoCloseable {
-    final Map<String, String> archByPod = new ConcurrentHashMap<>();
-    final Map<String, String> nodeByPod = new ConcurrentHashMap<>();
-    private final Watch watch;
-
-    Pods(KubernetesClient client, String ns) {
-      watch = client.pods().inNamespace(ns).watch(new Watcher<>() {
-        @Override
-        public void eventReceived(Action action, Pod pod) {
-          String name = pod.getMetadata().getName();
-          Map<String, String> labels = pod.getMetadata().getLabels();
-          archByPod.putIfAbsent(name, labels == null ? "" : labels.getOrDefault(BuildPodFactory.LABEL_ARCH, ""));
-          if (pod.getSpec().getNodeName() != null) {
-            nodeByPod.put(name, pod.getSpec().getNodeName());
-          }
-        }
-
-        @Override
-        public void onClose(WatcherException cause) {}
-      });
-    }
-
-    @Override
-    public void close() {
-      watch.close();
-    }
-  }
-
   @Test
   void denyBlocksThenAllowedBuilds() throws Exception {
     String ns = cluster.newNamespace("denybuild");
@@ -268,7 +234,7 @@ class PolicyOperatorIT {
     String forbidden = "(forbidden: init=/bin/sh, lamina-rescue)";
     String out = env.image(ns + "/out");
 
-    try (Pods pods = new Pods(client, ns)) {
+    try (PodWatch pods = new PodWatch(client, ns)) {
       client.resource(osImage(ns, "edge", BOTH, out, "console=ttyS0 init=/bin/sh lamina_rescue=1")).create();
       OSImage blocked = osImageWhen(ns, "edge", WAIT, o -> o.getStatus().getPhase() == Phase.Blocked);
       PolicyStatus p = blocked.getStatus().getPolicy();
@@ -336,7 +302,7 @@ class PolicyOperatorIT {
     OSImage o = osImage(ns, "edge", BOTH, env.image(ns + "/out"), "console=ttyS0");
     Descriptor cached = env.seedCache(ns, o);
 
-    try (Pods pods = new Pods(client, ns)) {
+    try (PodWatch pods = new PodWatch(client, ns)) {
       client.resource(o).create();
       OSImage ready = osImageWhen(ns, "edge", WAIT, x -> x.getStatus().getPhase() == Phase.Ready);
       assertThat(ready.getStatus().getDigest()).isEqualTo(cached.digest());
@@ -485,7 +451,7 @@ class PolicyOperatorIT {
       evaluatedLayer(ns, name, p -> applied(p, policy) && p.getVerdict() == PolicyVerdict.Deny);
     }
 
-    try (Pods pods = new Pods(client, ns)) {
+    try (PodWatch pods = new PodWatch(client, ns)) {
       client.resource(osImage(ns, "edge", BOTH, env.image(ns + "/out"), "console=ttyS0")).create();
       OSImage o = osImageWhen(ns, "edge", WAIT, x -> x.getStatus().getPhase() != Phase.Pending);
       assertThat(o.getStatus().getPhase()).isEqualTo(Phase.Blocked);
