@@ -3,10 +3,10 @@ package dev.lamina;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.lamina.cli.Main;
 import dev.lamina.testing.ControlPlane;
 import dev.lamina.testing.ControlPlaneExtension;
 import dev.lamina.testing.KubectlResult;
-import dev.lamina.cli.Main;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.io.ByteArrayInputStream;
@@ -101,7 +101,8 @@ class InstallManifestsIT {
     KubectlResult rendered = cluster.kubectl("kustomize", "deploy");
     assertThat(rendered.exitCode()).as(rendered.toString()).isZero();
     Deployment deployment =
-        cluster.client()
+        cluster
+            .client()
             .load(new ByteArrayInputStream(rendered.stdout().getBytes(StandardCharsets.UTF_8)))
             .items()
             .stream()

@@ -13,7 +13,8 @@ import io.fabric8.generator.annotation.ValidationRule;
     message = "an entry is either a directory or a symlink, not both",
     fieldPath = ".symlink")
 @ValidationRule(
-    value = "!((has(self.directory) && self.directory) || has(self.symlink)) || !has(self.contents)",
+    value =
+        "!((has(self.directory) && self.directory) || has(self.symlink)) || !has(self.contents)",
     message = "contents are only allowed for regular files",
     fieldPath = ".contents")
 public class FileSpec {

@@ -14,7 +14,10 @@ public class ImagePolicySpec {
   /** Labels of the namespaces whose objects this policy applies to; empty selects all. */
   private LabelSelector namespaceSelector;
 
-  /** Action of each built-in rule by ID (LMN001...): Deny, Warn or Off; unlisted rules keep their default. */
+  /**
+   * Action of each built-in rule by ID (LMN001...): Deny, Warn or Off; unlisted rules keep their
+   * default.
+   */
   @Size(max = 100)
   @ValidationRule(
       value = "self.all(k, k.matches('^LMN[0-9]{3}$'))",

@@ -22,7 +22,10 @@ public class KernelSpec {
       message = "binary must be a relative path without '..'")
   private String binary;
 
-  /** Path of the modules tarball inside the kernel layer, unpacked into the rootfs; default kernel.tar. */
+  /**
+   * Path of the modules tarball inside the kernel layer, unpacked into the rootfs; default
+   * kernel.tar.
+   */
   @Size(max = 4096)
   @ValidationRule(
       value = "!self.startsWith('/') && !self.matches('(^|/)[.][.](/|$)')",

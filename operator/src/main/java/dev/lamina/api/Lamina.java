@@ -16,7 +16,17 @@ public final class Lamina {
 
   /** A registry reference with tag and/or digest, or an OCI image layout on disk. */
   public static final String IMAGE_REFERENCE =
-      "^(" + REPOSITORY + "(" + TAG + ")?(" + DIGEST + ")?|oci:[^:@]+(" + TAG + "|" + DIGEST + "))$";
+      "^("
+          + REPOSITORY
+          + "("
+          + TAG
+          + ")?("
+          + DIGEST
+          + ")?|oci:[^:@]+("
+          + TAG
+          + "|"
+          + DIGEST
+          + "))$";
 
   public static final String REPOSITORY_REFERENCE = "^" + REPOSITORY + "$";
 

@@ -14,7 +14,10 @@ public class PolicyParameters {
   @Size(max = 100)
   private List<String> allowedOutputRepositories;
 
-  /** Kernel command-line parameters that are forbidden; default init=/bin/sh, rd.break, single, systemd.debug-shell. */
+  /**
+   * Kernel command-line parameters that are forbidden; default init=/bin/sh, rd.break, single,
+   * systemd.debug-shell.
+   */
   @Size(max = 100)
   private List<String> forbiddenCmdline;
 

@@ -1,11 +1,11 @@
 package dev.lamina.assemble;
 
-import dev.lamina.oci.IoSupplier;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.github.luben.zstd.ZstdIOException;
 import dev.lamina.api.FileSpec;
+import dev.lamina.oci.IoSupplier;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -231,7 +231,8 @@ public final class BuildPodFactory {
     String name = shortName(image.getMetadata().getName());
     return arch == null
         ? Map.of(LABEL_OSIMAGE, name, LABEL_INPUT, inputLabel(inputDigest))
-        : Map.of(LABEL_OSIMAGE, name, LABEL_ARCH, arch.name(), LABEL_INPUT, inputLabel(inputDigest));
+        : Map.of(
+            LABEL_OSIMAGE, name, LABEL_ARCH, arch.name(), LABEL_INPUT, inputLabel(inputDigest));
   }
 
   private static OwnerReference owner(OSImage image) {

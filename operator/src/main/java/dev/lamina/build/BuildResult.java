@@ -35,6 +35,7 @@ public record BuildResult(
 
   /** How many overlaps a result lists at most; overlapCount counts them all. */
   public static final int MAX_OVERLAPS = 10;
+
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
@@ -52,8 +53,10 @@ public record BuildResult(
    */
   public record Failure(String reason, String message) {}
 
-  public static BuildResult failure(String architecture, String inputDigest, String reason, String message) {
-    return new BuildResult(architecture, inputDigest, null, null, null, null, new Failure(reason, message));
+  public static BuildResult failure(
+      String architecture, String inputDigest, String reason, String message) {
+    return new BuildResult(
+        architecture, inputDigest, null, null, null, null, new Failure(reason, message));
   }
 
   public boolean succeeded() {
@@ -73,8 +76,13 @@ public record BuildResult(
       } else if (r.error != null && r.error.message.length() > 200) {
         r =
             new BuildResult(
-                r.architecture, r.inputDigest, r.manifestDigest, r.artifacts, r.overlaps,
-                r.overlapCount, new Failure(r.error.reason, r.error.message.substring(0, 200) + "…"));
+                r.architecture,
+                r.inputDigest,
+                r.manifestDigest,
+                r.artifacts,
+                r.overlaps,
+                r.overlapCount,
+                new Failure(r.error.reason, r.error.message.substring(0, 200) + "…"));
       } else {
         throw new IllegalStateException("build result does not fit a termination message");
       }
@@ -84,7 +92,8 @@ public record BuildResult(
   }
 
   private BuildResult withOverlaps(List<Overlap> list) {
-    return new BuildResult(architecture, inputDigest, manifestDigest, artifacts, list, overlapCount, error);
+    return new BuildResult(
+        architecture, inputDigest, manifestDigest, artifacts, list, overlapCount, error);
   }
 
   private static String write(BuildResult r) {

@@ -32,8 +32,8 @@ import java.util.function.Consumer;
 
 /**
  * Builds one architecture of a {@link BuildPlan}: pulls its layers by digest, unions them, writes
- * the artifacts into a directory, and pushes them. Everything is written locally before anything
- * is pushed, so a bad layer never leaves half an image in the registry. The build pod and {@code
+ * the artifacts into a directory, and pushes them. Everything is written locally before anything is
+ * pushed, so a bad layer never leaves half an image in the registry. The build pod and {@code
  * lamina build} both run this.
  */
 public final class Builder {
@@ -95,9 +95,14 @@ public final class Builder {
           try (OutputStream out = Files.newOutputStream(initrd)) {
             new InitrdWriter(plan.compression()).write(union, out);
           }
-          artifacts.add(artifact(initrd, ArtifactTypes.INITRD_FILE, ArtifactTypes.initrd(plan.compression())));
+          artifacts.add(
+              artifact(
+                  initrd, ArtifactTypes.INITRD_FILE, ArtifactTypes.initrd(plan.compression())));
           Path cmdline = outDir.resolve(ArtifactTypes.CMDLINE_FILE);
-          String text = plan.kernel() == null || plan.kernel().cmdline() == null ? "" : plan.kernel().cmdline();
+          String text =
+              plan.kernel() == null || plan.kernel().cmdline() == null
+                  ? ""
+                  : plan.kernel().cmdline();
           Files.writeString(cmdline, text, StandardCharsets.UTF_8);
           artifacts.add(artifact(cmdline, ArtifactTypes.CMDLINE_FILE, ArtifactTypes.CMDLINE));
         }
@@ -111,10 +116,14 @@ public final class Builder {
         }
         union
             .overlaps()
-            .forEach(o -> overlaps.add(new BuildResult.Overlap(o.path(), o.lowerLayer(), o.upperLayer())));
+            .forEach(
+                o ->
+                    overlaps.add(
+                        new BuildResult.Overlap(o.path(), o.lowerLayer(), o.upperLayer())));
         overlapCount = (int) union.overlapCount();
       }
-      return new Assembled(arch, outDir, List.copyOf(artifacts), List.copyOf(overlaps), overlapCount);
+      return new Assembled(
+          arch, outDir, List.copyOf(artifacts), List.copyOf(overlaps), overlapCount);
     } catch (IOException e) {
       throw classify(e);
     }
@@ -146,7 +155,9 @@ public final class Builder {
       }
       if (kernelLayer.isRegularFile(modules)) {
         progress.accept(arch + ": unpacking " + modules + " from " + kernelRef.name());
-        union.addTarball(kernelRef.name() + ":" + modules, () -> kernelLayer.openFile("modules tarball", modules));
+        union.addTarball(
+            kernelRef.name() + ":" + modules,
+            () -> kernelLayer.openFile("modules tarball", modules));
       }
     }
   }
@@ -162,8 +173,15 @@ public final class Builder {
       for (BuildResult.ArtifactRef a : assembled.artifacts()) {
         Path file = assembled.dir().resolve(a.name());
         Descriptor d =
-            new Descriptor(a.mediaType(), a.digest(), a.size(), Map.of(MediaTypes.ANNOTATION_TITLE, a.name()), null, null);
-        progress.accept(assembled.architecture() + ": pushing " + a.name() + " (" + a.size() + " bytes)");
+            new Descriptor(
+                a.mediaType(),
+                a.digest(),
+                a.size(),
+                Map.of(MediaTypes.ANNOTATION_TITLE, a.name()),
+                null,
+                null);
+        progress.accept(
+            assembled.architecture() + ": pushing " + a.name() + " (" + a.size() + " bytes)");
         repo.pushBlob(d, () -> Files.newInputStream(file), null);
         layers.add(d);
       }
@@ -171,7 +189,8 @@ public final class Builder {
       Descriptor configDesc =
           new Descriptor(ArtifactTypes.BUILD_CONFIG, Digests.sha256(config), config.length);
       repo.pushBlob(configDesc, () -> new java.io.ByteArrayInputStream(config), null);
-      ImageManifest manifest = ImageManifest.of(ArtifactTypes.OS_IMAGE, configDesc, layers, Map.of());
+      ImageManifest manifest =
+          ImageManifest.of(ArtifactTypes.OS_IMAGE, configDesc, layers, Map.of());
       Descriptor pushed = repo.pushManifest(manifest.toJson(), MediaTypes.OCI_MANIFEST, null);
       return new BuildResult(
           assembled.architecture(),
@@ -189,7 +208,13 @@ public final class Builder {
   /** The result of a build that was not pushed: artifacts and overlaps, no manifest. */
   public static BuildResult unpushed(BuildPlan plan, Assembled a) {
     return new BuildResult(
-        a.architecture(), plan.inputDigest(), null, a.artifacts(), a.overlaps(), a.overlapCount(), null);
+        a.architecture(),
+        plan.inputDigest(),
+        null,
+        a.artifacts(),
+        a.overlaps(),
+        a.overlapCount(),
+        null);
   }
 
   /**
@@ -206,14 +231,25 @@ public final class Builder {
     BuildPlan.ArchPlan ap = plan.architectures().get(arch);
     List<Map<String, String>> sources = new ArrayList<>();
     if (ap.kernel() != null) {
-      sources.add(Map.of("role", "kernel", "name", ap.kernel().name(), "image", ap.kernel().image(), "digest", ap.kernel().digest()));
+      sources.add(
+          Map.of(
+              "role",
+              "kernel",
+              "name",
+              ap.kernel().name(),
+              "image",
+              ap.kernel().image(),
+              "digest",
+              ap.kernel().digest()));
     }
     for (BuildPlan.LayerRef ref : ap.init()) {
-      sources.add(Map.of("role", "init", "name", ref.name(), "image", ref.image(), "digest", ref.digest()));
+      sources.add(
+          Map.of("role", "init", "name", ref.name(), "image", ref.image(), "digest", ref.digest()));
     }
     config.put("layers", sources);
     List<BuildResult.Overlap> overlaps = assembled.overlaps();
-    config.put("overlaps", overlaps.subList(0, Math.min(overlaps.size(), BuildResult.MAX_OVERLAPS)));
+    config.put(
+        "overlaps", overlaps.subList(0, Math.min(overlaps.size(), BuildResult.MAX_OVERLAPS)));
     config.put("overlapCount", assembled.overlapCount());
     return JSON.writeValueAsBytes(config);
   }
@@ -225,7 +261,8 @@ public final class Builder {
     for (Descriptor layer : manifest.layers()) {
       blobs.add(() -> repo.openBlob(layer));
     }
-    progress.accept(arch + ": layer " + ref.name() + " " + ref.digest() + " (" + blobs.size() + " blob(s))");
+    progress.accept(
+        arch + ": layer " + ref.name() + " " + ref.digest() + " (" + blobs.size() + " blob(s))");
     return new LayerSource(ref.name(), blobs);
   }
 

@@ -23,8 +23,8 @@ public final class IndexPublisher {
    * @param tags tags to give the index; the first is the content-addressed cache tag
    * @return the index descriptor
    */
-  public static Descriptor publish(OciRepository repo, Map<String, String> manifests, List<String> tags)
-      throws IOException {
+  public static Descriptor publish(
+      OciRepository repo, Map<String, String> manifests, List<String> tags) throws IOException {
     List<Descriptor> entries = new ArrayList<>();
     for (Map.Entry<String, String> e : new TreeMap<>(manifests).entrySet()) {
       byte[] manifest = repo.manifestBytes(e.getValue());

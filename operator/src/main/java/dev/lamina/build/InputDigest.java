@@ -1,18 +1,18 @@
 package dev.lamina.build;
 
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.MapperFeature;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The digest that names a build: sha256 over the canonical JSON of the build plan (spec fields
- * and resolved layer digests; the OSImage's name and the output destination are left out, since
- * they don't change a byte of the artifacts, so identical inputs share a cache entry) and the
+ * The digest that names a build: sha256 over the canonical JSON of the build plan (spec fields and
+ * resolved layer digests; the OSImage's name and the output destination are left out, since they
+ * don't change a byte of the artifacts, so identical inputs share a cache entry) and the
  * assembler's output-format version.
  */
 public final class InputDigest {
@@ -46,7 +46,8 @@ public final class InputDigest {
             null);
     try {
       String json = CANONICAL.writeValueAsString(canonical) + "\nformat=" + OUTPUT_FORMAT_VERSION;
-      byte[] hash = MessageDigest.getInstance("SHA-256").digest(json.getBytes(StandardCharsets.UTF_8));
+      byte[] hash =
+          MessageDigest.getInstance("SHA-256").digest(json.getBytes(StandardCharsets.UTF_8));
       return "sha256:" + HexFormat.of().formatHex(hash);
     } catch (com.fasterxml.jackson.core.JsonProcessingException | NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -45,31 +45,46 @@ import picocli.CommandLine.Option;
 public final class BuildCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(names = {"-f", "--file"}, description = "YAML file(s) holding the Layers and the OSImage.")
+  @Option(
+      names = {"-f", "--file"},
+      description = "YAML file(s) holding the Layers and the OSImage.")
   List<Path> files = new ArrayList<>();
 
-  @Option(names = "--plan", description = "A resolved build plan (JSON), as the operator writes it.")
+  @Option(
+      names = "--plan",
+      description = "A resolved build plan (JSON), as the operator writes it.")
   Path planFile;
 
   @Option(names = "--name", description = "Which OSImage to build when the files hold several.")
   String name;
 
-  @Option(names = "--arch", split = ",", description = "Architectures to build (default: all the OSImage asks for).")
+  @Option(
+      names = "--arch",
+      split = ",",
+      description = "Architectures to build (default: all the OSImage asks for).")
   List<Architecture> archs = new ArrayList<>();
 
-  @Option(names = "--out", description = "Write DIR/<arch>/{kernel,initrd.img,rootfs.tar,cmdline,result.json}.")
+  @Option(
+      names = "--out",
+      description = "Write DIR/<arch>/{kernel,initrd.img,rootfs.tar,cmdline,result.json}.")
   Path out;
 
   @Option(names = "--push", description = "Push the artifacts to spec.output.")
   boolean push;
 
-  @Option(names = "--result", description = "Write the build result JSON of the (single) architecture here.")
+  @Option(
+      names = "--result",
+      description = "Write the build result JSON of the (single) architecture here.")
   Path resultFile;
 
-  @Option(names = "--insecure-registry", description = "Registry host[:port] reached over plain HTTP.")
+  @Option(
+      names = "--insecure-registry",
+      description = "Registry host[:port] reached over plain HTTP.")
   List<String> insecure = new ArrayList<>();
 
-  @Option(names = "--docker-config", description = "Directory or file of registry credentials (default $DOCKER_CONFIG).")
+  @Option(
+      names = "--docker-config",
+      description = "Directory or file of registry credentials (default $DOCKER_CONFIG).")
   Path dockerConfig;
 
   @Override
@@ -97,7 +112,8 @@ public final class BuildCommand implements Callable<Integer> {
         Builder.Assembled assembled = builder.assemble(plan, arch, dir);
         results.put(arch, push ? builder.push(plan, assembled) : Builder.unpushed(plan, assembled));
         if (out != null) {
-          Files.writeString(dir.resolve(ArtifactTypes.RESULT_FILE), results.get(arch).toJson() + "\n");
+          Files.writeString(
+              dir.resolve(ArtifactTypes.RESULT_FILE), results.get(arch).toJson() + "\n");
         }
       }
       currentArch = null;
@@ -105,7 +121,8 @@ public final class BuildCommand implements Callable<Integer> {
         if (results.size() != 1) {
           throw new BuildException("InvalidInput", "--result needs exactly one architecture");
         }
-        Files.writeString(resultFile, results.values().iterator().next().toJson(), StandardCharsets.UTF_8);
+        Files.writeString(
+            resultFile, results.values().iterator().next().toJson(), StandardCharsets.UTF_8);
       }
       report(plan, results, client);
       return 0;
@@ -140,7 +157,8 @@ public final class BuildCommand implements Callable<Integer> {
       if (plan.output().tag() != null) {
         tags.add(plan.output().tag());
       }
-      Descriptor index = IndexPublisher.publish(client.repository(plan.output().repository()), manifests, tags);
+      Descriptor index =
+          IndexPublisher.publish(client.repository(plan.output().repository()), manifests, tags);
       System.out.println("index " + plan.output().repository() + "@" + index.digest());
     }
   }
@@ -153,7 +171,8 @@ public final class BuildCommand implements Callable<Integer> {
       try {
         Files.writeString(
             resultFile,
-            BuildResult.failure(a, plan == null ? null : plan.inputDigest(), reason, oneLine).toJson(),
+            BuildResult.failure(a, plan == null ? null : plan.inputDigest(), reason, oneLine)
+                .toJson(),
             StandardCharsets.UTF_8);
       } catch (IOException e) {
         err.println("lamina build: cannot write " + resultFile + ": " + e.getMessage());
@@ -177,7 +196,8 @@ public final class BuildCommand implements Callable<Integer> {
     List<String> selected = new ArrayList<>();
     for (Architecture a : archs) {
       if (!plan.architectures().containsKey(a.name())) {
-        throw new BuildException("InvalidInput", "the OSImage does not ask for architecture " + a.name());
+        throw new BuildException(
+            "InvalidInput", "the OSImage does not ask for architecture " + a.name());
       }
       selected.add(a.name());
     }
@@ -189,7 +209,8 @@ public final class BuildCommand implements Callable<Integer> {
   }
 
   /** Resolves every Layer the OSImage uses, as the operator's Layer reconciler would. */
-  private BuildPlan planFromFiles(OciClient client, PrintStream err) throws IOException, BuildException {
+  private BuildPlan planFromFiles(OciClient client, PrintStream err)
+      throws IOException, BuildException {
     Manifests res;
     try {
       res = Manifests.read(files);
@@ -201,7 +222,9 @@ public final class BuildCommand implements Callable<Integer> {
       image.getMetadata().setNamespace("default");
     }
     if (image.getSpec() == null || image.getSpec().getArchitectures() == null) {
-      throw new BuildException("InvalidInput", "OSImage " + image.getMetadata().getName() + " has no spec.architectures");
+      throw new BuildException(
+          "InvalidInput",
+          "OSImage " + image.getMetadata().getName() + " has no spec.architectures");
     }
     Map<String, Layer> byName = new LinkedHashMap<>();
     res.layers().forEach(l -> byName.put(l.object().getMetadata().getName(), l.object()));
@@ -211,14 +234,19 @@ public final class BuildCommand implements Callable<Integer> {
     for (String layerName : PlanFactory.layerNames(image.getSpec())) {
       Layer layer = byName.get(layerName);
       if (layer == null) {
-        throw new BuildException("LayerMissing", "Layer " + layerName + " is not in the given files");
+        throw new BuildException(
+            "LayerMissing", "Layer " + layerName + " is not in the given files");
       }
       err.println("lamina: resolving " + layerName + " " + layer.getSpec().getImage());
       ResolvedImage resolved = client.resolve(layer.getSpec().getImage(), platforms);
       if (!resolved.missing().isEmpty()) {
         throw new BuildException(
             "PlatformMissing",
-            "Layer " + layerName + " (" + layer.getSpec().getImage() + ") has no image for "
+            "Layer "
+                + layerName
+                + " ("
+                + layer.getSpec().getImage()
+                + ") has no image for "
                 + resolved.missing().stream().map(Platform::toString).sorted().toList());
       }
       LayerStatus status = new LayerStatus();
@@ -226,7 +254,14 @@ public final class BuildCommand implements Callable<Integer> {
       List<PlatformDigest> pds = new ArrayList<>();
       resolved.manifests().entrySet().stream()
           .sorted(Comparator.comparing(e -> e.getKey().toString()))
-          .forEach(e -> pds.add(new PlatformDigest(e.getKey().toString(), e.getValue().digest(), e.getValue().size(), resolved.layersSize().get(e.getKey()))));
+          .forEach(
+              e ->
+                  pds.add(
+                      new PlatformDigest(
+                          e.getKey().toString(),
+                          e.getValue().digest(),
+                          e.getValue().size(),
+                          resolved.layersSize().get(e.getKey()))));
       status.setPlatforms(pds);
       layer.setStatus(status);
       used.put(layerName, layer);
@@ -243,7 +278,9 @@ public final class BuildCommand implements Callable<Integer> {
       return images.stream()
           .filter(i -> name.equals(i.getMetadata().getName()))
           .findFirst()
-          .orElseThrow(() -> new BuildException("InvalidInput", "no OSImage named " + name + " in the files"));
+          .orElseThrow(
+              () ->
+                  new BuildException("InvalidInput", "no OSImage named " + name + " in the files"));
     }
     if (images.size() != 1) {
       throw new BuildException(

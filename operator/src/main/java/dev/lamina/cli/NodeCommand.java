@@ -24,10 +24,14 @@ public final class NodeCommand implements Callable<Integer> {
       description = "Architectures to register a Node for (local-<arch>).")
   List<String> architectures;
 
-  @Option(names = "--jar", description = "The jar each container runs; default the running lamina.jar.")
+  @Option(
+      names = "--jar",
+      description = "The jar each container runs; default the running lamina.jar.")
   Path jar;
 
-  @Option(names = "--work-dir", description = "Where pod directories go; default a new temporary directory.")
+  @Option(
+      names = "--work-dir",
+      description = "Where pod directories go; default a new temporary directory.")
   Path workDir;
 
   @Override
@@ -62,7 +66,8 @@ public final class NodeCommand implements Callable<Integer> {
 
   private static Path runningJar() {
     try {
-      Path p = Path.of(NodeCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path p =
+          Path.of(NodeCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       return p.toString().endsWith(".jar") ? p : null;
     } catch (Exception e) {
       return null;

@@ -17,7 +17,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Runs the operator against the kubeconfig or the in-cluster configuration. */
-@Command(name = "operator", description = "Run the Lamina operator.", mixinStandardHelpOptions = true)
+@Command(
+    name = "operator",
+    description = "Run the Lamina operator.",
+    mixinStandardHelpOptions = true)
 public final class OperatorCommand implements Callable<Integer> {
   @Option(
       names = "--health-port",
@@ -64,13 +67,18 @@ public final class OperatorCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (builderImage == null || builderImage.isBlank()) {
-      System.err.println("lamina operator: set --builder-image or LAMINA_BUILDER_IMAGE to the operator's own image");
+      System.err.println(
+          "lamina operator: set --builder-image or LAMINA_BUILDER_IMAGE to the operator's own image");
       return 2;
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
     OperatorSettings settings =
         new OperatorSettings(
-            tagResolveInterval, noNodeGrace, builderImage, Set.copyOf(insecureRegistries), retryBackoff);
+            tagResolveInterval,
+            noNodeGrace,
+            builderImage,
+            Set.copyOf(insecureRegistries),
+            retryBackoff);
     OperatorMain operator = new OperatorMain(client, settings);
     HttpServer health = HttpServer.create(new InetSocketAddress(healthAddress, healthPort), 0);
     health.createContext("/healthz", ex -> respond(ex, operator.isHealthy()));

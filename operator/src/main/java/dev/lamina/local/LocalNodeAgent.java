@@ -3,7 +3,6 @@ package dev.lamina.local;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.KeyToPath;
@@ -49,13 +48,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A stand-in for the kubelet, for clusters where no kubelet can run (no container runtime here).
- * It registers one Node per architecture, {@code local-<arch>}, keeps their Leases renewed, and
- * runs each pod the real scheduler binds to one of them as a local process. It knows nothing of
- * Lamina beyond one assumption: the image of every container is {@code lamina.jar}, so a
- * container is run as {@code java -jar <jar> <args>}. ConfigMap, Secret and emptyDir volumes are
- * written to a temporary directory, and arguments and environment values that name a mount path
- * (or the termination message path) are rewritten to the matching place in that directory.
+ * A stand-in for the kubelet, for clusters where no kubelet can run (no container runtime here). It
+ * registers one Node per architecture, {@code local-<arch>}, keeps their Leases renewed, and runs
+ * each pod the real scheduler binds to one of them as a local process. It knows nothing of Lamina
+ * beyond one assumption: the image of every container is {@code lamina.jar}, so a container is run
+ * as {@code java -jar <jar> <args>}. ConfigMap, Secret and emptyDir volumes are written to a
+ * temporary directory, and arguments and environment values that name a mount path (or the
+ * termination message path) are rewritten to the matching place in that directory.
  */
 public final class LocalNodeAgent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalNodeAgent.class);
@@ -67,7 +66,8 @@ public final class LocalNodeAgent implements AutoCloseable {
   private final List<String> architectures;
   private final Path jar;
   private final Path workDir;
-  private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(daemon("lamina-node-heartbeat"));
+  private final ScheduledExecutorService heartbeat =
+      Executors.newSingleThreadScheduledExecutor(daemon("lamina-node-heartbeat"));
   private final ExecutorService runners = Executors.newCachedThreadPool(daemon("lamina-node-pod"));
   private final Map<String, Running> running = new ConcurrentHashMap<>();
   private final List<SharedIndexInformer<Pod>> informers = new ArrayList<>();
@@ -83,7 +83,8 @@ public final class LocalNodeAgent implements AutoCloseable {
    * @param jar the jar every container runs
    * @param workDir where pod directories are made
    */
-  public LocalNodeAgent(KubernetesClient client, List<String> architectures, Path jar, Path workDir) {
+  public LocalNodeAgent(
+      KubernetesClient client, List<String> architectures, Path jar, Path workDir) {
     this.client = client;
     this.architectures = List.copyOf(architectures);
     this.jar = jar.toAbsolutePath();
@@ -106,7 +107,10 @@ public final class LocalNodeAgent implements AutoCloseable {
       informers.add(
           client.pods().inAnyNamespace().withField("spec.nodeName", node).inform(handler(), 0));
     }
-    LOG.info("local nodes {} ready, running {}", architectures.stream().map(LocalNodeAgent::nodeName).toList(), jar);
+    LOG.info(
+        "local nodes {} ready, running {}",
+        architectures.stream().map(LocalNodeAgent::nodeName).toList(),
+        jar);
   }
 
   /** Stops watching, kills running pods' processes and removes this agent's Nodes. */
@@ -179,8 +183,12 @@ public final class LocalNodeAgent implements AutoCloseable {
 
   private void forceDelete(Pod pod) {
     try {
-      client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-          .withGracePeriod(0).delete();
+      client
+          .pods()
+          .inNamespace(pod.getMetadata().getNamespace())
+          .withName(pod.getMetadata().getName())
+          .withGracePeriod(0)
+          .delete();
     } catch (KubernetesClientException e) {
       LOG.debug("deleting {}: {}", pod.getMetadata().getName(), e.getMessage());
     }
@@ -193,13 +201,22 @@ public final class LocalNodeAgent implements AutoCloseable {
     Instant started = Instant.now();
     try {
       Container container = pod.getSpec().getContainers().get(0);
-      if (pod.getSpec().getContainers().size() != 1 || container.getCommand() != null && !container.getCommand().isEmpty()) {
-        finish(pod, started, 128, "UnsupportedPod", "the local node runs one container with the image's entry point only", null);
+      if (pod.getSpec().getContainers().size() != 1
+          || container.getCommand() != null && !container.getCommand().isEmpty()) {
+        finish(
+            pod,
+            started,
+            128,
+            "UnsupportedPod",
+            "the local node runs one container with the image's entry point only",
+            null);
         return;
       }
       Map<String, Path> mounts = mountVolumes(pod, container, dir);
       String terminationPath =
-          container.getTerminationMessagePath() == null ? "/dev/termination-log" : container.getTerminationMessagePath();
+          container.getTerminationMessagePath() == null
+              ? "/dev/termination-log"
+              : container.getTerminationMessagePath();
       Path termination = dir.resolve("termination-log");
       Files.createDirectories(dir);
       Files.write(termination, new byte[0]);
@@ -210,8 +227,10 @@ public final class LocalNodeAgent implements AutoCloseable {
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       Path tmp = mounts.get("/tmp");
       command.add("-Djava.io.tmpdir=" + (tmp != null ? tmp : dir.resolve("tmp")));
-      Quantity memory = container.getResources() == null || container.getResources().getLimits() == null
-          ? null : container.getResources().getLimits().get("memory");
+      Quantity memory =
+          container.getResources() == null || container.getResources().getLimits() == null
+              ? null
+              : container.getResources().getLimits().get("memory");
       if (memory != null) {
         // What a container's cgroup limit tells the JVM.
         command.add("-XX:MaxRAM=" + Quantity.getAmountInBytes(memory).longValue());
@@ -240,14 +259,24 @@ public final class LocalNodeAgent implements AutoCloseable {
       r.process = pb.start();
       markRunning(pod, started);
       Long deadline = pod.getSpec().getActiveDeadlineSeconds();
-      boolean exited = deadline == null
-          ? waitFor(r.process, Long.MAX_VALUE)
-          : waitFor(r.process, Math.max(0, started.plusSeconds(deadline).toEpochMilli() - System.currentTimeMillis()));
+      boolean exited =
+          deadline == null
+              ? waitFor(r.process, Long.MAX_VALUE)
+              : waitFor(
+                  r.process,
+                  Math.max(
+                      0,
+                      started.plusSeconds(deadline).toEpochMilli() - System.currentTimeMillis()));
       if (!exited) {
         r.process.destroyForcibly().waitFor();
         LOG.info("pod {}/{} passed its active deadline", ns, name);
-        finish(pod, started, 137, "DeadlineExceeded",
-            "Pod was active on the node longer than the specified deadline", null);
+        finish(
+            pod,
+            started,
+            137,
+            "DeadlineExceeded",
+            "Pod was active on the node longer than the specified deadline",
+            null);
         return;
       }
       int code = r.process.exitValue();
@@ -270,14 +299,17 @@ public final class LocalNodeAgent implements AutoCloseable {
   }
 
   /** Writes each volume into {@code dir}; returns the container's mount paths mapped there. */
-  private Map<String, Path> mountVolumes(Pod pod, Container container, Path dir) throws IOException {
+  private Map<String, Path> mountVolumes(Pod pod, Container container, Path dir)
+      throws IOException {
     String ns = pod.getMetadata().getNamespace();
     Map<String, Path> volumes = new LinkedHashMap<>();
-    for (Volume v : pod.getSpec().getVolumes() == null ? List.<Volume>of() : pod.getSpec().getVolumes()) {
+    for (Volume v :
+        pod.getSpec().getVolumes() == null ? List.<Volume>of() : pod.getSpec().getVolumes()) {
       Path target = dir.resolve("volumes").resolve(v.getName());
       Files.createDirectories(target);
       if (v.getConfigMap() != null) {
-        ConfigMap cm = client.configMaps().inNamespace(ns).withName(v.getConfigMap().getName()).get();
+        ConfigMap cm =
+            client.configMaps().inNamespace(ns).withName(v.getConfigMap().getName()).get();
         if (cm == null) {
           throw new IOException("ConfigMap " + v.getConfigMap().getName() + " does not exist");
         }
@@ -303,22 +335,31 @@ public final class LocalNodeAgent implements AutoCloseable {
         }
         writeItems(target, data, v.getSecret().getItems());
       } else if (v.getEmptyDir() == null) {
-        throw new IOException("volume " + v.getName() + ": only configMap, secret and emptyDir volumes are supported");
+        throw new IOException(
+            "volume "
+                + v.getName()
+                + ": only configMap, secret and emptyDir volumes are supported");
       }
       volumes.put(v.getName(), target);
     }
     Map<String, Path> mounts = new LinkedHashMap<>();
-    for (VolumeMount m : container.getVolumeMounts() == null ? List.<VolumeMount>of() : container.getVolumeMounts()) {
+    for (VolumeMount m :
+        container.getVolumeMounts() == null
+            ? List.<VolumeMount>of()
+            : container.getVolumeMounts()) {
       Path base = volumes.get(m.getName());
       if (base == null) {
         throw new IOException("mount of unknown volume " + m.getName());
       }
-      mounts.put(m.getMountPath(), m.getSubPath() == null || m.getSubPath().isEmpty() ? base : base.resolve(m.getSubPath()));
+      mounts.put(
+          m.getMountPath(),
+          m.getSubPath() == null || m.getSubPath().isEmpty() ? base : base.resolve(m.getSubPath()));
     }
     return mounts;
   }
 
-  private static void writeItems(Path target, Map<String, byte[]> data, List<KeyToPath> items) throws IOException {
+  private static void writeItems(Path target, Map<String, byte[]> data, List<KeyToPath> items)
+      throws IOException {
     if (items == null || items.isEmpty()) {
       for (Map.Entry<String, byte[]> e : data.entrySet()) {
         Files.write(target.resolve(e.getKey()), e.getValue());
@@ -353,43 +394,59 @@ public final class LocalNodeAgent implements AutoCloseable {
 
   private void markRunning(Pod pod, Instant started) {
     String now = started.truncatedTo(ChronoUnit.SECONDS).toString();
-    editStatus(pod, p -> {
-      p.getStatus().setPhase("Running");
-      p.getStatus().setStartTime(now);
-      p.getStatus().setHostIP("127.0.0.1");
-      p.getStatus().setPodIP("127.0.0.1");
-      p.getStatus().setConditions(conditions(p, true, now));
-      p.getStatus().setContainerStatuses(List.of(
-          containerStatus(pod, true)
-              .withState(new ContainerStateBuilder().withNewRunning().withStartedAt(now).endRunning().build())
-              .build()));
-    });
+    editStatus(
+        pod,
+        p -> {
+          p.getStatus().setPhase("Running");
+          p.getStatus().setStartTime(now);
+          p.getStatus().setHostIP("127.0.0.1");
+          p.getStatus().setPodIP("127.0.0.1");
+          p.getStatus().setConditions(conditions(p, true, now));
+          p.getStatus()
+              .setContainerStatuses(
+                  List.of(
+                      containerStatus(pod, true)
+                          .withState(
+                              new ContainerStateBuilder()
+                                  .withNewRunning()
+                                  .withStartedAt(now)
+                                  .endRunning()
+                                  .build())
+                          .build()));
+        });
   }
 
-  private void finish(Pod pod, Instant started, int exitCode, String podReason, String podMessage, String message) {
+  private void finish(
+      Pod pod, Instant started, int exitCode, String podReason, String podMessage, String message) {
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     String startedAt = started.truncatedTo(ChronoUnit.SECONDS).toString();
-    editStatus(pod, p -> {
-      p.getStatus().setPhase(exitCode == 0 && podReason == null ? "Succeeded" : "Failed");
-      p.getStatus().setReason(podReason);
-      p.getStatus().setMessage(podMessage);
-      if (p.getStatus().getStartTime() == null) {
-        p.getStatus().setStartTime(startedAt);
-      }
-      p.getStatus().setConditions(conditions(p, false, now));
-      p.getStatus().setContainerStatuses(List.of(
-          containerStatus(pod, false)
-              .withState(new ContainerStateBuilder()
-                  .withNewTerminated()
-                  .withExitCode(exitCode)
-                  .withReason(exitCode == 0 ? "Completed" : "Error")
-                  .withMessage(message == null || message.isEmpty() ? null : message)
-                  .withStartedAt(startedAt)
-                  .withFinishedAt(now)
-                  .endTerminated()
-                  .build())
-              .build()));
-    });
+    editStatus(
+        pod,
+        p -> {
+          p.getStatus().setPhase(exitCode == 0 && podReason == null ? "Succeeded" : "Failed");
+          p.getStatus().setReason(podReason);
+          p.getStatus().setMessage(podMessage);
+          if (p.getStatus().getStartTime() == null) {
+            p.getStatus().setStartTime(startedAt);
+          }
+          p.getStatus().setConditions(conditions(p, false, now));
+          p.getStatus()
+              .setContainerStatuses(
+                  List.of(
+                      containerStatus(pod, false)
+                          .withState(
+                              new ContainerStateBuilder()
+                                  .withNewTerminated()
+                                  .withExitCode(exitCode)
+                                  .withReason(exitCode == 0 ? "Completed" : "Error")
+                                  .withMessage(
+                                      message == null || message.isEmpty() ? null : message)
+                                  .withStartedAt(startedAt)
+                                  .withFinishedAt(now)
+                                  .endTerminated()
+                                  .build())
+                          .build()));
+        });
   }
 
   private static ContainerStatusBuilder containerStatus(Pod pod, boolean ready) {
@@ -405,46 +462,68 @@ public final class LocalNodeAgent implements AutoCloseable {
 
   private static List<PodCondition> conditions(Pod pod, boolean ready, String now) {
     List<PodCondition> list = new ArrayList<>();
-    for (PodCondition c : pod.getStatus().getConditions() == null ? List.<PodCondition>of() : pod.getStatus().getConditions()) {
+    for (PodCondition c :
+        pod.getStatus().getConditions() == null
+            ? List.<PodCondition>of()
+            : pod.getStatus().getConditions()) {
       if ("PodScheduled".equals(c.getType())) {
         list.add(c);
       }
     }
     list.add(condition("Initialized", "True", null, now));
-    list.add(condition("ContainersReady", ready ? "True" : "False", ready ? null : "PodCompleted", now));
+    list.add(
+        condition("ContainersReady", ready ? "True" : "False", ready ? null : "PodCompleted", now));
     list.add(condition("Ready", ready ? "True" : "False", ready ? null : "PodCompleted", now));
     return list;
   }
 
   private static PodCondition condition(String type, String status, String reason, String now) {
-    return new PodConditionBuilder().withType(type).withStatus(status).withReason(reason).withLastTransitionTime(now).build();
+    return new PodConditionBuilder()
+        .withType(type)
+        .withStatus(status)
+        .withReason(reason)
+        .withLastTransitionTime(now)
+        .build();
   }
 
   private void editStatus(Pod pod, java.util.function.Consumer<Pod> change) {
     try {
-      client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-          .editStatus(p -> {
-            if (p.getStatus() == null) {
-              p.setStatus(new io.fabric8.kubernetes.api.model.PodStatus());
-            }
-            change.accept(p);
-            return p;
-          });
+      client
+          .pods()
+          .inNamespace(pod.getMetadata().getNamespace())
+          .withName(pod.getMetadata().getName())
+          .editStatus(
+              p -> {
+                if (p.getStatus() == null) {
+                  p.setStatus(new io.fabric8.kubernetes.api.model.PodStatus());
+                }
+                change.accept(p);
+                return p;
+              });
     } catch (KubernetesClientException e) {
-      LOG.warn("could not write the status of pod {}: {}", pod.getMetadata().getName(), e.getMessage());
+      LOG.warn(
+          "could not write the status of pod {}: {}", pod.getMetadata().getName(), e.getMessage());
     }
   }
 
   private void register(String arch) {
     String name = nodeName(arch);
-    Node node = new NodeBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withLabels(Map.of("kubernetes.io/os", "linux", "kubernetes.io/arch", arch, "kubernetes.io/hostname", name))
-        .endMetadata()
-        .withNewSpec()
-        .endSpec()
-        .build();
+    Node node =
+        new NodeBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withLabels(
+                Map.of(
+                    "kubernetes.io/os",
+                    "linux",
+                    "kubernetes.io/arch",
+                    arch,
+                    "kubernetes.io/hostname",
+                    name))
+            .endMetadata()
+            .withNewSpec()
+            .endSpec()
+            .build();
     client.nodes().resource(node).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
     writeNodeStatus(arch);
   }
@@ -452,53 +531,82 @@ public final class LocalNodeAgent implements AutoCloseable {
   private void writeNodeStatus(String arch) {
     String name = nodeName(arch);
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-    Map<String, Quantity> resources = Map.of(
-        "cpu", new Quantity(String.valueOf(Runtime.getRuntime().availableProcessors())),
-        "memory", new Quantity("8Gi"),
-        "pods", new Quantity("32"));
-    Node status = new NodeBuilder()
-        .withNewMetadata().withName(name).endMetadata()
-        .withNewStatus()
-        .withCapacity(resources)
-        .withAllocatable(resources)
-        .addNewCondition()
-        .withType("Ready").withStatus("True").withReason("KubeletReady")
-        .withMessage("local node agent is posting ready status")
-        .withLastHeartbeatTime(now).withLastTransitionTime(now)
-        .endCondition()
-        .withNewNodeInfo()
-        .withArchitecture(arch).withOperatingSystem("linux")
-        .withKubeletVersion("v0.0.0-lamina-local").withKubeProxyVersion("")
-        .withContainerRuntimeVersion("local-process://java")
-        .withKernelVersion(System.getProperty("os.version")).withOsImage("local")
-        .withMachineID(name).withSystemUUID(name).withBootID(name)
-        .endNodeInfo()
-        .endStatus()
-        .build();
-    client.nodes().resource(status).subresource("status").patch(
-        new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-            .withFieldManager(FIELD_MANAGER).withForce(true).build(), status);
+    Map<String, Quantity> resources =
+        Map.of(
+            "cpu", new Quantity(String.valueOf(Runtime.getRuntime().availableProcessors())),
+            "memory", new Quantity("8Gi"),
+            "pods", new Quantity("32"));
+    Node status =
+        new NodeBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .endMetadata()
+            .withNewStatus()
+            .withCapacity(resources)
+            .withAllocatable(resources)
+            .addNewCondition()
+            .withType("Ready")
+            .withStatus("True")
+            .withReason("KubeletReady")
+            .withMessage("local node agent is posting ready status")
+            .withLastHeartbeatTime(now)
+            .withLastTransitionTime(now)
+            .endCondition()
+            .withNewNodeInfo()
+            .withArchitecture(arch)
+            .withOperatingSystem("linux")
+            .withKubeletVersion("v0.0.0-lamina-local")
+            .withKubeProxyVersion("")
+            .withContainerRuntimeVersion("local-process://java")
+            .withKernelVersion(System.getProperty("os.version"))
+            .withOsImage("local")
+            .withMachineID(name)
+            .withSystemUUID(name)
+            .withBootID(name)
+            .endNodeInfo()
+            .endStatus()
+            .build();
+    client
+        .nodes()
+        .resource(status)
+        .subresource("status")
+        .patch(
+            new PatchContext.Builder()
+                .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                .withFieldManager(FIELD_MANAGER)
+                .withForce(true)
+                .build(),
+            status);
   }
 
   private void renewLease(String arch) {
     String name = nodeName(arch);
     Node node = client.nodes().withName(name).get();
-    Lease lease = new LeaseBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace(LEASE_NAMESPACE)
-        .addNewOwnerReference()
-        .withApiVersion("v1").withKind("Node").withName(name)
-        .withUid(node == null ? null : node.getMetadata().getUid())
-        .endOwnerReference()
-        .endMetadata()
-        .withNewSpec()
-        .withHolderIdentity(name)
-        .withLeaseDurationSeconds(LEASE_SECONDS)
-        .withRenewTime(ZonedDateTime.now(ZoneOffset.UTC))
-        .endSpec()
-        .build();
-    client.leases().inNamespace(LEASE_NAMESPACE).resource(lease).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+    Lease lease =
+        new LeaseBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(LEASE_NAMESPACE)
+            .addNewOwnerReference()
+            .withApiVersion("v1")
+            .withKind("Node")
+            .withName(name)
+            .withUid(node == null ? null : node.getMetadata().getUid())
+            .endOwnerReference()
+            .endMetadata()
+            .withNewSpec()
+            .withHolderIdentity(name)
+            .withLeaseDurationSeconds(LEASE_SECONDS)
+            .withRenewTime(ZonedDateTime.now(ZoneOffset.UTC))
+            .endSpec()
+            .build();
+    client
+        .leases()
+        .inNamespace(LEASE_NAMESPACE)
+        .resource(lease)
+        .fieldManager(FIELD_MANAGER)
+        .forceConflicts()
+        .serverSideApply();
   }
 
   private int beats;

@@ -3,8 +3,8 @@ package dev.lamina.oci;
 import java.util.Map;
 
 /**
- * An OCI content descriptor. {@code platform} is set only for entries of an image index;
- * {@code annotations} is never null.
+ * An OCI content descriptor. {@code platform} is set only for entries of an image index; {@code
+ * annotations} is never null.
  */
 public record Descriptor(
     String mediaType,

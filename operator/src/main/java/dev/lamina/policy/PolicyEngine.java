@@ -237,7 +237,8 @@ public final class PolicyEngine {
    */
   private static void inheritLayerDenials(Map<String, Layer> layers, Findings findings) {
     for (Map.Entry<String, Layer> e : new TreeMap<>(layers).entrySet()) {
-      PolicyStatus own = e.getValue().getStatus() == null ? null : e.getValue().getStatus().getPolicy();
+      PolicyStatus own =
+          e.getValue().getStatus() == null ? null : e.getValue().getStatus().getPolicy();
       if (own == null || own.getVerdict() != PolicyVerdict.Deny) {
         continue;
       }

@@ -15,7 +15,10 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.slf4j.MDC;
 
-/** Compiles each ImagePolicy on its own and reports whether it is in force and how many rules it has. */
+/**
+ * Compiles each ImagePolicy on its own and reports whether it is in force and how many rules it
+ * has.
+ */
 @ControllerConfiguration(name = "imagepolicy")
 public final class ImagePolicyReconciler implements Reconciler<ImagePolicy> {
   private final KubernetesSerialization json;
@@ -38,8 +41,13 @@ public final class ImagePolicyReconciler implements Reconciler<ImagePolicy> {
       if (errors.isEmpty()) {
         status.setRuleCount(engine.ruleCount(name));
         status.setConditions(
-            Conditions.set(status.getConditions(), Conditions.READY, true, "Compiled",
-                "The policy is in force with " + status.getRuleCount() + " rule(s).", generation));
+            Conditions.set(
+                status.getConditions(),
+                Conditions.READY,
+                true,
+                "Compiled",
+                "The policy is in force with " + status.getRuleCount() + " rule(s).",
+                generation));
       } else {
         status.setRuleCount(0);
         String message =
@@ -48,8 +56,13 @@ public final class ImagePolicyReconciler implements Reconciler<ImagePolicy> {
                 .map(e -> e.getKey() + ": " + e.getValue())
                 .collect(Collectors.joining("; "));
         status.setConditions(
-            Conditions.set(status.getConditions(), Conditions.READY, false, "CompileError",
-                "The policy is not applied: " + message, generation));
+            Conditions.set(
+                status.getConditions(),
+                Conditions.READY,
+                false,
+                "CompileError",
+                "The policy is not applied: " + message,
+                generation));
       }
       if (old != null && json.asJson(old).equals(json.asJson(status))) {
         return UpdateControl.noUpdate();

@@ -44,11 +44,12 @@ final class IndexDocuments {
   static List<Artifact> artifacts(byte[] manifest) throws IOException {
     List<Artifact> result = new ArrayList<>();
     for (JsonNode l : JSON.readTree(manifest).path("layers")) {
-      result.add(artifact(
-          l.path("annotations").path(TITLE).asText(null),
-          l.path("mediaType").asText(),
-          l.path("digest").asText(),
-          l.path("size").asLong()));
+      result.add(
+          artifact(
+              l.path("annotations").path(TITLE).asText(null),
+              l.path("mediaType").asText(),
+              l.path("digest").asText(),
+              l.path("size").asLong()));
     }
     return result;
   }
@@ -118,8 +119,9 @@ final class IndexDocuments {
     List<ArchitectureStatus.Overlap> list = new ArrayList<>();
     for (JsonNode o : root.path("overlaps")) {
       if (list.size() < BuildResult.MAX_OVERLAPS) {
-        list.add(new ArchitectureStatus.Overlap(
-            o.path("path").asText(), o.path("lower").asText(), o.path("upper").asText()));
+        list.add(
+            new ArchitectureStatus.Overlap(
+                o.path("path").asText(), o.path("lower").asText(), o.path("upper").asText()));
       }
     }
     return Optional.of(new BuildConfig(list, root.path("overlapCount").asInt()));

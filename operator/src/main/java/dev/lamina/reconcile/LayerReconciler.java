@@ -39,7 +39,11 @@ import org.slf4j.MDC;
  * is resolved again every {@link OperatorSettings#tagResolveInterval()}; a digest only once.
  */
 @ControllerConfiguration(name = "layer")
-@GradualRetry(maxAttempts = -1, initialInterval = 2000, intervalMultiplier = 2, maxInterval = 300_000)
+@GradualRetry(
+    maxAttempts = -1,
+    initialInterval = 2000,
+    intervalMultiplier = 2,
+    maxInterval = 300_000)
 public final class LayerReconciler implements Reconciler<Layer> {
   private static final Logger LOG = LoggerFactory.getLogger(LayerReconciler.class);
 
@@ -51,7 +55,11 @@ public final class LayerReconciler implements Reconciler<Layer> {
   private PolicyWatch<Layer> policyWatch;
 
   LayerReconciler(
-      OperatorSettings settings, Registries registries, PolicySet policies, KubernetesClient client, Clock clock) {
+      OperatorSettings settings,
+      Registries registries,
+      PolicySet policies,
+      KubernetesClient client,
+      Clock clock) {
     this.settings = settings;
     this.registries = registries;
     this.policies = policies;
@@ -90,7 +98,8 @@ public final class LayerReconciler implements Reconciler<Layer> {
     String image = layer.getSpec().getImage();
     boolean pinned = image.contains("@sha256:");
     Instant now = clock.instant();
-    Instant resolvedAt = old == null || old.getResolvedAt() == null ? null : Instant.parse(old.getResolvedAt());
+    Instant resolvedAt =
+        old == null || old.getResolvedAt() == null ? null : Instant.parse(old.getResolvedAt());
     boolean current =
         old != null
             && Objects.equals(generation, old.getObservedGeneration())
@@ -98,7 +107,8 @@ public final class LayerReconciler implements Reconciler<Layer> {
             && Conditions.find(old.getConditions(), Conditions.READY)
                 .map(c -> "True".equals(c.getStatus()) || "PlatformMissing".equals(c.getReason()))
                 .orElse(false);
-    boolean due = !current || (!pinned && !now.isBefore(resolvedAt.plus(settings.tagResolveInterval())));
+    boolean due =
+        !current || (!pinned && !now.isBefore(resolvedAt.plus(settings.tagResolveInterval())));
     if (due) {
       resolve(layer, status, now);
       resolvedAt = now;
@@ -118,7 +128,8 @@ public final class LayerReconciler implements Reconciler<Layer> {
   }
 
   private void resolve(Layer layer, LayerStatus status, Instant now) throws IOException {
-    List<Platform> wanted = layer.getSpec().effectivePlatforms().stream().map(Platform::parse).toList();
+    List<Platform> wanted =
+        layer.getSpec().effectivePlatforms().stream().map(Platform::parse).toList();
     String image = layer.getSpec().getImage();
     ResolvedImage resolved =
         registries
@@ -128,7 +139,8 @@ public final class LayerReconciler implements Reconciler<Layer> {
     for (Platform p : wanted) {
       Descriptor d = resolved.manifests().get(p);
       if (d != null) {
-        platforms.add(new PlatformDigest(p.toString(), d.digest(), d.size(), resolved.layersSize().get(p)));
+        platforms.add(
+            new PlatformDigest(p.toString(), d.digest(), d.size(), resolved.layersSize().get(p)));
       }
     }
     status.setPlatforms(platforms);
@@ -140,11 +152,16 @@ public final class LayerReconciler implements Reconciler<Layer> {
     status.setResolvedAt(now.truncatedTo(ChronoUnit.SECONDS).toString());
     Long generation = layer.getMetadata().getGeneration();
     if (!resolved.missing().isEmpty()) {
-      String missing = resolved.missing().stream().map(Platform::toString).collect(Collectors.joining(", "));
+      String missing =
+          resolved.missing().stream().map(Platform::toString).collect(Collectors.joining(", "));
       status.setConditions(
           Conditions.set(
-              status.getConditions(), Conditions.READY, false, "PlatformMissing",
-              "Image " + image + " has no manifest for " + missing + ".", generation));
+              status.getConditions(),
+              Conditions.READY,
+              false,
+              "PlatformMissing",
+              "Image " + image + " has no manifest for " + missing + ".",
+              generation));
     } else {
       String previous = layer.getStatus() == null ? null : layer.getStatus().getDigest();
       if (previous != null && !previous.equals(status.getDigest())) {
@@ -152,15 +169,20 @@ public final class LayerReconciler implements Reconciler<Layer> {
       }
       status.setConditions(
           Conditions.set(
-              status.getConditions(), Conditions.READY, true, "Resolved",
-              "Resolved " + image + " for " + platforms.size() + " platform(s).", generation));
+              status.getConditions(),
+              Conditions.READY,
+              true,
+              "Resolved",
+              "Resolved " + image + " for " + platforms.size() + " platform(s).",
+              generation));
     }
   }
 
   @Override
   public ErrorStatusUpdateControl<Layer> updateErrorStatus(
       Layer layer, Context<Layer> context, Exception e) {
-    LayerStatus status = layer.getStatus() == null ? new LayerStatus() : json.clone(layer.getStatus());
+    LayerStatus status =
+        layer.getStatus() == null ? new LayerStatus() : json.clone(layer.getStatus());
     String reason =
         e instanceof AuthException
             ? "RegistryAuth"
@@ -169,8 +191,12 @@ public final class LayerReconciler implements Reconciler<Layer> {
     status.setObservedGeneration(layer.getMetadata().getGeneration());
     status.setConditions(
         Conditions.set(
-            status.getConditions(), Conditions.READY, false, reason,
-            String.valueOf(e.getMessage()), layer.getMetadata().getGeneration()));
+            status.getConditions(),
+            Conditions.READY,
+            false,
+            reason,
+            String.valueOf(e.getMessage()),
+            layer.getMetadata().getGeneration()));
     // Rules about the reference itself (pinning, allowed registries) don't need the registry.
     applyPolicy(layer, status);
     return ErrorStatusUpdateControl.patchStatus(fresh(layer, status));
@@ -182,10 +208,12 @@ public final class LayerReconciler implements Reconciler<Layer> {
     evaluated.setMetadata(layer.getMetadata());
     evaluated.setSpec(layer.getSpec());
     evaluated.setStatus(status);
-    PolicyStatus policy = policyWatch.engine().evaluateLayer(evaluated, policyWatch.namespaceLabels(layer));
+    PolicyStatus policy =
+        policyWatch.engine().evaluateLayer(evaluated, policyWatch.namespaceLabels(layer));
     status.setPolicy(policy);
     status.setConditions(
-        OSImageReconciler.policyCondition(status.getConditions(), policy, layer.getMetadata().getGeneration()));
+        OSImageReconciler.policyCondition(
+            status.getConditions(), policy, layer.getMetadata().getGeneration()));
   }
 
   private static Layer fresh(Layer layer, LayerStatus status) {

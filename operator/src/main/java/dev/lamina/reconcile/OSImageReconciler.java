@@ -59,7 +59,11 @@ import org.slf4j.MDC;
  * have pushed their manifests, pushes the multi-architecture index.
  */
 @ControllerConfiguration(name = "osimage")
-@GradualRetry(maxAttempts = -1, initialInterval = 2000, intervalMultiplier = 2, maxInterval = 300_000)
+@GradualRetry(
+    maxAttempts = -1,
+    initialInterval = 2000,
+    intervalMultiplier = 2,
+    maxInterval = 300_000)
 public final class OSImageReconciler implements Reconciler<OSImage> {
   static final String LAYER_INDEX = "lamina-layers";
   static final String SUCCEEDED = "Succeeded";
@@ -194,7 +198,9 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     return ErrorStatusUpdateControl.patchStatus(fresh(image, status));
   }
 
-  /** The state of one reconcile: the object read, the status being written, and when to look again. */
+  /**
+   * The state of one reconcile: the object read, the status being written, and when to look again.
+   */
   private final class Run {
     final OSImage image;
     final Context<OSImage> context;
@@ -223,7 +229,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       if (old == null || !json.asJson(status).equals(json.asJson(old))) {
         // The status is the build's state (attempts, pods): the next reconcile, which a pod event
         // may start at once, must read this write, not the informer's older copy.
-        PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(image, fresh(image, status), context);
+        PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(
+            image, fresh(image, status), context);
       }
       UpdateControl<OSImage> control = UpdateControl.noUpdate();
       if (recheck != null) {
@@ -234,7 +241,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
 
     void ready(boolean ready, String reason, String message) {
       status.setConditions(
-          Conditions.set(status.getConditions(), Conditions.READY, ready, reason, message, generation));
+          Conditions.set(
+              status.getConditions(), Conditions.READY, ready, reason, message, generation));
       status.setMessage(message);
     }
 
@@ -256,7 +264,10 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       }
       if (!waiting.isEmpty()) {
         status.setPhase(Phase.Pending);
-        ready(false, "LayersNotReady", "Waiting for Layer(s) " + String.join(", ", waiting) + " to be Ready.");
+        ready(
+            false,
+            "LayersNotReady",
+            "Waiting for Layer(s) " + String.join(", ", waiting) + " to be Ready.");
         return;
       }
       BuildPlan plan;
@@ -279,7 +290,10 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       }
       if (image.getSpec().getOutput() == null) {
         status.setPhase(Phase.Pending);
-        ready(false, "OutputMissing", "Set spec.output.repository: build pods push their artifacts there.");
+        ready(
+            false,
+            "OutputMissing",
+            "Set spec.output.repository: build pods push their artifacts there.");
         return;
       }
 
@@ -302,8 +316,11 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         deleteAll(configMaps, c -> true);
         return;
       }
-      boolean started = status.getArchitectures().stream().anyMatch(a -> count(a.getAttempts()) > 0);
-      if (!started && pods.stream().noneMatch(p -> inputLabel.equals(label(p, BuildPodFactory.LABEL_INPUT)))) {
+      boolean started =
+          status.getArchitectures().stream().anyMatch(a -> count(a.getAttempts()) > 0);
+      if (!started
+          && pods.stream()
+              .noneMatch(p -> inputLabel.equals(label(p, BuildPodFactory.LABEL_INPUT)))) {
         if (fromCache(repository, input)) {
           return;
         }
@@ -320,7 +337,11 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
           policyWatch
               .engine()
               .evaluateOSImage(
-                  image, layers, policyWatch.namespaceLabels(image), policyOverlaps.listed(), policyOverlaps.count());
+                  image,
+                  layers,
+                  policyWatch.namespaceLabels(image),
+                  policyOverlaps.listed(),
+                  policyOverlaps.count());
       status.setPolicy(policy);
       status.setConditions(policyCondition(status.getConditions(), policy, generation));
       if (policy.getVerdict() != PolicyVerdict.Deny) {
@@ -368,10 +389,12 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         a.setManifestDigest(manifest);
         byte[] manifestBytes = repo.manifestBytes(manifest);
         a.setArtifacts(IndexDocuments.artifacts(manifestBytes));
-        IndexDocuments.buildConfig(repo, manifestBytes).ifPresent(config -> {
-          a.setOverlaps(config.overlaps());
-          a.setOverlapCount(config.overlapCount());
-        });
+        IndexDocuments.buildConfig(repo, manifestBytes)
+            .ifPresent(
+                config -> {
+                  a.setOverlaps(config.overlaps());
+                  a.setOverlapCount(config.overlapCount());
+                });
         archs.add(a);
       }
       status.setArchitectures(archs);
@@ -385,9 +408,16 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       status.setDigest(index.get().digest());
       status.setRepository(repository);
       status.setPhase(Phase.Ready);
-      ready(true, "Built", "Index " + index.get().digest() + " was already in " + repository + " (cache hit).");
+      ready(
+          true,
+          "Built",
+          "Index " + index.get().digest() + " was already in " + repository + " (cache hit).");
       if (old == null || !input.equals(old.getInputDigest()) || old.getPhase() != Phase.Ready) {
-        events.emit(image, Events.NORMAL, "CacheHit", "Index " + index.get().digest() + " reused from " + repository + ".");
+        events.emit(
+            image,
+            Events.NORMAL,
+            "CacheHit",
+            "Index " + index.get().digest() + " reused from " + repository + ".");
       }
       return true;
     }
@@ -399,7 +429,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       if (configMaps.stream().noneMatch(c -> cmName.equals(c.getMetadata().getName()))) {
         create(BuildPodFactory.configMap(image, plan));
       }
-      int retries = image.getSpec().getBuild() == null ? 2 : image.getSpec().getBuild().effectiveRetries();
+      int retries =
+          image.getSpec().getBuild() == null ? 2 : image.getSpec().getBuild().effectiveRetries();
       List<String> building = new ArrayList<>();
       List<String> noNode = new ArrayList<>();
       List<String> unschedulable = new ArrayList<>();
@@ -442,7 +473,14 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         if (pod == null) {
           // Created but not yet in the informer's cache, or deleted by someone: the create is
           // idempotent by name, so making sure costs one request at most.
-          create(BuildPodFactory.pod(image, plan, arch, attempts, settings.builderImage(), settings.insecureRegistries()));
+          create(
+              BuildPodFactory.pod(
+                  image,
+                  plan,
+                  arch,
+                  attempts,
+                  settings.builderImage(),
+                  settings.insecureRegistries()));
           building.add(arch.name());
           continue;
         }
@@ -464,7 +502,12 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
               a.setNextAttemptAt(now.plus(backoff).truncatedTo(ChronoUnit.SECONDS).toString());
               recheckIn(backoff);
               building.add(arch.name());
-              LOG.info("{} attempt {} failed ({}); retrying in {}", arch, attempts, outcome.reason(), backoff);
+              LOG.info(
+                  "{} attempt {} failed ({}); retrying in {}",
+                  arch,
+                  attempts,
+                  outcome.reason(),
+                  backoff);
             } else {
               a.setNextAttemptAt(null);
               failed = failed == null ? a : failed;
@@ -478,7 +521,12 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
               Instant due = since.get().plus(settings.noNodeGrace());
               if (now.isBefore(due)) {
                 recheckIn(Duration.between(now, due));
-              } else if (client.nodes().withLabel("kubernetes.io/arch", arch.name()).list().getItems().isEmpty()) {
+              } else if (client
+                  .nodes()
+                  .withLabel("kubernetes.io/arch", arch.name())
+                  .list()
+                  .getItems()
+                  .isEmpty()) {
                 noNode.add(arch.name());
                 recheckIn(settings.noNodeGrace());
               } else {
@@ -496,21 +544,39 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       }
 
       if (!noNode.isEmpty()) {
-        String msg = "No node has kubernetes.io/arch=" + String.join(", ", noNode) + "; the build pod waits for one.";
-        status.setConditions(Conditions.set(status.getConditions(), SCHEDULED, false, "NoNodeForArchitecture", msg, generation));
+        String msg =
+            "No node has kubernetes.io/arch="
+                + String.join(", ", noNode)
+                + "; the build pod waits for one.";
+        status.setConditions(
+            Conditions.set(
+                status.getConditions(),
+                SCHEDULED,
+                false,
+                "NoNodeForArchitecture",
+                msg,
+                generation));
         status.setPhase(Phase.Building);
         ready(false, "NoNodeForArchitecture", msg);
         return;
       }
       if (!unschedulable.isEmpty()) {
-        String msg = "The build pod for " + String.join(", ", unschedulable) + " cannot be scheduled.";
-        status.setConditions(Conditions.set(status.getConditions(), SCHEDULED, false, "Unschedulable", msg, generation));
+        String msg =
+            "The build pod for " + String.join(", ", unschedulable) + " cannot be scheduled.";
+        status.setConditions(
+            Conditions.set(
+                status.getConditions(), SCHEDULED, false, "Unschedulable", msg, generation));
       } else {
         status.setConditions(remove(status.getConditions(), SCHEDULED));
       }
       if (failed != null) {
         String reason = PodOutcome.reasonOf(failed.getMessage());
-        String msg = failed.getArchitecture() + " failed after " + failed.getAttempts() + " attempt(s): " + failed.getMessage();
+        String msg =
+            failed.getArchitecture()
+                + " failed after "
+                + failed.getAttempts()
+                + " attempt(s): "
+                + failed.getMessage();
         boolean wasFailed = old != null && old.getPhase() == Phase.Failed;
         status.setPhase(Phase.Failed);
         ready(false, reason, msg);
@@ -524,8 +590,14 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         if (unschedulable.isEmpty()) {
           ready(false, "Building", "Building " + String.join(", ", building) + ".");
         } else {
-          ready(false, "Unschedulable", status.getConditions().stream()
-              .filter(c -> SCHEDULED.equals(c.getType())).findFirst().map(Condition::getMessage).orElse(""));
+          ready(
+              false,
+              "Unschedulable",
+              status.getConditions().stream()
+                  .filter(c -> SCHEDULED.equals(c.getType()))
+                  .findFirst()
+                  .map(Condition::getMessage)
+                  .orElse(""));
         }
         return;
       }
@@ -533,12 +605,17 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       status.setDigest(index.digest());
       status.setPhase(Phase.Ready);
       ready(true, "Built", "Index " + index.digest() + " is in " + repository + ".");
-      events.emit(image, Events.NORMAL, "BuildSucceeded", "Pushed index " + index.digest() + " to " + repository + ".");
+      events.emit(
+          image,
+          Events.NORMAL,
+          "BuildSucceeded",
+          "Pushed index " + index.digest() + " to " + repository + ".");
       deleteAll(pods, p -> true);
       deleteAll(configMaps, c -> true);
     }
 
-    Descriptor pushIndex(String repository, String input, List<ArchitectureStatus> archs) throws IOException {
+    Descriptor pushIndex(String repository, String input, List<ArchitectureStatus> archs)
+        throws IOException {
       Map<String, String> manifests = new LinkedHashMap<>();
       archs.forEach(a -> manifests.put(a.getArchitecture(), a.getManifestDigest()));
       List<String> tags = new ArrayList<>();
@@ -552,7 +629,9 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     }
 
     void start(BuildPlan plan, Architecture arch, ArchitectureStatus a, int attempt) {
-      Pod pod = BuildPodFactory.pod(image, plan, arch, attempt, settings.builderImage(), settings.insecureRegistries());
+      Pod pod =
+          BuildPodFactory.pod(
+              image, plan, arch, attempt, settings.builderImage(), settings.insecureRegistries());
       create(pod);
       a.setAttempts(attempt);
       a.setPod(pod.getMetadata().getName());
@@ -562,7 +641,10 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       a.setArtifacts(null);
       a.setOverlaps(null);
       a.setOverlapCount(null);
-      events.emit(image, Events.NORMAL, "BuildStarted",
+      events.emit(
+          image,
+          Events.NORMAL,
+          "BuildStarted",
           "Started " + pod.getMetadata().getName() + " (" + arch + ", attempt " + attempt + ").");
     }
 
@@ -591,7 +673,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     }
   }
 
-  private void deleteAll(List<? extends HasMetadata> objects, java.util.function.Predicate<HasMetadata> which) {
+  private void deleteAll(
+      List<? extends HasMetadata> objects, java.util.function.Predicate<HasMetadata> which) {
     for (HasMetadata o : objects) {
       if (which.test(o) && o.getMetadata().getDeletionTimestamp() == null) {
         delete(o);
@@ -610,7 +693,10 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
   }
 
   private static Pod find(List<Pod> pods, String name) {
-    return pods.stream().filter(p -> name.equals(p.getMetadata().getName())).findFirst().orElse(null);
+    return pods.stream()
+        .filter(p -> name.equals(p.getMetadata().getName()))
+        .findFirst()
+        .orElse(null);
   }
 
   /**
@@ -660,7 +746,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
 
   private static boolean layerReady(Layer layer) {
     return layer.getStatus() != null
-        && Objects.equals(layer.getMetadata().getGeneration(), layer.getStatus().getObservedGeneration())
+        && Objects.equals(
+            layer.getMetadata().getGeneration(), layer.getStatus().getObservedGeneration())
         && Conditions.isTrue(layer.getStatus().getConditions(), Conditions.READY);
   }
 
@@ -676,22 +763,44 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
   }
 
   /** The PolicyPassed condition for a verdict; shared with the Layer reconciler. */
-  static List<Condition> policyCondition(List<Condition> conditions, PolicyStatus policy, Long generation) {
-    PolicyVerdict v = policy == null || policy.getVerdict() == null ? PolicyVerdict.Pass : policy.getVerdict();
+  static List<Condition> policyCondition(
+      List<Condition> conditions, PolicyStatus policy, Long generation) {
+    PolicyVerdict v =
+        policy == null || policy.getVerdict() == null ? PolicyVerdict.Pass : policy.getVerdict();
     return switch (v) {
-      case Deny -> Conditions.set(conditions, Conditions.POLICY_PASSED, false, "PolicyDenied",
-          "Denied by policy: " + firstDeny(policy), generation);
-      case Warn -> Conditions.set(conditions, Conditions.POLICY_PASSED, true, "PolicyWarned",
-          count(policy.getWarn()) + " policy warning(s).", generation);
-      case Pass -> Conditions.set(conditions, Conditions.POLICY_PASSED, true, "PolicyPassed",
-          "All policy rules pass.", generation);
+      case Deny ->
+          Conditions.set(
+              conditions,
+              Conditions.POLICY_PASSED,
+              false,
+              "PolicyDenied",
+              "Denied by policy: " + firstDeny(policy),
+              generation);
+      case Warn ->
+          Conditions.set(
+              conditions,
+              Conditions.POLICY_PASSED,
+              true,
+              "PolicyWarned",
+              count(policy.getWarn()) + " policy warning(s).",
+              generation);
+      case Pass ->
+          Conditions.set(
+              conditions,
+              Conditions.POLICY_PASSED,
+              true,
+              "PolicyPassed",
+              "All policy rules pass.",
+              generation);
     };
   }
 
   private static List<Condition> remove(List<Condition> conditions, String type) {
     return conditions == null
         ? new ArrayList<>()
-        : conditions.stream().filter(c -> !type.equals(c.getType())).collect(Collectors.toCollection(ArrayList::new));
+        : conditions.stream()
+            .filter(c -> !type.equals(c.getType()))
+            .collect(Collectors.toCollection(ArrayList::new));
   }
 
   static OSImage fresh(OSImage image, OSImageStatus status) {
@@ -704,5 +813,4 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     f.setStatus(status);
     return f;
   }
-
 }

@@ -31,10 +31,16 @@ public record OperatorSettings(
   /** Defaults for everything but the builder image. */
   public static OperatorSettings defaults(String builderImage) {
     return new OperatorSettings(
-        DEFAULT_TAG_RESOLVE_INTERVAL, DEFAULT_NO_NODE_GRACE, builderImage, Set.of(), DEFAULT_RETRY_BACKOFF);
+        DEFAULT_TAG_RESOLVE_INTERVAL,
+        DEFAULT_NO_NODE_GRACE,
+        builderImage,
+        Set.of(),
+        DEFAULT_RETRY_BACKOFF);
   }
 
-  /** The delay before attempt {@code attempt + 1}, after {@code attempt} failed attempts (1-based). */
+  /**
+   * The delay before attempt {@code attempt + 1}, after {@code attempt} failed attempts (1-based).
+   */
   public Duration backoffAfter(int attempt) {
     long factor = 1L << Math.min(Math.max(attempt - 1, 0), 10);
     Duration d = retryBackoff.multipliedBy(factor);

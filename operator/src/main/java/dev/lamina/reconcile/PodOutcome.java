@@ -32,7 +32,10 @@ record PodOutcome(String state, BuildResult result, String reason, String messag
       try {
         result = BuildResult.fromJson(text);
       } catch (IOException e) {
-        return new PodOutcome("Failed", null, "BadResult",
+        return new PodOutcome(
+            "Failed",
+            null,
+            "BadResult",
             "the termination message is not a build result: " + abbreviate(text));
       }
     }
@@ -41,7 +44,8 @@ record PodOutcome(String state, BuildResult result, String reason, String messag
     }
     if ("Succeeded".equals(phase)) {
       if (result == null || result.manifestDigest() == null) {
-        return new PodOutcome("Failed", result, "BadResult", "the build pod succeeded without a manifest digest");
+        return new PodOutcome(
+            "Failed", result, "BadResult", "the build pod succeeded without a manifest digest");
       }
       return new PodOutcome("Succeeded", result, null, null);
     }
@@ -50,21 +54,28 @@ record PodOutcome(String state, BuildResult result, String reason, String messag
       return new PodOutcome("Failed", result, reason, String.valueOf(pod.getStatus().getMessage()));
     }
     Integer exit = terminated == null ? null : terminated.getExitCode();
-    return new PodOutcome("Failed", result, "BuildPodFailed",
+    return new PodOutcome(
+        "Failed",
+        result,
+        "BuildPodFailed",
         "the build container exited with code " + exit + " without a result");
   }
 
   /** When the scheduler last said the pod fits no node, if it is still waiting. */
   static Optional<Instant> unschedulableSince(Pod pod) {
-    if (pod.getStatus() == null || pod.getStatus().getConditions() == null
+    if (pod.getStatus() == null
+        || pod.getStatus().getConditions() == null
         || !"Pending".equals(pod.getStatus().getPhase())) {
       return Optional.empty();
     }
     for (PodCondition c : pod.getStatus().getConditions()) {
-      if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus())
+      if ("PodScheduled".equals(c.getType())
+          && "False".equals(c.getStatus())
           && "Unschedulable".equals(c.getReason())) {
-        String t = c.getLastTransitionTime() != null ? c.getLastTransitionTime()
-            : pod.getMetadata().getCreationTimestamp();
+        String t =
+            c.getLastTransitionTime() != null
+                ? c.getLastTransitionTime()
+                : pod.getMetadata().getCreationTimestamp();
         return Optional.of(Instant.parse(t));
       }
     }

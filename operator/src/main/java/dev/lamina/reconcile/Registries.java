@@ -28,18 +28,22 @@ final class Registries {
 
   /**
    * A client authenticated with the Secret {@code secretName} in {@code namespace}, or an anonymous
-   * one when no Secret is named. Secrets are read when needed, not watched: a registry call is rare.
+   * one when no Secret is named. Secrets are read when needed, not watched: a registry call is
+   * rare.
    */
   OciClient client(String namespace, String secretName) throws java.io.IOException {
     if (secretName == null || secretName.isEmpty()) {
       return anonymous;
     }
     Secret secret = client.secrets().inNamespace(namespace).withName(secretName).get();
-    if (secret == null || secret.getData() == null || !secret.getData().containsKey(".dockerconfigjson")) {
+    if (secret == null
+        || secret.getData() == null
+        || !secret.getData().containsKey(".dockerconfigjson")) {
       throw new java.io.IOException(
           "Secret " + secretName + " does not exist or holds no .dockerconfigjson key");
     }
     byte[] json = Base64.getDecoder().decode(secret.getData().get(".dockerconfigjson"));
-    return anonymous.withCredentials(DockerConfig.parse(json, "Secret " + namespace + "/" + secretName));
+    return anonymous.withCredentials(
+        DockerConfig.parse(json, "Secret " + namespace + "/" + secretName));
   }
 }

@@ -91,8 +91,7 @@ class CustomResourcesIT {
               "samples/" + sample.getFileName());
 
       assertThat(result.exitCode()).as(result.toString()).isZero();
-      long documents =
-          Files.readString(sample).lines().filter(l -> l.startsWith("kind:")).count();
+      long documents = Files.readString(sample).lines().filter(l -> l.startsWith("kind:")).count();
       assertThat(result.stdout().lines().filter(l -> l.endsWith("(server dry run)")))
           .as(result.toString())
           .hasSize((int) documents);
@@ -286,7 +285,11 @@ class CustomResourcesIT {
             .newHttpRequestBuilder()
             .uri(
                 client.getMasterUrl()
-                    + "apis/" + API_VERSION + "/namespaces/" + namespace + "/osimages/table")
+                    + "apis/"
+                    + API_VERSION
+                    + "/namespaces/"
+                    + namespace
+                    + "/osimages/table")
             .header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
             .build();
     HttpResponse<String> response = client.getHttpClient().sendAsync(request, String.class).get();

@@ -5,8 +5,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lamina.testing.TestLayers;
 import dev.lamina.api.FileSpec;
+import dev.lamina.testing.TestLayers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package dev.lamina.assemble;
 
-import dev.lamina.oci.IoSupplier;
-import dev.lamina.testing.TestLayers;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.github.luben.zstd.Zstd;
+import dev.lamina.oci.IoSupplier;
+import dev.lamina.testing.TestLayers;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -44,8 +44,7 @@ class BootIT {
     for (Map.Entry<String, String> image : digests.entrySet()) {
       String tag = image.getKey();
       String pushed =
-          TestImages.copy(
-              client, "oci:" + layout, tag, registry.host() + "/lamina/" + tag, "1");
+          TestImages.copy(client, "oci:" + layout, tag, registry.host() + "/lamina/" + tag, "1");
       // Same digests in both places, or the layout-versus-registry comparison means nothing.
       assertThat(pushed).as(tag).isEqualTo(image.getValue());
     }
@@ -146,7 +145,14 @@ class BootIT {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     run(
         Duration.ofMinutes(5),
-        java.toString(), "-jar", jar, "build", "-f", file.toString(), "--out", outDir.toString());
+        java.toString(),
+        "-jar",
+        jar,
+        "build",
+        "-f",
+        file.toString(),
+        "--out",
+        outDir.toString());
   }
 
   private static void run(Duration timeout, String... command) throws Exception {

@@ -65,8 +65,7 @@ public final class DebianPackages {
       String out = new String(process.getInputStream().readAllBytes(), UTF_8).strip();
       if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) {
         process.destroyForcibly();
-        throw new IllegalStateException(
-            script + " failed:\n" + Files.readString(log, UTF_8));
+        throw new IllegalStateException(script + " failed:\n" + Files.readString(log, UTF_8));
       }
       Files.delete(log);
       return Path.of(out);

@@ -77,8 +77,19 @@ public final class QemuBoot {
     String append = ("console=" + console + " panic=-1 " + cmdline.strip()).strip();
     command.addAll(
         List.of(
-            "-m", "512", "-nographic", "-no-reboot", "-nodefaults", "-serial", "stdio",
-            "-kernel", kernel.toString(), "-initrd", initrd.toString(), "-append", append));
+            "-m",
+            "512",
+            "-nographic",
+            "-no-reboot",
+            "-nodefaults",
+            "-serial",
+            "stdio",
+            "-kernel",
+            kernel.toString(),
+            "-initrd",
+            initrd.toString(),
+            "-append",
+            append));
     Files.createDirectories(consoleLog.toAbsolutePath().getParent());
     LOG.info("booting {}: {}", arch, String.join(" ", command));
     long start = System.nanoTime();

@@ -15,8 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Guards the boot harness and the Debian fixtures without Lamina: an initrd packed by cpio from
- * the same busybox and init must boot to the marker on both architectures.
+ * Guards the boot harness and the Debian fixtures without Lamina: an initrd packed by cpio from the
+ * same busybox and init must boot to the marker on both architectures.
  */
 class QemuHarnessIT {
   static final Duration TIMEOUT = Duration.ofSeconds(120);

@@ -22,8 +22,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds the boot test's layers (kernel, busybox, init) from Debian packages and writes them as
- * OCI images (tar+gzip layers, a config per platform, an image index per tag) into a layout.
+ * Builds the boot test's layers (kernel, busybox, init) from Debian packages and writes them as OCI
+ * images (tar+gzip layers, a config per platform, an image index per tag) into a layout.
  */
 public final class TestImages {
   /** The marker the init prints once it runs; the harness waits for it. */
@@ -99,8 +99,8 @@ public final class TestImages {
   }
 
   /**
-   * The boot images in one layout under tags kernel, busybox and init, each for the given
-   * arches. Returns each tag's image index digest.
+   * The boot images in one layout under tags kernel, busybox and init, each for the given arches.
+   * Returns each tag's image index digest.
    */
   public static Map<String, String> writeBootImages(Path layout, List<String> arches)
       throws IOException {
@@ -120,8 +120,8 @@ public final class TestImages {
   }
 
   /**
-   * Writes one multi-platform image into the layout at {@code layout} (creating it if needed)
-   * and tags it; a tag already there is replaced. Returns the image index's digest.
+   * Writes one multi-platform image into the layout at {@code layout} (creating it if needed) and
+   * tags it; a tag already there is replaced. Returns the image index's digest.
    */
   public static String writeImage(
       Path layout, String tag, Map<String, List<LayerTree>> layersByArch) throws IOException {
@@ -161,8 +161,8 @@ public final class TestImages {
   }
 
   /**
-   * Copies an image (an index and everything under it) between repositories, tag to tag, byte
-   * for byte, so it keeps its digests. Returns the index's digest.
+   * Copies an image (an index and everything under it) between repositories, tag to tag, byte for
+   * byte, so it keeps its digests. Returns the index's digest.
    */
   public static String copy(OciClient client, String from, String tag, String to, String toTag)
       throws IOException {

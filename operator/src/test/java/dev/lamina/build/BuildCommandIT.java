@@ -29,9 +29,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveInputStream;
@@ -61,18 +61,34 @@ class BuildCommandIT {
     Map<String, List<byte[]>> kernelBlobs = new TreeMap<>();
     Map<String, List<byte[]>> baseBlobs = new TreeMap<>();
     for (String arch : List.of("amd64", "arm64")) {
-      byte[] modules = TestLayers.tar(List.of(dir("lib"), dir("lib/modules"), file("lib/modules/6.1.0-" + arch + "/modules.dep", "")));
-      kernelBlobs.put(arch, List.of(TestLayers.tarGz(file("kernel", "KERNEL-" + arch), TestLayers.Entry.file("kernel.tar", modules, 0644))));
+      byte[] modules =
+          TestLayers.tar(
+              List.of(
+                  dir("lib"),
+                  dir("lib/modules"),
+                  file("lib/modules/6.1.0-" + arch + "/modules.dep", "")));
+      kernelBlobs.put(
+          arch,
+          List.of(
+              TestLayers.tarGz(
+                  file("kernel", "KERNEL-" + arch),
+                  TestLayers.Entry.file("kernel.tar", modules, 0644))));
       baseBlobs.put(
           arch,
           List.of(
-              TestLayers.tarGz(dir("bin"), file("bin/busybox", "BUSYBOX-" + arch), symlink("bin/sh", "busybox"), file("etc/motd", "lower")),
+              TestLayers.tarGz(
+                  dir("bin"),
+                  file("bin/busybox", "BUSYBOX-" + arch),
+                  symlink("bin/sh", "busybox"),
+                  file("etc/motd", "lower")),
               TestLayers.tarGz(file("etc/motd", "upper"), file("etc/.wh.gone", ""))));
     }
     TestLayers.pushImage(kernel, "6.1", kernelBlobs);
     TestLayers.pushImage(client.repository(registry.host() + "/layers/base"), "1", baseBlobs);
     TestLayers.pushImage(
-        client.repository(registry.host() + "/layers/amd64-only"), "1", Map.of("amd64", List.of(TestLayers.tarGz(file("x", "x")))));
+        client.repository(registry.host() + "/layers/amd64-only"),
+        "1",
+        Map.of("amd64", List.of(TestLayers.tarGz(file("x", "x")))));
   }
 
   @AfterAll
@@ -82,7 +98,8 @@ class BuildCommandIT {
 
   @Test
   void buildsEveryArchitecturePushesManifestsAndIndex() throws Exception {
-    Path yaml = writeYaml("good", "base", "kernel:6.1", "kernel", List.of("amd64", "arm64"), "tag: v1");
+    Path yaml =
+        writeYaml("good", "base", "kernel:6.1", "kernel", List.of("amd64", "arm64"), "tag: v1");
     Path out = tmp.resolve("out");
     Run run = lamina("build", "-f", yaml.toString(), "--out", out.toString(), "--push");
     assertThat(run.exit).as(run.stderr).isZero();
@@ -90,29 +107,49 @@ class BuildCommandIT {
     OciRepository repo = client.repository(registry.host() + "/images/good");
     Descriptor tagged = repo.resolveTag("v1").orElseThrow();
     ImageIndex index = ImageIndex.parse(repo.manifestBytes(tagged.digest()));
-    assertThat(index.manifests()).extracting(Descriptor::platform)
+    assertThat(index.manifests())
+        .extracting(Descriptor::platform)
         .containsExactly(Platform.linux("amd64"), Platform.linux("arm64"));
     assertThat(run.stdout).contains("index " + registry.host() + "/images/good@" + tagged.digest());
-    String input = run.stdout.lines().filter(l -> l.startsWith("input ")).findFirst().orElseThrow().substring(6);
-    assertThat(repo.resolveTag(InputDigest.cacheTag(input))).map(Descriptor::digest).contains(tagged.digest());
+    String input =
+        run.stdout
+            .lines()
+            .filter(l -> l.startsWith("input "))
+            .findFirst()
+            .orElseThrow()
+            .substring(6);
+    assertThat(repo.resolveTag(InputDigest.cacheTag(input)))
+        .map(Descriptor::digest)
+        .contains(tagged.digest());
 
     for (Descriptor m : index.manifests()) {
       String arch = m.platform().architecture();
       ImageManifest manifest = ImageManifest.parse(repo.manifestBytes(m.digest()));
       assertThat(manifest.artifactType()).isEqualTo(ArtifactTypes.OS_IMAGE);
-      assertThat(manifest.layers()).extracting(d -> d.annotations().get(MediaTypes.ANNOTATION_TITLE))
+      assertThat(manifest.layers())
+          .extracting(d -> d.annotations().get(MediaTypes.ANNOTATION_TITLE))
           .containsExactly("kernel", "initrd.img", "cmdline");
       byte[] kernel = read(repo, manifest.layers().get(0));
       assertThat(new String(kernel, StandardCharsets.UTF_8)).isEqualTo("KERNEL-" + arch);
-      assertThat(read(repo, manifest.layers().get(1))).isEqualTo(Files.readAllBytes(out.resolve(arch).resolve("initrd.img")));
-      assertThat(new String(read(repo, manifest.layers().get(2)), StandardCharsets.UTF_8)).isEqualTo("console=ttyS0 quiet");
+      assertThat(read(repo, manifest.layers().get(1)))
+          .isEqualTo(Files.readAllBytes(out.resolve(arch).resolve("initrd.img")));
+      assertThat(new String(read(repo, manifest.layers().get(2)), StandardCharsets.UTF_8))
+          .isEqualTo("console=ttyS0 quiet");
 
       Map<String, byte[]> initrd = cpio(out.resolve(arch).resolve("initrd.img"));
-      assertThat(initrd).containsKeys("bin/busybox", "bin/sh", "lib/modules/6.1.0-" + arch + "/modules.dep", "etc/lamina-release");
+      assertThat(initrd)
+          .containsKeys(
+              "bin/busybox",
+              "bin/sh",
+              "lib/modules/6.1.0-" + arch + "/modules.dep",
+              "etc/lamina-release");
       assertThat(new String(initrd.get("etc/motd"), StandardCharsets.UTF_8)).isEqualTo("upper");
-      assertThat(new String(initrd.get("bin/busybox"), StandardCharsets.UTF_8)).isEqualTo("BUSYBOX-" + arch);
+      assertThat(new String(initrd.get("bin/busybox"), StandardCharsets.UTF_8))
+          .isEqualTo("BUSYBOX-" + arch);
       assertThat(initrd).doesNotContainKeys("kernel", "kernel.tar", "etc/.wh.gone");
-      assertThat(BuildResult.fromJson(Files.readString(out.resolve(arch).resolve("result.json"))).manifestDigest())
+      assertThat(
+              BuildResult.fromJson(Files.readString(out.resolve(arch).resolve("result.json")))
+                  .manifestDigest())
           .isEqualTo(m.digest());
     }
   }
@@ -121,7 +158,8 @@ class BuildCommandIT {
   void sameInputsGiveTheSameDigestsInAnotherDirectory() throws Exception {
     Path yaml = writeYaml("same", "base", "kernel:6.1", "kernel", List.of("amd64", "arm64"), null);
     Run first = lamina("build", "-f", yaml.toString(), "--out", tmp.resolve("a").toString());
-    Run second = lamina("build", "-f", yaml.toString(), "--out", tmp.resolve("elsewhere/b").toString());
+    Run second =
+        lamina("build", "-f", yaml.toString(), "--out", tmp.resolve("elsewhere/b").toString());
     assertThat(first.exit).as(first.stderr).isZero();
     assertThat(second.stdout).isEqualTo(first.stdout);
     for (String arch : List.of("amd64", "arm64")) {
@@ -153,7 +191,14 @@ class BuildCommandIT {
     }
     Path yaml = writeYaml("jvm", "base", "kernel:6.1", "kernel", List.of("amd64", "arm64"), null);
     Run here = lamina("build", "-f", yaml.toString(), "--out", tmp.resolve("here").toString());
-    Run there = laminaWith(other.get().resolve("bin/java"), "build", "-f", yaml.toString(), "--out", tmp.resolve("there").toString());
+    Run there =
+        laminaWith(
+            other.get().resolve("bin/java"),
+            "build",
+            "-f",
+            yaml.toString(),
+            "--out",
+            tmp.resolve("there").toString());
     assertThat(here.exit).as(here.stderr).isZero();
     assertThat(there.exit).as(there.stderr).isZero();
     assertThat(there.stdout).as("digests printed by " + other.get()).isEqualTo(here.stdout);
@@ -183,7 +228,10 @@ class BuildCommandIT {
   void truncatedGzipFailsWithAReason() throws Exception {
     byte[] whole = TestLayers.tarGz(file("etc/big", "x".repeat(100_000) + Math.random()));
     byte[] truncated = Arrays.copyOf(whole, whole.length / 2);
-    TestLayers.pushImage(client.repository(registry.host() + "/layers/truncated"), "1", Map.of("amd64", List.of(truncated)));
+    TestLayers.pushImage(
+        client.repository(registry.host() + "/layers/truncated"),
+        "1",
+        Map.of("amd64", List.of(truncated)));
     Run run = assertFailsAndPushesNothing("truncated", "truncated:1", "InvalidLayer");
     assertThat(run.stderr).containsIgnoringCase("truncated");
   }
@@ -191,7 +239,8 @@ class BuildCommandIT {
   @Test
   void entryWithDotDotFails() throws Exception {
     byte[] evil = TestLayers.tarGz(file("../escape", "boom"));
-    TestLayers.pushImage(client.repository(registry.host() + "/layers/dotdot"), "1", Map.of("amd64", List.of(evil)));
+    TestLayers.pushImage(
+        client.repository(registry.host() + "/layers/dotdot"), "1", Map.of("amd64", List.of(evil)));
     Run run = assertFailsAndPushesNothing("dotdot", "dotdot:1", "InvalidLayer");
     assertThat(run.stderr).contains("../escape");
   }
@@ -200,7 +249,10 @@ class BuildCommandIT {
   void entryWrittenThroughSymlinkOutsideTheRootFails() throws Exception {
     byte[] lower = TestLayers.tarGz(symlink("up", "../../.."));
     byte[] upper = TestLayers.tarGz(file("up/etc/passwd", "boom"));
-    TestLayers.pushImage(client.repository(registry.host() + "/layers/symlink"), "1", Map.of("amd64", List.of(lower, upper)));
+    TestLayers.pushImage(
+        client.repository(registry.host() + "/layers/symlink"),
+        "1",
+        Map.of("amd64", List.of(lower, upper)));
     Run run = assertFailsAndPushesNothing("symlink", "symlink:1", "InvalidLayer");
     assertThat(run.stderr).contains("up/etc/passwd");
   }
@@ -208,20 +260,28 @@ class BuildCommandIT {
   @Test
   void missingKernelBinaryFails() throws Exception {
     TestLayers.pushImage(
-        client.repository(registry.host() + "/layers/nokernel"), "1", Map.of("amd64", List.of(TestLayers.tarGz(file("boot/vmlinuz", "k")))));
+        client.repository(registry.host() + "/layers/nokernel"),
+        "1",
+        Map.of("amd64", List.of(TestLayers.tarGz(file("boot/vmlinuz", "k")))));
     Path yaml = writeYaml("nokernel", "base", "nokernel:1", "kernel", List.of("amd64"), null);
     Run run = lamina("build", "-f", yaml.toString(), "--push");
     assertThat(run.exit).isEqualTo(1);
-    assertThat(run.stderr.strip()).isEqualTo("lamina build: KernelMissing: kernel binary \"kernel\" not found in layer \"kernel\"");
+    assertThat(run.stderr.strip())
+        .isEqualTo(
+            "lamina build: KernelMissing: kernel binary \"kernel\" not found in layer \"kernel\"");
     assertNothingPushed("nokernel");
   }
 
   @Test
   void layerWithoutTheArchitectureFails() throws Exception {
-    Path yaml = writeYaml("noarm", "amd64-only", "kernel:6.1", "kernel", List.of("amd64", "arm64"), null);
+    Path yaml =
+        writeYaml("noarm", "amd64-only", "kernel:6.1", "kernel", List.of("amd64", "arm64"), null);
     Run run = lamina("build", "-f", yaml.toString(), "--push");
     assertThat(run.exit).isEqualTo(1);
-    assertThat(run.stderr.strip()).startsWith("lamina build: PlatformMissing:").contains("linux/arm64").contains("amd64-only");
+    assertThat(run.stderr.strip())
+        .startsWith("lamina build: PlatformMissing:")
+        .contains("linux/arm64")
+        .contains("amd64-only");
     assertNothingPushed("noarm");
   }
 
@@ -230,22 +290,45 @@ class BuildCommandIT {
     try (TestRegistry locked = TestRegistry.builder().basicAuth("alice", "secret").start()) {
       Path config = tmp.resolve("docker");
       Files.createDirectories(config);
-      String auth = java.util.Base64.getEncoder().encodeToString("alice:wrong".getBytes(StandardCharsets.UTF_8));
-      Files.writeString(config.resolve("config.json"), "{\"auths\":{\"" + locked.host() + "\":{\"auth\":\"" + auth + "\"}}}");
+      String auth =
+          java.util.Base64.getEncoder()
+              .encodeToString("alice:wrong".getBytes(StandardCharsets.UTF_8));
+      Files.writeString(
+          config.resolve("config.json"),
+          "{\"auths\":{\"" + locked.host() + "\":{\"auth\":\"" + auth + "\"}}}");
       Path yaml =
           writeYaml("auth", "base", "kernel:6.1", "kernel", List.of("amd64"), null)
               .resolveSibling("auth.yaml");
-      Files.writeString(yaml, Files.readString(tmp.resolve("auth.yaml")).replace(registry.host() + "/layers/base", locked.host() + "/layers/base"));
-      Run run = lamina("build", "-f", yaml.toString(), "--push", "--docker-config", config.toString());
+      Files.writeString(
+          yaml,
+          Files.readString(tmp.resolve("auth.yaml"))
+              .replace(registry.host() + "/layers/base", locked.host() + "/layers/base"));
+      Run run =
+          lamina("build", "-f", yaml.toString(), "--push", "--docker-config", config.toString());
       assertThat(run.exit).isEqualTo(1);
-      assertThat(run.stderr.strip()).startsWith("lamina build: RegistryAuth:").contains(locked.host());
+      assertThat(run.stderr.strip())
+          .startsWith("lamina build: RegistryAuth:")
+          .contains(locked.host());
       assertNothingPushed("auth");
     }
   }
 
-  private Run assertFailsAndPushesNothing(String name, String baseRef, String reason) throws Exception {
-    Path yaml = writeYaml(name, baseRef.substring(0, baseRef.indexOf(':')), "kernel:6.1", "kernel", List.of("amd64"), null);
-    Files.writeString(yaml, Files.readString(yaml).replace("/layers/" + baseRef.substring(0, baseRef.indexOf(':')) + ":1", "/layers/" + baseRef));
+  private Run assertFailsAndPushesNothing(String name, String baseRef, String reason)
+      throws Exception {
+    Path yaml =
+        writeYaml(
+            name,
+            baseRef.substring(0, baseRef.indexOf(':')),
+            "kernel:6.1",
+            "kernel",
+            List.of("amd64"),
+            null);
+    Files.writeString(
+        yaml,
+        Files.readString(yaml)
+            .replace(
+                "/layers/" + baseRef.substring(0, baseRef.indexOf(':')) + ":1",
+                "/layers/" + baseRef));
     Run run = lamina("build", "-f", yaml.toString(), "--push");
     assertThat(run.exit).as(run.stdout).isEqualTo(1);
     assertThat(run.stderr.strip().lines()).as(run.stderr).hasSize(1);
@@ -258,13 +341,22 @@ class BuildCommandIT {
   private void assertNothingPushed(String name) throws Exception {
     HttpResponse<String> tags =
         HTTP.send(
-            HttpRequest.newBuilder(URI.create("http://" + registry.host() + "/v2/images/" + name + "/tags/list")).build(),
+            HttpRequest.newBuilder(
+                    URI.create("http://" + registry.host() + "/v2/images/" + name + "/tags/list"))
+                .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(tags.statusCode()).as(tags.body()).isEqualTo(404);
-    assertThat(registry.storage().resolve("docker/registry/v2/repositories/images/" + name)).doesNotExist();
+    assertThat(registry.storage().resolve("docker/registry/v2/repositories/images/" + name))
+        .doesNotExist();
   }
 
-  private Path writeYaml(String name, String base, String kernelRef, String kernelBinary, List<String> archs, String outputExtra)
+  private Path writeYaml(
+      String name,
+      String base,
+      String kernelRef,
+      String kernelBinary,
+      List<String> archs,
+      String outputExtra)
       throws IOException {
     String host = registry.host();
     String yaml =
@@ -292,7 +384,16 @@ class BuildCommandIT {
             repository: %s/images/%s
             %s
         """
-            .formatted(host, kernelRef, host, base.contains(":") ? base : base + ":1", name, String.join(", ", archs), kernelBinary, host, name,
+            .formatted(
+                host,
+                kernelRef,
+                host,
+                base.contains(":") ? base : base + ":1",
+                name,
+                String.join(", ", archs),
+                kernelBinary,
+                host,
+                name,
                 outputExtra == null ? "" : outputExtra);
     Path file = tmp.resolve(name + ".yaml");
     Files.writeString(file, yaml);
@@ -307,7 +408,8 @@ class BuildCommandIT {
 
   private static Map<String, byte[]> cpio(Path initrd) throws IOException {
     Map<String, byte[]> entries = new TreeMap<>();
-    try (CpioArchiveInputStream in = new CpioArchiveInputStream(new GZIPInputStream(Files.newInputStream(initrd)))) {
+    try (CpioArchiveInputStream in =
+        new CpioArchiveInputStream(new GZIPInputStream(Files.newInputStream(initrd)))) {
       CpioArchiveEntry e;
       while ((e = in.getNextCPIOEntry()) != null) {
         entries.put(e.getName(), in.readAllBytes());
@@ -323,16 +425,28 @@ class BuildCommandIT {
   }
 
   static Run laminaWith(Path java, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(java.toString(), "-jar", System.getProperty("lamina.jar")));
+    List<String> cmd =
+        new ArrayList<>(List.of(java.toString(), "-jar", System.getProperty("lamina.jar")));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).start();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    Thread drain = new Thread(() -> { try { p.getErrorStream().transferTo(err); } catch (IOException ignored) { } });
+    Thread drain =
+        new Thread(
+            () -> {
+              try {
+                p.getErrorStream().transferTo(err);
+              } catch (IOException ignored) {
+              }
+            });
     drain.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     drain.join();
-    String stderr = err.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.startsWith("lamina: ")).reduce("", (a, b) -> a + b + "\n");
+    String stderr =
+        err.toString(StandardCharsets.UTF_8)
+            .lines()
+            .filter(l -> !l.startsWith("lamina: "))
+            .reduce("", (a, b) -> a + b + "\n");
     return new Run(p.exitValue(), out, stderr);
   }
 }

@@ -18,7 +18,8 @@ import picocli.CommandLine;
 
 class BuildPodFactoryTest {
   static OSImage image() {
-    OSImage o = PlanFactoryTest.image("edge", "quiet", List.of(Architecture.amd64, Architecture.arm64));
+    OSImage o =
+        PlanFactoryTest.image("edge", "quiet", List.of(Architecture.amd64, Architecture.arm64));
     o.getMetadata().setUid("1234-uid");
     return o;
   }
@@ -39,30 +40,46 @@ class BuildPodFactoryTest {
         .containsEntry("lamina.dev/osimage", "edge")
         .containsEntry("lamina.dev/arch", "arm64")
         .containsEntry("lamina.dev/input", plan.inputDigest().substring(7, 70));
-    assertThat(pod.getMetadata().getOwnerReferences()).singleElement().satisfies(r -> {
-      assertThat(r.getController()).isTrue();
-      assertThat(r.getKind()).isEqualTo("OSImage");
-      assertThat(r.getUid()).isEqualTo("1234-uid");
-    });
+    assertThat(pod.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getController()).isTrue();
+              assertThat(r.getKind()).isEqualTo("OSImage");
+              assertThat(r.getUid()).isEqualTo("1234-uid");
+            });
     assertThat(pod.getSpec().getNodeSelector())
-        .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("kubernetes.io/os", "linux", "kubernetes.io/arch", "arm64"));
+        .containsExactlyInAnyOrderEntriesOf(
+            java.util.Map.of("kubernetes.io/os", "linux", "kubernetes.io/arch", "arm64"));
     assertThat(pod.getSpec().getRestartPolicy()).isEqualTo("Never");
     assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
     assertThat(pod.getSpec().getActiveDeadlineSeconds()).isEqualTo(1800L);
     assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
-    assertThat(pod.getSpec().getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(pod.getSpec().getSecurityContext().getSeccompProfile().getType())
+        .isEqualTo("RuntimeDefault");
     Container c = pod.getSpec().getContainers().get(0);
     assertThat(c.getImage()).isEqualTo("lamina:test");
-    assertThat(c.getArgs()).containsExactly(
-        "build", "--plan", "/etc/lamina/plan/plan.json", "--arch", "arm64", "--push", "--result", "/dev/termination-log");
+    assertThat(c.getArgs())
+        .containsExactly(
+            "build",
+            "--plan",
+            "/etc/lamina/plan/plan.json",
+            "--arch",
+            "arm64",
+            "--push",
+            "--result",
+            "/dev/termination-log");
     assertThat(c.getTerminationMessagePolicy()).isEqualTo("File");
     assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
     assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
     assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
     assertThat(c.getResources().getLimits()).containsKeys("cpu", "memory");
-    assertThat(c.getVolumeMounts()).extracting(m -> m.getMountPath()).containsExactly("/etc/lamina/plan", "/tmp");
-    assertThat(pod.getSpec().getVolumes().get(0).getConfigMap().getName()).isEqualTo("edge-plan-" + hex10);
+    assertThat(c.getVolumeMounts())
+        .extracting(m -> m.getMountPath())
+        .containsExactly("/etc/lamina/plan", "/tmp");
+    assertThat(pod.getSpec().getVolumes().get(0).getConfigMap().getName())
+        .isEqualTo("edge-plan-" + hex10);
     assertThat(c.getEnv()).isEmpty();
   }
 
@@ -84,14 +101,21 @@ class BuildPodFactoryTest {
     o.getSpec().getOutput().setPushSecret("push-creds");
     Pod pod = BuildPodFactory.pod(o, plan(o), Architecture.amd64, 1, "img", Set.of());
     Container c = pod.getSpec().getContainers().get(0);
-    assertThat(c.getEnv()).singleElement().satisfies(e -> {
-      assertThat(e.getName()).isEqualTo("DOCKER_CONFIG");
-      assertThat(e.getValue()).isEqualTo("/etc/lamina/docker");
-    });
-    assertThat(pod.getSpec().getVolumes()).filteredOn(v -> v.getSecret() != null).singleElement().satisfies(v -> {
-      assertThat(v.getSecret().getSecretName()).isEqualTo("push-creds");
-      assertThat(v.getSecret().getItems().get(0).getPath()).isEqualTo("config.json");
-    });
+    assertThat(c.getEnv())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getName()).isEqualTo("DOCKER_CONFIG");
+              assertThat(e.getValue()).isEqualTo("/etc/lamina/docker");
+            });
+    assertThat(pod.getSpec().getVolumes())
+        .filteredOn(v -> v.getSecret() != null)
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.getSecret().getSecretName()).isEqualTo("push-creds");
+              assertThat(v.getSecret().getItems().get(0).getPath()).isEqualTo("config.json");
+            });
   }
 
   @Test
@@ -99,7 +123,8 @@ class BuildPodFactoryTest {
     OSImage o = image();
     BuildPlan plan = plan(o);
     ConfigMap cm = BuildPodFactory.configMap(o, plan);
-    BuildPlan back = new KubernetesSerialization().unmarshal(cm.getData().get("plan.json"), BuildPlan.class);
+    BuildPlan back =
+        new KubernetesSerialization().unmarshal(cm.getData().get("plan.json"), BuildPlan.class);
     assertThat(back).isEqualTo(plan);
     assertThat(cm.getMetadata().getOwnerReferences().get(0).getController()).isTrue();
     assertThat(BuildPodFactory.configMap(o, plan)).isEqualTo(cm);
@@ -108,13 +133,16 @@ class BuildPodFactoryTest {
   @Test
   void operatorsInsecureRegistriesReachTheBuilderCommandLine() {
     OSImage o = image();
-    Pod pod = BuildPodFactory.pod(
-        o, plan(o), Architecture.amd64, 1, "img", Set.of("reg.lan:5000", "mirror.internal"));
+    Pod pod =
+        BuildPodFactory.pod(
+            o, plan(o), Architecture.amd64, 1, "img", Set.of("reg.lan:5000", "mirror.internal"));
     List<String> args = pod.getSpec().getContainers().get(0).getArgs();
 
-    assertThat(args).endsWith("--insecure-registry", "mirror.internal", "--insecure-registry", "reg.lan:5000");
+    assertThat(args)
+        .endsWith("--insecure-registry", "mirror.internal", "--insecure-registry", "reg.lan:5000");
     // The container's entry point is lamina: the args must parse as its build command does.
-    CommandLine.ParseResult parsed = new CommandLine(new Main()).parseArgs(args.toArray(String[]::new));
+    CommandLine.ParseResult parsed =
+        new CommandLine(new Main()).parseArgs(args.toArray(String[]::new));
     List<String> hosts = parsed.subcommand().matchedOptionValue("--insecure-registry", List.of());
     assertThat(hosts).containsExactly("mirror.internal", "reg.lan:5000");
   }
@@ -136,16 +164,20 @@ class BuildPodFactoryTest {
     ConfigMap cm = BuildPodFactory.configMap(o, plan);
 
     String label = pod.getMetadata().getLabels().get(BuildPodFactory.LABEL_OSIMAGE);
-    assertThat(label).hasSizeLessThanOrEqualTo(63).matches(LABEL_VALUE).startsWith("a".repeat(51) + "-");
+    assertThat(label)
+        .hasSizeLessThanOrEqualTo(63)
+        .matches(LABEL_VALUE)
+        .startsWith("a".repeat(51) + "-");
     assertThat(cm.getMetadata().getLabels()).containsEntry(BuildPodFactory.LABEL_OSIMAGE, label);
-    assertThat(pod.getMetadata().getLabels().values()).allSatisfy(v ->
-        assertThat(v).hasSizeLessThanOrEqualTo(63).matches(LABEL_VALUE));
+    assertThat(pod.getMetadata().getLabels().values())
+        .allSatisfy(v -> assertThat(v).hasSizeLessThanOrEqualTo(63).matches(LABEL_VALUE));
     assertThat(pod.getMetadata().getName())
         .isEqualTo(label + "-arm64-" + plan.inputDigest().substring(7, 17) + "-12")
         .hasSizeLessThanOrEqualTo(253)
         .matches(DNS_SUBDOMAIN);
     assertThat(cm.getMetadata().getName()).hasSizeLessThanOrEqualTo(253).matches(DNS_SUBDOMAIN);
-    assertThat(pod.getSpec().getVolumes().get(0).getConfigMap().getName()).isEqualTo(cm.getMetadata().getName());
+    assertThat(pod.getSpec().getVolumes().get(0).getConfigMap().getName())
+        .isEqualTo(cm.getMetadata().getName());
   }
 
   @Test
@@ -155,7 +187,9 @@ class BuildPodFactoryTest {
     String other = "x".repeat(63) + "y";
     assertThat(BuildPodFactory.shortName("edge")).isEqualTo("edge");
     assertThat(BuildPodFactory.shortName(fits)).isEqualTo(fits);
-    assertThat(BuildPodFactory.shortName(longer)).hasSize(63).isNotEqualTo(fits)
+    assertThat(BuildPodFactory.shortName(longer))
+        .hasSize(63)
+        .isNotEqualTo(fits)
         .isEqualTo(BuildPodFactory.shortName("x".repeat(64)))
         .isNotEqualTo(BuildPodFactory.shortName(other));
     assertThat(BuildPodFactory.shortName("x".repeat(51) + "--" + "z".repeat(20)))

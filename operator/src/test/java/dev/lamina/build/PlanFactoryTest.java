@@ -24,13 +24,15 @@ class PlanFactoryTest {
 
   static Layer layer(String name, String image, String amd, String arm) {
     Layer l = new Layer();
-    l.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("ns").withGeneration(1L).build());
+    l.setMetadata(
+        new ObjectMetaBuilder().withName(name).withNamespace("ns").withGeneration(1L).build());
     l.setSpec(new LayerSpec(image));
     LayerStatus s = new LayerStatus();
     s.setPlatforms(
         arm == null
             ? List.of(new PlatformDigest("linux/amd64", amd, 500L, 1000L))
-            : List.of(new PlatformDigest("linux/amd64", amd, 500L, 1000L),
+            : List.of(
+                new PlatformDigest("linux/amd64", amd, 500L, 1000L),
                 new PlatformDigest("linux/arm64/v8", arm, 500L, 1000L)));
     l.setStatus(s);
     return l;
@@ -50,43 +52,57 @@ class PlanFactoryTest {
 
   @Test
   void pinsEachLayerToTheManifestOfEachArchitecture() {
-    BuildPlan plan = PlanFactory.create(image("a", "console=ttyS0", List.of(Architecture.arm64, Architecture.amd64)), layers());
+    BuildPlan plan =
+        PlanFactory.create(
+            image("a", "console=ttyS0", List.of(Architecture.arm64, Architecture.amd64)), layers());
 
     assertThat(plan.architectures()).containsOnlyKeys("amd64", "arm64");
     assertThat(plan.architectures().get("arm64").kernel())
         .isEqualTo(new BuildPlan.LayerRef("kernel", "registry.example/kernel", K_ARM));
     assertThat(plan.architectures().get("amd64").init())
         .containsExactly(new BuildPlan.LayerRef("base", "localhost:5000/base", B_AMD));
-    assertThat(plan.kernel()).isEqualTo(new BuildPlan.KernelPlan("kernel", "kernel.tar", "console=ttyS0"));
+    assertThat(plan.kernel())
+        .isEqualTo(new BuildPlan.KernelPlan("kernel", "kernel.tar", "console=ttyS0"));
     assertThat(plan.inputDigest()).isEqualTo(InputDigest.of(plan)).startsWith("sha256:");
     assertThat(plan.osImage()).isEqualTo("ns/a");
   }
 
   @Test
   void sameInputsUnderAnotherNameAndRepositoryGiveTheSameDigest() {
-    String a = PlanFactory.create(image("a", "quiet", List.of(Architecture.amd64)), layers()).inputDigest();
-    String b = PlanFactory.create(image("b", "quiet", List.of(Architecture.amd64)), layers()).inputDigest();
+    String a =
+        PlanFactory.create(image("a", "quiet", List.of(Architecture.amd64)), layers())
+            .inputDigest();
+    String b =
+        PlanFactory.create(image("b", "quiet", List.of(Architecture.amd64)), layers())
+            .inputDigest();
     assertThat(a).isEqualTo(b);
   }
 
   @Test
   void changedCmdlineOrMovedLayerGivesANewDigest() {
-    String before = PlanFactory.create(image("a", "quiet", List.of(Architecture.amd64)), layers()).inputDigest();
-    String cmdline = PlanFactory.create(image("a", "loud", List.of(Architecture.amd64)), layers()).inputDigest();
-    Map<String, Layer> moved = Map.of(
-        "kernel", layers().get("kernel"),
-        "base", layer("base", "localhost:5000/base:v1", "sha256:" + "e".repeat(64), B_ARM));
-    String layer = PlanFactory.create(image("a", "quiet", List.of(Architecture.amd64)), moved).inputDigest();
+    String before =
+        PlanFactory.create(image("a", "quiet", List.of(Architecture.amd64)), layers())
+            .inputDigest();
+    String cmdline =
+        PlanFactory.create(image("a", "loud", List.of(Architecture.amd64)), layers()).inputDigest();
+    Map<String, Layer> moved =
+        Map.of(
+            "kernel", layers().get("kernel"),
+            "base", layer("base", "localhost:5000/base:v1", "sha256:" + "e".repeat(64), B_ARM));
+    String layer =
+        PlanFactory.create(image("a", "quiet", List.of(Architecture.amd64)), moved).inputDigest();
     assertThat(cmdline).isNotEqualTo(before);
     assertThat(layer).isNotEqualTo(before).isNotEqualTo(cmdline);
   }
 
   @Test
   void layerWithoutTheArchitectureIsNamed() {
-    Map<String, Layer> amdOnly = Map.of(
-        "kernel", layers().get("kernel"),
-        "base", layer("base", "localhost:5000/base:v1", B_AMD, null));
-    assertThatThrownBy(() -> PlanFactory.create(image("a", "", List.of(Architecture.arm64)), amdOnly))
+    Map<String, Layer> amdOnly =
+        Map.of(
+            "kernel", layers().get("kernel"),
+            "base", layer("base", "localhost:5000/base:v1", B_AMD, null));
+    assertThatThrownBy(
+            () -> PlanFactory.create(image("a", "", List.of(Architecture.arm64)), amdOnly))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Layer base has no linux/arm64 manifest");
   }
@@ -94,7 +110,8 @@ class PlanFactoryTest {
   @Test
   void repositoryDropsTagAndDigestButKeepsRegistryPort() {
     assertThat(PlanFactory.repositoryOf("localhost:5000/a/b:v1")).isEqualTo("localhost:5000/a/b");
-    assertThat(PlanFactory.repositoryOf("localhost:5000/a/b@" + K_AMD)).isEqualTo("localhost:5000/a/b");
+    assertThat(PlanFactory.repositoryOf("localhost:5000/a/b@" + K_AMD))
+        .isEqualTo("localhost:5000/a/b");
     assertThat(PlanFactory.repositoryOf("localhost:5000/a/b")).isEqualTo("localhost:5000/a/b");
     assertThat(PlanFactory.repositoryOf("oci:/data/layout:v1")).isEqualTo("oci:/data/layout");
     assertThat(PlanFactory.repositoryOf("oci:layout@" + K_AMD)).isEqualTo("oci:layout");

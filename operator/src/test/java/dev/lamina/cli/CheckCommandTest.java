@@ -100,7 +100,8 @@ class CheckCommandTest {
 
   @Test
   void jsonOutputHasCountsResultsAndWhatWasNotEvaluated() throws IOException {
-    CliRun r = check("-f", write("a.yaml", PINNED_LAYERS + "---\n" + SHELL_IMAGE), "--output", "json");
+    CliRun r =
+        check("-f", write("a.yaml", PINNED_LAYERS + "---\n" + SHELL_IMAGE), "--output", "json");
     assertThat(r.exit()).isEqualTo(1);
     JsonNode report = new ObjectMapper().readTree(r.out());
     assertThat(report.get("verdict").asText()).isEqualTo("Deny");
@@ -222,7 +223,8 @@ class CheckCommandTest {
 
   @Test
   void nothingToCheckExitsTwo() throws IOException {
-    CliRun r = check("-f", write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"));
+    CliRun r =
+        check("-f", write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"));
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("no Layer or OSImage found");
   }

@@ -90,10 +90,12 @@ class PolicyEngineTest {
     for (Layer l : layers.values()) {
       l.getStatus().setPolicy(engine.evaluateLayer(l, Map.of()));
     }
-    assertThat(layers.get("base").getStatus().getPolicy().getVerdict()).isEqualTo(PolicyVerdict.Deny);
+    assertThat(layers.get("base").getStatus().getPolicy().getVerdict())
+        .isEqualTo(PolicyVerdict.Deny);
 
     PolicyStatus s = engine.evaluateOSImage(IMAGE, layers, Map.of(), List.of());
-    PolicyStatus withoutLayerVerdicts = engine.evaluateOSImage(IMAGE, layers(), Map.of(), List.of());
+    PolicyStatus withoutLayerVerdicts =
+        engine.evaluateOSImage(IMAGE, layers(), Map.of(), List.of());
 
     assertThat(s.getVerdict()).isEqualTo(PolicyVerdict.Deny);
     int layerDenials =
@@ -104,10 +106,13 @@ class PolicyEngineTest {
         .filteredOn(r -> r.getTarget().startsWith("Layer/"))
         .extracting(PolicyResult::getRule, PolicyResult::getTarget)
         .contains(
-            tuple("LMN002", "Layer/app"), tuple("LMN002", "Layer/base"), tuple("LMN002", "Layer/kernel"));
+            tuple("LMN002", "Layer/app"),
+            tuple("LMN002", "Layer/base"),
+            tuple("LMN002", "Layer/kernel"));
     assertThat(s.getResults().get(0).getMessage()).startsWith("Layer ").contains("ghcr.io");
 
-    assertThat(withoutLayerVerdicts.getResults()).noneMatch(r -> r.getTarget().startsWith("Layer/"));
+    assertThat(withoutLayerVerdicts.getResults())
+        .noneMatch(r -> r.getTarget().startsWith("Layer/"));
   }
 
   @Test

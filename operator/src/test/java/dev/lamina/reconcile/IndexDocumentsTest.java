@@ -17,30 +17,45 @@ class IndexDocumentsTest {
 
   @Test
   void manifestsAreFoundByArchitectureOfLinuxEntries() throws Exception {
-    String index = "{\"schemaVersion\":2,\"manifests\":["
-        + "{\"digest\":\"" + M1 + "\",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
-        + "{\"digest\":\"" + M2 + "\",\"platform\":{\"os\":\"windows\",\"architecture\":\"arm64\"}}]}";
+    String index =
+        "{\"schemaVersion\":2,\"manifests\":["
+            + "{\"digest\":\""
+            + M1
+            + "\",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+            + "{\"digest\":\""
+            + M2
+            + "\",\"platform\":{\"os\":\"windows\",\"architecture\":\"arm64\"}}]}";
     assertThat(IndexDocuments.manifestsByArchitecture(index.getBytes(StandardCharsets.UTF_8)))
         .containsExactly(java.util.Map.entry("amd64", M1));
   }
 
   @Test
   void artifactsAreNamedByTheirTitleAnnotation() throws Exception {
-    String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-        + "\"config\":{\"mediaType\":\"x\",\"digest\":\"" + M1 + "\",\"size\":2},"
-        + "\"layers\":[{\"mediaType\":\"application/vnd.lamina.kernel\",\"digest\":\"" + M2 + "\",\"size\":99,"
-        + "\"annotations\":{\"org.opencontainers.image.title\":\"kernel\"}}]}";
+    String manifest =
+        "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+            + "\"config\":{\"mediaType\":\"x\",\"digest\":\""
+            + M1
+            + "\",\"size\":2},"
+            + "\"layers\":[{\"mediaType\":\"application/vnd.lamina.kernel\",\"digest\":\""
+            + M2
+            + "\",\"size\":99,"
+            + "\"annotations\":{\"org.opencontainers.image.title\":\"kernel\"}}]}";
     var artifacts = IndexDocuments.artifacts(manifest.getBytes(StandardCharsets.UTF_8));
-    assertThat(artifacts).singleElement().satisfies(a -> {
-      assertThat(a.getName()).isEqualTo("kernel");
-      assertThat(a.getDigest()).isEqualTo(M2);
-      assertThat(a.getSize()).isEqualTo(99L);
-    });
+    assertThat(artifacts)
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.getName()).isEqualTo("kernel");
+              assertThat(a.getDigest()).isEqualTo(M2);
+              assertThat(a.getSize()).isEqualTo(99L);
+            });
   }
 
   @Test
   void retryBackoffDoublesAndIsCapped() {
-    OperatorSettings s = new OperatorSettings(Duration.ofMinutes(10), Duration.ofMinutes(2), "img", Set.of(), Duration.ofSeconds(10));
+    OperatorSettings s =
+        new OperatorSettings(
+            Duration.ofMinutes(10), Duration.ofMinutes(2), "img", Set.of(), Duration.ofSeconds(10));
     assertThat(s.backoffAfter(1)).isEqualTo(Duration.ofSeconds(10));
     assertThat(s.backoffAfter(2)).isEqualTo(Duration.ofSeconds(20));
     assertThat(s.backoffAfter(3)).isEqualTo(Duration.ofSeconds(40));
@@ -49,17 +64,23 @@ class IndexDocumentsTest {
 
   @Test
   void buildConfigGivesOverlapsOnlyWhenItCountedThem() throws Exception {
-    String counted = "{\"architecture\":\"amd64\",\"overlapCount\":12,\"overlaps\":["
-        + "{\"path\":\"etc/motd\",\"lower\":\"base\",\"upper\":\"site\"}]}";
+    String counted =
+        "{\"architecture\":\"amd64\",\"overlapCount\":12,\"overlaps\":["
+            + "{\"path\":\"etc/motd\",\"lower\":\"base\",\"upper\":\"site\"}]}";
     var config = IndexDocuments.buildConfig(counted.getBytes(StandardCharsets.UTF_8)).orElseThrow();
     assertThat(config.overlapCount()).isEqualTo(12);
-    assertThat(config.overlaps()).singleElement().satisfies(o -> {
-      assertThat(o.getPath()).isEqualTo("etc/motd");
-      assertThat(o.getLower()).isEqualTo("base");
-      assertThat(o.getUpper()).isEqualTo("site");
-    });
+    assertThat(config.overlaps())
+        .singleElement()
+        .satisfies(
+            o -> {
+              assertThat(o.getPath()).isEqualTo("etc/motd");
+              assertThat(o.getLower()).isEqualTo("base");
+              assertThat(o.getUpper()).isEqualTo("site");
+            });
     // A config from before overlaps were recorded says nothing about them: unknown, not none.
-    assertThat(IndexDocuments.buildConfig("{\"architecture\":\"amd64\"}".getBytes(StandardCharsets.UTF_8)))
+    assertThat(
+            IndexDocuments.buildConfig(
+                "{\"architecture\":\"amd64\"}".getBytes(StandardCharsets.UTF_8)))
         .isEmpty();
   }
 
@@ -77,7 +98,9 @@ class IndexDocumentsTest {
     arm.setOverlapCount(14);
     arm.setOverlaps(List.of(new ArchitectureStatus.Overlap("etc/issue", "base", "site")));
     var known = OSImageReconciler.Overlaps.of(status, M1);
-    assertThat(known.listed()).extracting(BuildResult.Overlap::path).containsExactly("etc/motd", "etc/issue");
+    assertThat(known.listed())
+        .extracting(BuildResult.Overlap::path)
+        .containsExactly("etc/motd", "etc/issue");
     assertThat(known.count()).isEqualTo(14);
     // Overlaps of another input's build say nothing about this one.
     assertThat(OSImageReconciler.Overlaps.of(status, M2).listed()).isNull();

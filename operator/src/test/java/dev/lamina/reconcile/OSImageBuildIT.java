@@ -39,9 +39,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Whole builds: the operator in this JVM, the real scheduler placing build pods on the local
- * node agent's amd64 and arm64 Nodes, and each pod run as a real {@code java -jar lamina.jar
- * build} process pushing to a real registry.
+ * Whole builds: the operator in this JVM, the real scheduler placing build pods on the local node
+ * agent's amd64 and arm64 Nodes, and each pod run as a real {@code java -jar lamina.jar build}
+ * process pushing to a real registry.
  */
 @ExtendWith(ControlPlaneExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -84,7 +84,9 @@ class OSImageBuildIT {
   /** The index digest, once the current generation is Ready; read in one request. */
   java.util.Optional<String> readyDigest(String ns, String name) {
     OSImage o = get(ns, name);
-    if (o == null || o.getStatus() == null || o.getStatus().getPhase() != Phase.Ready
+    if (o == null
+        || o.getStatus() == null
+        || o.getStatus().getPhase() != Phase.Ready
         || !o.getMetadata().getGeneration().equals(o.getStatus().getObservedGeneration())) {
       return java.util.Optional.empty();
     }
@@ -103,57 +105,87 @@ class OSImageBuildIT {
       // Applied, as GitOps tools do; later applies by the same manager change it.
       client.resource(o).serverSideApply();
       await().atMost(BUILD).until(() -> Phase.Ready == phase(ns, "edge"));
-      KubectlResult wait = cluster.kubectl("wait", "--for=condition=Ready", "osimage/edge", "-n", ns, "--timeout=30s");
+      KubectlResult wait =
+          cluster.kubectl(
+              "wait", "--for=condition=Ready", "osimage/edge", "-n", ns, "--timeout=30s");
       assertThat(wait.exitCode()).as(wait.toString()).isZero();
 
       assertThat(bindings.nodeByPod).hasSize(2);
-      bindings.nodeByPod.forEach((pod, node) ->
-          assertThat(node).isEqualTo("local-" + (pod.contains("-arm64-") ? "arm64" : "amd64")));
+      bindings.nodeByPod.forEach(
+          (pod, node) ->
+              assertThat(node).isEqualTo("local-" + (pod.contains("-arm64-") ? "arm64" : "amd64")));
     }
     OSImage built = get(ns, "edge");
     first = built.getStatus().getDigest();
     OciRepository out = env.repository(ns + "/out");
     ImageIndex index = ImageIndex.parse(out.manifestBytes(first));
-    assertThat(index.manifests()).extracting(m -> m.platform().toString())
+    assertThat(index.manifests())
+        .extracting(m -> m.platform().toString())
         .containsExactlyInAnyOrder("linux/amd64", "linux/arm64");
     for (ArchitectureStatus a : built.getStatus().getArchitectures()) {
       assertThat(a.getState()).isEqualTo("Succeeded");
       assertThat(a.getAttempts()).isEqualTo(1);
       ImageManifest m = ImageManifest.parse(out.manifestBytes(a.getManifestDigest()));
-      assertThat(m.layers()).extracting(Descriptor::digest)
+      assertThat(m.layers())
+          .extracting(Descriptor::digest)
           .containsExactlyElementsOf(a.getArtifacts().stream().map(x -> x.getDigest()).toList());
-      assertThat(index.manifests()).anySatisfy(d -> {
-        assertThat(d.digest()).isEqualTo(a.getManifestDigest());
-        assertThat(d.platform().architecture()).isEqualTo(a.getArchitecture());
-      });
+      assertThat(index.manifests())
+          .anySatisfy(
+              d -> {
+                assertThat(d.digest()).isEqualTo(a.getManifestDigest());
+                assertThat(d.platform().architecture()).isEqualTo(a.getArchitecture());
+              });
     }
     assertThat(out.resolveTag("latest")).map(Descriptor::digest).contains(first);
-    await().atMost(Duration.ofSeconds(30)).until(() -> client.pods().inNamespace(ns).list().getItems().isEmpty()
-        && client.configMaps().inNamespace(ns).withLabel("lamina.dev/osimage").list().getItems().isEmpty());
-    assertThat(client.v1().events().inNamespace(ns).list().getItems()).extracting(e -> e.getReason())
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                client.pods().inNamespace(ns).list().getItems().isEmpty()
+                    && client
+                        .configMaps()
+                        .inNamespace(ns)
+                        .withLabel("lamina.dev/osimage")
+                        .list()
+                        .getItems()
+                        .isEmpty());
+    assertThat(client.v1().events().inNamespace(ns).list().getItems())
+        .extracting(e -> e.getReason())
         .contains("BuildStarted", "BuildSucceeded");
 
     try (PodWatch pods = new PodWatch(client, ns)) {
       OSImage again = osImage(ns, "edge", BOTH, env.image(ns + "/out"), "console=ttyS0");
       again.getSpec().getOutput().setTag("latest");
       client.resource(again).serverSideApply();
-      await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> Phase.Ready == phase(ns, "edge"));
+      await()
+          .during(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> Phase.Ready == phase(ns, "edge"));
       assertThat(pods.created).isEmpty();
 
       OSImage changed = osImage(ns, "edge", BOTH, env.image(ns + "/out"), "console=ttyS0 quiet");
       changed.getSpec().getOutput().setTag("latest");
       client.resource(changed).serverSideApply();
-      await().atMost(BUILD).until(() -> readyDigest(ns, "edge").filter(d -> !d.equals(first)).isPresent());
+      await()
+          .atMost(BUILD)
+          .until(() -> readyDigest(ns, "edge").filter(d -> !d.equals(first)).isPresent());
       assertThat(pods.created).hasSize(2);
     }
     String second = digest(ns, "edge");
 
     try (PodWatch pods = new PodWatch(client, ns)) {
       // One tag moves; moving two at different moments may rightly start a build per move.
-      pushLayerImage(env.repository(ns + "/base"), "v1",
+      pushLayerImage(
+          env.repository(ns + "/base"),
+          "v1",
           Map.of("amd64", baseFiles("amd64", "2"), "arm64", baseFiles("arm64", "2")));
-      await().atMost(BUILD).until(() ->
-          readyDigest(ns, "edge").filter(d -> !d.equals(first) && !d.equals(second)).isPresent());
+      await()
+          .atMost(BUILD)
+          .until(
+              () ->
+                  readyDigest(ns, "edge")
+                      .filter(d -> !d.equals(first) && !d.equals(second))
+                      .isPresent());
       assertThat(pods.created).hasSize(2);
     }
   }
@@ -163,14 +195,22 @@ class OSImageBuildIT {
     String ns = cluster.newNamespace("corrupt");
     env.layers(ns, "corrupt");
     Layer base = client.resources(Layer.class).inNamespace(ns).withName("base").get();
-    await().atMost(Duration.ofSeconds(60)).until(() -> {
-      Layer l = client.resources(Layer.class).inNamespace(ns).withName("base").get();
-      return l.getStatus() != null && Conditions.isTrue(l.getStatus().getConditions(), Conditions.READY);
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              Layer l = client.resources(Layer.class).inNamespace(ns).withName("base").get();
+              return l.getStatus() != null
+                  && Conditions.isTrue(l.getStatus().getConditions(), Conditions.READY);
+            });
     base = client.resources(Layer.class).inNamespace(ns).withName("base").get();
     OciRepository repo = env.repository(ns + "/base");
-    String manifestDigest = base.getStatus().getPlatforms().stream()
-        .filter(p -> p.getPlatform().equals("linux/amd64")).findFirst().orElseThrow().getDigest();
+    String manifestDigest =
+        base.getStatus().getPlatforms().stream()
+            .filter(p -> p.getPlatform().equals("linux/amd64"))
+            .findFirst()
+            .orElseThrow()
+            .getDigest();
     Descriptor blob = ImageManifest.parse(repo.manifestBytes(manifestDigest)).layers().get(0);
     Path file = env.registry.blobFile(blob.digest());
     byte[] bytes = Files.readAllBytes(file);
@@ -189,20 +229,24 @@ class OSImageBuildIT {
       assertThat(a.getAttempts()).isEqualTo(2);
       assertThat(a.getState()).isEqualTo("Failed");
       assertThat(pods.created).hasSize(2);
-      var ready = Conditions.find(failed.getStatus().getConditions(), Conditions.READY).orElseThrow();
+      var ready =
+          Conditions.find(failed.getStatus().getConditions(), Conditions.READY).orElseThrow();
       assertThat(ready.getStatus()).isEqualTo("False");
       assertThat(ready.getReason()).isNotIn("Building", "BuildFailed", "BuildPodFailed");
       assertThat(ready.getMessage()).contains(blob.digest().substring(7, 19));
       // The last failed pod stays for its logs.
       assertThat(client.pods().inNamespace(ns).withName(a.getPod()).get()).isNotNull();
-      assertThat(client.v1().events().inNamespace(ns).list().getItems()).extracting(e -> e.getReason())
+      assertThat(client.v1().events().inNamespace(ns).list().getItems())
+          .extracting(e -> e.getReason())
           .contains("BuildFailed");
     }
   }
 
   /** LMN009's results of an OSImage's status: rule ids and targets. */
   static List<String> overlapResults(OSImage o) {
-    if (o == null || o.getStatus() == null || o.getStatus().getPolicy() == null
+    if (o == null
+        || o.getStatus() == null
+        || o.getStatus().getPolicy() == null
         || o.getStatus().getPolicy().getResults() == null) {
       return List.of();
     }
@@ -227,33 +271,46 @@ class OSImageBuildIT {
     client.resource(o).create();
 
     await().atMost(BUILD).until(() -> Phase.Ready == phase(ns, "edge"));
-    await().atMost(Duration.ofSeconds(30)).until(() -> client.pods().inNamespace(ns).list().getItems().isEmpty());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> client.pods().inNamespace(ns).list().getItems().isEmpty());
     // A policy that selects the namespace makes the operator evaluate again, now without pods;
     // seeing it applied in status proves that evaluation happened.
     ImagePolicy policy = new ImagePolicy();
     policy.setMetadata(new ObjectMetaBuilder().withName("warn-" + ns).build());
     ImagePolicySpec spec = new ImagePolicySpec();
-    spec.setNamespaceSelector(new LabelSelectorBuilder().addToMatchLabels("kubernetes.io/metadata.name", ns).build());
+    spec.setNamespaceSelector(
+        new LabelSelectorBuilder().addToMatchLabels("kubernetes.io/metadata.name", ns).build());
     spec.setRules(Map.of("LMN009", PolicyAction.Warn));
     policy.setSpec(spec);
     client.resource(policy).create();
     try {
-      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-        OSImage edge = get(ns, "edge");
-        assertThat(edge.getStatus().getPolicy().getPolicies()).extracting(p -> p.getName()).contains("warn-" + ns);
-        assertThat(overlapResults(edge)).containsExactly("Warn etc/os-release");
-        assertThat(edge.getStatus().getPolicy().getVerdict()).isEqualTo(PolicyVerdict.Warn);
-      });
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () -> {
+                OSImage edge = get(ns, "edge");
+                assertThat(edge.getStatus().getPolicy().getPolicies())
+                    .extracting(p -> p.getName())
+                    .contains("warn-" + ns);
+                assertThat(overlapResults(edge)).containsExactly("Warn etc/os-release");
+                assertThat(edge.getStatus().getPolicy().getVerdict()).isEqualTo(PolicyVerdict.Warn);
+              });
       OSImage edge = get(ns, "edge");
       assertThat(edge.getStatus().getPhase()).isEqualTo(Phase.Ready);
-      assertThat(edge.getStatus().getArchitectures()).allSatisfy(a -> {
-        assertThat(a.getOverlapCount()).isEqualTo(1);
-        assertThat(a.getOverlaps()).singleElement().satisfies(x -> {
-          assertThat(x.getPath()).isEqualTo("etc/os-release");
-          assertThat(x.getLower()).isEqualTo("base");
-          assertThat(x.getUpper()).isEqualTo("site");
-        });
-      });
+      assertThat(edge.getStatus().getArchitectures())
+          .allSatisfy(
+              a -> {
+                assertThat(a.getOverlapCount()).isEqualTo(1);
+                assertThat(a.getOverlaps())
+                    .singleElement()
+                    .satisfies(
+                        x -> {
+                          assertThat(x.getPath()).isEqualTo("etc/os-release");
+                          assertThat(x.getLower()).isEqualTo("base");
+                          assertThat(x.getUpper()).isEqualTo("site");
+                        });
+              });
 
       // The same inputs under another name: the index the first build pushed is reused, and the
       // overlaps come back from its per-architecture build configs.
@@ -286,7 +343,8 @@ class OSImageBuildIT {
     ImagePolicy policy = new ImagePolicy();
     policy.setMetadata(new ObjectMetaBuilder().withName("deny-" + ns).build());
     ImagePolicySpec spec = new ImagePolicySpec();
-    spec.setNamespaceSelector(new LabelSelectorBuilder().addToMatchLabels("kubernetes.io/metadata.name", ns).build());
+    spec.setNamespaceSelector(
+        new LabelSelectorBuilder().addToMatchLabels("kubernetes.io/metadata.name", ns).build());
     spec.setRules(Map.of("LMN009", PolicyAction.Deny));
     policy.setSpec(spec);
     client.resource(policy).create();
@@ -294,10 +352,14 @@ class OSImageBuildIT {
       OSImage o = osImage(ns, "edge", List.of(Architecture.amd64), env.image(ns + "/out"), "quiet");
       o.getSpec().setInit(List.of("base", "site"));
       o.getSpec().getOutput().setTag("latest");
-      await().atMost(Duration.ofSeconds(60)).until(() -> {
-        ImagePolicy p = client.resources(ImagePolicy.class).withName("deny-" + ns).get();
-        return p.getStatus() != null && Conditions.isTrue(p.getStatus().getConditions(), Conditions.READY);
-      });
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                ImagePolicy p = client.resources(ImagePolicy.class).withName("deny-" + ns).get();
+                return p.getStatus() != null
+                    && Conditions.isTrue(p.getStatus().getConditions(), Conditions.READY);
+              });
       client.resource(o).create();
 
       await().atMost(BUILD).until(() -> Phase.Blocked == phase(ns, "edge"));
@@ -306,7 +368,10 @@ class OSImageBuildIT {
       assertThat(blocked.getStatus().getDigest()).isNull();
       OciRepository out = env.repository(ns + "/out");
       assertThat(out.resolveTag("latest")).isEmpty();
-      assertThat(out.resolveTag(dev.lamina.build.InputDigest.cacheTag(blocked.getStatus().getInputDigest()))).isEmpty();
+      assertThat(
+              out.resolveTag(
+                  dev.lamina.build.InputDigest.cacheTag(blocked.getStatus().getInputDigest())))
+          .isEmpty();
     } finally {
       client.resource(policy).delete();
     }

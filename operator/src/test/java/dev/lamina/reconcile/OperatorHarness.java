@@ -73,8 +73,7 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   /**
-   * Pushes kernel and base layer images for both architectures, tagged v1; returns the base
-   * index.
+   * Pushes kernel and base layer images for both architectures, tagged v1; returns the base index.
    */
   Descriptor pushLayers(String ns, String version) throws Exception {
     return OperatorTestSupport.pushLayers(oci, image(ns), version);

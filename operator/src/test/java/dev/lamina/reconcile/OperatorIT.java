@@ -38,8 +38,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The reconcilers on the real control plane and registry, in what needs no build: resolving
- * Layers, waiting for them, policy, the registry cache, and the report of a missing node.
+ * The reconcilers on the real control plane and registry, in what needs no build: resolving Layers,
+ * waiting for them, policy, the registry cache, and the report of a missing node.
  */
 @ExtendWith(ControlPlaneExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -79,13 +79,19 @@ class OperatorIT {
   @Test
   void layerResolvesEachPlatformThroughItsIndex() throws Exception {
     String ns = cluster.newNamespace("layer");
-    Descriptor index = pushLayerImage(env.repository(ns + "/base"), "v1",
-        Map.of("amd64", baseFiles("amd64", "1"), "arm64", baseFiles("arm64", "1")));
+    Descriptor index =
+        pushLayerImage(
+            env.repository(ns + "/base"),
+            "v1",
+            Map.of("amd64", baseFiles("amd64", "1"), "arm64", baseFiles("arm64", "1")));
     client.resource(layer(ns, "base", env.image(ns + "/base") + ":v1")).create();
 
-    await().atMost(WAIT).until(() -> Conditions.isTrue(statusConditions(ns, "base"), Conditions.READY));
+    await()
+        .atMost(WAIT)
+        .until(() -> Conditions.isTrue(statusConditions(ns, "base"), Conditions.READY));
     Layer l = layerStatus(ns, "base");
-    ImageIndex pushed = ImageIndex.parse(env.repository(ns + "/base").manifestBytes(index.digest()));
+    ImageIndex pushed =
+        ImageIndex.parse(env.repository(ns + "/base").manifestBytes(index.digest()));
     assertThat(l.getStatus().getIndexDigest()).isEqualTo(index.digest());
     assertThat(l.getStatus().getDigest()).isEqualTo(index.digest());
     assertThat(l.getStatus().getObservedGeneration()).isEqualTo(l.getMetadata().getGeneration());
@@ -95,7 +101,9 @@ class OperatorIT {
       Descriptor entry = pushed.select(Platform.parse(p.getPlatform())).orElseThrow();
       assertThat(p.getDigest()).isEqualTo(entry.digest());
       assertThat(p.getSize()).isEqualTo(entry.size());
-      long layers = ImageManifest.parse(env.repository(ns + "/base").manifestBytes(entry.digest())).layersSize();
+      long layers =
+          ImageManifest.parse(env.repository(ns + "/base").manifestBytes(entry.digest()))
+              .layersSize();
       assertThat(p.getLayersSize()).isEqualTo(layers).isPositive();
     }
     assertThat(Conditions.isTrue(l.getStatus().getConditions(), Conditions.POLICY_PASSED)).isTrue();
@@ -132,13 +140,16 @@ class OperatorIT {
     pushLayerImage(env.repository(ns + "/base"), "v1", Map.of("amd64", baseFiles("amd64", "1")));
     client.resource(layer(ns, "base", env.image(ns + "/base") + ":v1")).create();
 
-    await().atMost(WAIT).untilAsserted(() -> {
-      Condition c = ready(statusConditions(ns, "base"));
-      assertThat(c).isNotNull();
-      assertThat(c.getStatus()).isEqualTo("False");
-      assertThat(c.getReason()).isEqualTo("PlatformMissing");
-      assertThat(c.getMessage()).contains("linux/arm64").doesNotContain("linux/amd64");
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Condition c = ready(statusConditions(ns, "base"));
+              assertThat(c).isNotNull();
+              assertThat(c.getStatus()).isEqualTo("False");
+              assertThat(c.getReason()).isEqualTo("PlatformMissing");
+              assertThat(c.getMessage()).contains("linux/arm64").doesNotContain("linux/amd64");
+            });
   }
 
   @Test
@@ -146,71 +157,110 @@ class OperatorIT {
     String ns = cluster.newNamespace("notfound");
     client.resource(layer(ns, "base", env.image(ns + "/nothing") + ":v9")).create();
 
-    await().atMost(WAIT).untilAsserted(() -> {
-      Condition c = ready(statusConditions(ns, "base"));
-      assertThat(c).isNotNull();
-      assertThat(c.getStatus()).isEqualTo("False");
-      assertThat(c.getReason()).isEqualTo("ImageNotFound");
-      assertThat(c.getMessage()).contains("v9");
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Condition c = ready(statusConditions(ns, "base"));
+              assertThat(c).isNotNull();
+              assertThat(c.getStatus()).isEqualTo("False");
+              assertThat(c.getReason()).isEqualTo("ImageNotFound");
+              assertThat(c.getMessage()).contains("v9");
+            });
   }
 
   @Test
   void osImageWaitsForItsLayersAndNamesThem() throws Exception {
     String ns = cluster.newNamespace("waits");
-    client.resource(osImage(ns, "edge", List.of(Architecture.amd64), env.image(ns + "/out"), "quiet")).create();
+    client
+        .resource(osImage(ns, "edge", List.of(Architecture.amd64), env.image(ns + "/out"), "quiet"))
+        .create();
 
-    await().atMost(WAIT).untilAsserted(() -> {
-      OSImage o = osImageStatus(ns, "edge");
-      assertThat(o.getStatus()).isNotNull();
-      assertThat(o.getStatus().getPhase()).isEqualTo(Phase.Pending);
-      Condition c = ready(o.getStatus().getConditions());
-      assertThat(c.getReason()).isEqualTo("LayersNotReady");
-      assertThat(c.getMessage()).contains("kernel").contains("base");
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              OSImage o = osImageStatus(ns, "edge");
+              assertThat(o.getStatus()).isNotNull();
+              assertThat(o.getStatus().getPhase()).isEqualTo(Phase.Pending);
+              Condition c = ready(o.getStatus().getConditions());
+              assertThat(c.getReason()).isEqualTo("LayersNotReady");
+              assertThat(c.getMessage()).contains("kernel").contains("base");
+            });
 
     env.layers(ns, "1");
-    await().atMost(WAIT).untilAsserted(() ->
-        assertThat(osImageStatus(ns, "edge").getStatus().getPhase()).isNotEqualTo(Phase.Pending));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(osImageStatus(ns, "edge").getStatus().getPhase())
+                    .isNotEqualTo(Phase.Pending));
   }
 
   @Test
   void indexAlreadyInTheRegistryIsReusedWithoutPods() throws Exception {
     String ns = cluster.newNamespace("cache");
     env.layers(ns, "1");
-    OSImage first = osImage(ns, "first", List.of(Architecture.amd64, Architecture.arm64), env.image(ns + "/out"), "quiet");
+    OSImage first =
+        osImage(
+            ns,
+            "first",
+            List.of(Architecture.amd64, Architecture.arm64),
+            env.image(ns + "/out"),
+            "quiet");
     Descriptor index = env.seedCache(ns, first);
 
     try (PodWatch pods = new PodWatch(client, ns)) {
       client.resource(first).create();
       await().atMost(WAIT).until(() -> Phase.Ready == phase(ns, "first"));
-      KubectlResult wait = cluster.kubectl("wait", "--for=condition=Ready", "osimage/first", "-n", ns, "--timeout=30s");
+      KubectlResult wait =
+          cluster.kubectl(
+              "wait", "--for=condition=Ready", "osimage/first", "-n", ns, "--timeout=30s");
       assertThat(wait.exitCode()).as(wait.toString()).isZero();
 
       OSImage o = osImageStatus(ns, "first");
       assertThat(o.getStatus().getDigest()).isEqualTo(index.digest());
-      assertThat(o.getStatus().getArchitectures()).extracting(a -> a.getArchitecture()).containsExactly("amd64", "arm64");
-      assertThat(o.getStatus().getArchitectures()).allSatisfy(a -> {
-        assertThat(a.getManifestDigest()).startsWith("sha256:");
-        assertThat(a.getArtifacts()).extracting(x -> x.getName()).containsExactly("kernel");
-      });
+      assertThat(o.getStatus().getArchitectures())
+          .extracting(a -> a.getArchitecture())
+          .containsExactly("amd64", "arm64");
+      assertThat(o.getStatus().getArchitectures())
+          .allSatisfy(
+              a -> {
+                assertThat(a.getManifestDigest()).startsWith("sha256:");
+                assertThat(a.getArtifacts()).extracting(x -> x.getName()).containsExactly("kernel");
+              });
       assertThat(o.getStatus().getObservedGeneration()).isEqualTo(o.getMetadata().getGeneration());
 
       // Same inputs under another name, pushing to another repository: the same content-addressed
       // tag, so another cache hit.
-      OSImage second = osImage(ns, "second", List.of(Architecture.amd64, Architecture.arm64), env.image(ns + "/out"), "quiet");
+      OSImage second =
+          osImage(
+              ns,
+              "second",
+              List.of(Architecture.amd64, Architecture.arm64),
+              env.image(ns + "/out"),
+              "quiet");
       client.resource(second).create();
       await().atMost(WAIT).until(() -> Phase.Ready == phase(ns, "second"));
       assertThat(osImageStatus(ns, "second").getStatus().getDigest()).isEqualTo(index.digest());
 
       // Re-applying an unchanged object changes nothing.
-      OSImage again = osImage(ns, "first", List.of(Architecture.amd64, Architecture.arm64), env.image(ns + "/out"), "quiet");
+      OSImage again =
+          osImage(
+              ns,
+              "first",
+              List.of(Architecture.amd64, Architecture.arm64),
+              env.image(ns + "/out"),
+              "quiet");
       client.resource(again).serverSideApply();
-      await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+      await()
+          .during(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(10))
           .until(() -> Phase.Ready == phase(ns, "first"));
       assertThat(pods.created).isEmpty();
       assertThat(client.v1().events().inNamespace(ns).list().getItems())
-          .filteredOn(e -> "CacheHit".equals(e.getReason())).hasSize(2);
+          .filteredOn(e -> "CacheHit".equals(e.getReason()))
+          .hasSize(2);
     }
   }
 
@@ -224,20 +274,33 @@ class OperatorIT {
     String ns = cluster.newNamespace("nonode");
     env.layers(ns, "nonode");
     Path work = Files.createTempDirectory("lamina-node");
-    try (LocalNodeAgent agent = new LocalNodeAgent(client, List.of("amd64"), Path.of(System.getProperty("lamina.jar", "lamina.jar")), work)) {
+    try (LocalNodeAgent agent =
+        new LocalNodeAgent(
+            client,
+            List.of("amd64"),
+            Path.of(System.getProperty("lamina.jar", "lamina.jar")),
+            work)) {
       agent.start();
-      client.resource(osImage(ns, "edge", List.of(Architecture.arm64), env.image(ns + "/out"), "quiet")).create();
+      client
+          .resource(
+              osImage(ns, "edge", List.of(Architecture.arm64), env.image(ns + "/out"), "quiet"))
+          .create();
 
-      await().atMost(WAIT).untilAsserted(() -> {
-        OSImage o = osImageStatus(ns, "edge");
-        assertThat(o.getStatus()).isNotNull();
-        Condition scheduled = Conditions.find(o.getStatus().getConditions(), "Scheduled").orElse(null);
-        assertThat(scheduled).isNotNull();
-        assertThat(scheduled.getReason()).isEqualTo("NoNodeForArchitecture");
-        assertThat(scheduled.getMessage()).contains("arm64");
-        assertThat(ready(o.getStatus().getConditions()).getStatus()).isEqualTo("False");
-      });
-      assertThat(client.pods().inNamespace(ns).list().getItems()).singleElement()
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                OSImage o = osImageStatus(ns, "edge");
+                assertThat(o.getStatus()).isNotNull();
+                Condition scheduled =
+                    Conditions.find(o.getStatus().getConditions(), "Scheduled").orElse(null);
+                assertThat(scheduled).isNotNull();
+                assertThat(scheduled.getReason()).isEqualTo("NoNodeForArchitecture");
+                assertThat(scheduled.getMessage()).contains("arm64");
+                assertThat(ready(o.getStatus().getConditions()).getStatus()).isEqualTo("False");
+              });
+      assertThat(client.pods().inNamespace(ns).list().getItems())
+          .singleElement()
           .satisfies(p -> assertThat(p.getSpec().getNodeName()).isNull());
     }
   }
@@ -247,16 +310,41 @@ class OperatorIT {
     String ns = cluster.newNamespace("gc");
     env.layers(ns, "gc");
     // No node agent runs here, so the build pods stay pending for as long as the test needs.
-    client.resource(osImage(ns, "edge", List.of(Architecture.amd64, Architecture.arm64), env.image(ns + "/out"), "quiet")).create();
+    client
+        .resource(
+            osImage(
+                ns,
+                "edge",
+                List.of(Architecture.amd64, Architecture.arm64),
+                env.image(ns + "/out"),
+                "quiet"))
+        .create();
     await().atMost(WAIT).until(() -> client.pods().inNamespace(ns).list().getItems().size() == 2);
-    assertThat(client.configMaps().inNamespace(ns).withLabel("lamina.dev/osimage", "edge").list().getItems()).hasSize(1);
+    assertThat(
+            client
+                .configMaps()
+                .inNamespace(ns)
+                .withLabel("lamina.dev/osimage", "edge")
+                .list()
+                .getItems())
+        .hasSize(1);
 
     client.resources(OSImage.class).inNamespace(ns).withName("edge").delete();
 
-    await().atMost(WAIT).untilAsserted(() -> {
-      assertThat(client.pods().inNamespace(ns).list().getItems()).isEmpty();
-      assertThat(client.configMaps().inNamespace(ns).withLabel("lamina.dev/osimage", "edge").list().getItems()).isEmpty();
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(client.pods().inNamespace(ns).list().getItems()).isEmpty();
+              assertThat(
+                      client
+                          .configMaps()
+                          .inNamespace(ns)
+                          .withLabel("lamina.dev/osimage", "edge")
+                          .list()
+                          .getItems())
+                  .isEmpty();
+            });
   }
 
   @Test
@@ -266,23 +354,50 @@ class OperatorIT {
     String name = "edge." + "a".repeat(120) + "." + "b".repeat(127);
     assertThat(name).hasSize(253);
     // No node agent runs here: the pods stay pending, which is all this needs.
-    client.resource(osImage(ns, name, List.of(Architecture.amd64, Architecture.arm64), env.image(ns + "/out"), "quiet")).create();
+    client
+        .resource(
+            osImage(
+                ns,
+                name,
+                List.of(Architecture.amd64, Architecture.arm64),
+                env.image(ns + "/out"),
+                "quiet"))
+        .create();
 
-    await().atMost(WAIT).untilAsserted(() -> {
-      assertThat(client.pods().inNamespace(ns).list().getItems()).hasSize(2).allSatisfy(p -> {
-        assertThat(p.getMetadata().getLabels().get("lamina.dev/osimage")).hasSizeLessThanOrEqualTo(63).startsWith("edge.");
-        assertThat(p.getMetadata().getOwnerReferences()).singleElement()
-            .satisfies(r -> assertThat(r.getName()).isEqualTo(name));
-      });
-      assertThat(client.configMaps().inNamespace(ns).withLabel("lamina.dev/osimage").list().getItems()).hasSize(1);
-      // The status is written after the pods are created, in the same reconcile.
-      OSImage o = osImageStatus(ns, name);
-      assertThat(o.getStatus()).isNotNull();
-      assertThat(o.getStatus().getPhase()).isEqualTo(Phase.Building);
-      assertThat(o.getStatus().getArchitectures()).extracting(a -> a.getPod())
-          .containsExactlyInAnyOrderElementsOf(client.pods().inNamespace(ns).list().getItems().stream()
-              .map(p -> p.getMetadata().getName()).toList());
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(client.pods().inNamespace(ns).list().getItems())
+                  .hasSize(2)
+                  .allSatisfy(
+                      p -> {
+                        assertThat(p.getMetadata().getLabels().get("lamina.dev/osimage"))
+                            .hasSizeLessThanOrEqualTo(63)
+                            .startsWith("edge.");
+                        assertThat(p.getMetadata().getOwnerReferences())
+                            .singleElement()
+                            .satisfies(r -> assertThat(r.getName()).isEqualTo(name));
+                      });
+              assertThat(
+                      client
+                          .configMaps()
+                          .inNamespace(ns)
+                          .withLabel("lamina.dev/osimage")
+                          .list()
+                          .getItems())
+                  .hasSize(1);
+              // The status is written after the pods are created, in the same reconcile.
+              OSImage o = osImageStatus(ns, name);
+              assertThat(o.getStatus()).isNotNull();
+              assertThat(o.getStatus().getPhase()).isEqualTo(Phase.Building);
+              assertThat(o.getStatus().getArchitectures())
+                  .extracting(a -> a.getPod())
+                  .containsExactlyInAnyOrderElementsOf(
+                      client.pods().inNamespace(ns).list().getItems().stream()
+                          .map(p -> p.getMetadata().getName())
+                          .toList());
+            });
     OSImage o = osImageStatus(ns, name);
     assertThat(client.v1().events().inNamespace(ns).list().getItems())
         .filteredOn(e -> "BuildStarted".equals(e.getReason()))
@@ -295,12 +410,19 @@ class OperatorIT {
   void denyingPolicyBlocksAndLiftingItResumes() throws Exception {
     String ns = cluster.newNamespace("policy");
     env.layers(ns, "policy");
-    OSImage o = osImage(ns, "edge", List.of(Architecture.amd64), env.image(ns + "/out"), "console=ttyS0 lamina.debug");
+    OSImage o =
+        osImage(
+            ns,
+            "edge",
+            List.of(Architecture.amd64),
+            env.image(ns + "/out"),
+            "console=ttyS0 lamina.debug");
     Descriptor index = env.seedCache(ns, o);
     ImagePolicy policy = new ImagePolicy();
     policy.setMetadata(new ObjectMetaBuilder().withName("deny-" + ns).build());
     ImagePolicySpec spec = new ImagePolicySpec();
-    spec.setNamespaceSelector(new LabelSelectorBuilder().addToMatchLabels("kubernetes.io/metadata.name", ns).build());
+    spec.setNamespaceSelector(
+        new LabelSelectorBuilder().addToMatchLabels("kubernetes.io/metadata.name", ns).build());
     CustomRule rule = new CustomRule();
     rule.setName("no-debug");
     rule.setKinds(List.of("OSImage"));
@@ -310,16 +432,25 @@ class OperatorIT {
     policy.setSpec(spec);
     client.resource(policy).create();
     try (PodWatch pods = new PodWatch(client, ns)) {
-      await().atMost(WAIT).until(() -> {
-        ImagePolicy p = client.resources(ImagePolicy.class).withName("deny-" + ns).get();
-        return p.getStatus() != null && Conditions.isTrue(p.getStatus().getConditions(), Conditions.READY);
-      });
+      await()
+          .atMost(WAIT)
+          .until(
+              () -> {
+                ImagePolicy p = client.resources(ImagePolicy.class).withName("deny-" + ns).get();
+                return p.getStatus() != null
+                    && Conditions.isTrue(p.getStatus().getConditions(), Conditions.READY);
+              });
       client.resource(o).create();
       await().atMost(WAIT).until(() -> Phase.Blocked == phase(ns, "edge"));
       OSImage blocked = osImageStatus(ns, "edge");
       assertThat(blocked.getStatus().getPolicy().getVerdict().name()).isEqualTo("Deny");
-      assertThat(blocked.getStatus().getPolicy().getResults()).extracting(r -> r.getRule()).containsExactly("deny-" + ns + "/no-debug");
-      assertThat(Conditions.find(blocked.getStatus().getConditions(), Conditions.POLICY_PASSED).orElseThrow().getStatus())
+      assertThat(blocked.getStatus().getPolicy().getResults())
+          .extracting(r -> r.getRule())
+          .containsExactly("deny-" + ns + "/no-debug");
+      assertThat(
+              Conditions.find(blocked.getStatus().getConditions(), Conditions.POLICY_PASSED)
+                  .orElseThrow()
+                  .getStatus())
           .isEqualTo("False");
 
       client.resource(policy).delete();
@@ -343,14 +474,17 @@ class OperatorIT {
     policy.setSpec(spec);
     client.resource(policy).create();
     try {
-      await().atMost(WAIT).untilAsserted(() -> {
-        ImagePolicy p = client.resources(ImagePolicy.class).withName(name).get();
-        assertThat(p.getStatus()).isNotNull();
-        Condition c = ready(p.getStatus().getConditions());
-        assertThat(c.getStatus()).isEqualTo("False");
-        assertThat(c.getReason()).isEqualTo("CompileError");
-        assertThat(c.getMessage()).contains("broken");
-      });
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                ImagePolicy p = client.resources(ImagePolicy.class).withName(name).get();
+                assertThat(p.getStatus()).isNotNull();
+                Condition c = ready(p.getStatus().getConditions());
+                assertThat(c.getStatus()).isEqualTo("False");
+                assertThat(c.getReason()).isEqualTo("CompileError");
+                assertThat(c.getMessage()).contains("broken");
+              });
     } finally {
       client.resource(policy).delete();
     }

@@ -28,22 +28,34 @@ final class OperatorProcess implements AutoCloseable {
    * @param jvmOptions options before {@code -jar}, e.g. {@code -Xmx512m}
    * @param operatorArgs further options of {@code lamina operator}
    */
-  static OperatorProcess start(ControlPlane cluster, List<String> jvmOptions, String... operatorArgs)
-      throws IOException {
+  static OperatorProcess start(
+      ControlPlane cluster, List<String> jvmOptions, String... operatorArgs) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
-    command.addAll(List.of("-jar", System.getProperty("lamina.jar"), "operator",
-        "--health-port", "0", "--health-address", "127.0.0.1",
-        "--builder-image", OperatorTestSupport.BUILDER_IMAGE));
+    command.addAll(
+        List.of(
+            "-jar",
+            System.getProperty("lamina.jar"),
+            "operator",
+            "--health-port",
+            "0",
+            "--health-address",
+            "127.0.0.1",
+            "--builder-image",
+            OperatorTestSupport.BUILDER_IMAGE));
     command.addAll(List.of(operatorArgs));
     Path log = Files.createTempFile("lamina-operator-", ".log");
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("KUBECONFIG", cluster.kubeconfigPath().toString());
     return new OperatorProcess(pb.start(), log);
   }
 
-  /** The options that give the process the same short intervals as {@link OperatorTestSupport#settings()}. */
+  /**
+   * The options that give the process the same short intervals as {@link
+   * OperatorTestSupport#settings()}.
+   */
   static String[] testSettings() {
     OperatorSettings s = OperatorTestSupport.settings();
     return new String[] {

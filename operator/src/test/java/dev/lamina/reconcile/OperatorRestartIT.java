@@ -42,15 +42,26 @@ class OperatorRestartIT {
       client.resource(layer(ns, "base", host + "/" + ns + "/base:v1")).create();
 
       try (PodWatch pods = new PodWatch(client, ns)) {
-        OperatorProcess first = OperatorProcess.start(cluster, List.of(), OperatorProcess.testSettings());
+        OperatorProcess first =
+            OperatorProcess.start(cluster, List.of(), OperatorProcess.testSettings());
         try {
-          client.resource(osImage(ns, "edge", List.of(Architecture.amd64, Architecture.arm64),
-              host + "/" + ns + "/out", "quiet")).create();
+          client
+              .resource(
+                  osImage(
+                      ns,
+                      "edge",
+                      List.of(Architecture.amd64, Architecture.arm64),
+                      host + "/" + ns + "/out",
+                      "quiet"))
+              .create();
           // No node exists yet, so the pods wait unscheduled: the kill is sure to come mid-build.
-          await().atMost(BUILD).until(() -> {
-            assertThat(first.process.isAlive()).as(first.output()).isTrue();
-            return client.pods().inNamespace(ns).list().getItems().size() == 2;
-          });
+          await()
+              .atMost(BUILD)
+              .until(
+                  () -> {
+                    assertThat(first.process.isAlive()).as(first.output()).isTrue();
+                    return client.pods().inNamespace(ns).list().getItems().size() == 2;
+                  });
           assertThat(client.pods().inNamespace(ns).list().getItems())
               .allSatisfy(p -> assertThat(p.getStatus().getPhase()).isEqualTo("Pending"));
         } finally {
@@ -59,23 +70,35 @@ class OperatorRestartIT {
         assertThat(first.process.exitValue()).as("exit code of a SIGKILLed JVM").isEqualTo(137);
 
         Path work = Files.createTempDirectory("lamina-node");
-        try (OperatorProcess second = OperatorProcess.start(cluster, List.of(), OperatorProcess.testSettings());
-            LocalNodeAgent agent = new LocalNodeAgent(client, List.of("amd64", "arm64"),
-                Path.of(System.getProperty("lamina.jar")), work)) {
+        try (OperatorProcess second =
+                OperatorProcess.start(cluster, List.of(), OperatorProcess.testSettings());
+            LocalNodeAgent agent =
+                new LocalNodeAgent(
+                    client,
+                    List.of("amd64", "arm64"),
+                    Path.of(System.getProperty("lamina.jar")),
+                    work)) {
           agent.start();
-          await().atMost(BUILD).until(() -> {
-            assertThat(second.process.isAlive()).as(second.output()).isTrue();
-            return Phase.Ready == phase(client, ns);
-          });
+          await()
+              .atMost(BUILD)
+              .until(
+                  () -> {
+                    assertThat(second.process.isAlive()).as(second.output()).isTrue();
+                    return Phase.Ready == phase(client, ns);
+                  });
         }
         OSImage built = client.resources(OSImage.class).inNamespace(ns).withName("edge").get();
         assertThat(built.getStatus().getDigest()).startsWith("sha256:");
-        assertThat(built.getStatus().getArchitectures()).allSatisfy(a -> {
-          assertThat(a.getAttempts()).isEqualTo(1);
-          assertThat(a.getState()).isEqualTo("Succeeded");
-        });
+        assertThat(built.getStatus().getArchitectures())
+            .allSatisfy(
+                a -> {
+                  assertThat(a.getAttempts()).isEqualTo(1);
+                  assertThat(a.getState()).isEqualTo("Succeeded");
+                });
         assertThat(pods.created).hasSize(2);
-        assertThat(pods.created).anyMatch(n -> n.startsWith("edge-amd64-")).anyMatch(n -> n.startsWith("edge-arm64-"));
+        assertThat(pods.created)
+            .anyMatch(n -> n.startsWith("edge-amd64-"))
+            .anyMatch(n -> n.startsWith("edge-arm64-"));
       }
     }
   }

@@ -25,8 +25,8 @@ import io.fabric8.kubernetes.client.WatcherException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,7 +42,11 @@ final class OperatorTestSupport {
   /** Short intervals so tests see re-resolves, grace periods and retries within seconds. */
   static OperatorSettings settings() {
     return new OperatorSettings(
-        Duration.ofSeconds(2), Duration.ofSeconds(3), BUILDER_IMAGE, Set.of(), Duration.ofSeconds(1));
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(3),
+        BUILDER_IMAGE,
+        Set.of(),
+        Duration.ofSeconds(1));
   }
 
   static byte[] utf8(String s) {
@@ -68,8 +72,8 @@ final class OperatorTestSupport {
   }
 
   /**
-   * Pushes kernel and base layer images for amd64 and arm64 to {@code prefix/kernel:v1} and
-   * {@code prefix/base:v1}; returns the base index descriptor.
+   * Pushes kernel and base layer images for amd64 and arm64 to {@code prefix/kernel:v1} and {@code
+   * prefix/base:v1}; returns the base index descriptor.
    */
   static Descriptor pushLayers(OciClient oci, String prefix, String version) throws IOException {
     Map<String, Map<String, byte[]>> kernel = new LinkedHashMap<>();
@@ -84,12 +88,16 @@ final class OperatorTestSupport {
 
   /** Files of a kernel layer: any bytes do as a kernel for the operator's tests. */
   static Map<String, byte[]> kernelFiles(String arch, String version) throws IOException {
-    return Map.of("kernel", utf8("kernel " + arch + " " + version), "kernel.tar", TestLayers.tar(List.of()));
+    return Map.of(
+        "kernel", utf8("kernel " + arch + " " + version), "kernel.tar", TestLayers.tar(List.of()));
   }
 
   static Map<String, byte[]> baseFiles(String arch, String version) {
-    return Map.of("etc/os-release", utf8("NAME=lamina-test\nVERSION=" + version + "\nARCH=" + arch + "\n"),
-        "init", utf8("#!/bin/sh\necho hello\n"));
+    return Map.of(
+        "etc/os-release",
+        utf8("NAME=lamina-test\nVERSION=" + version + "\nARCH=" + arch + "\n"),
+        "init",
+        utf8("#!/bin/sh\necho hello\n"));
   }
 
   /**
@@ -101,13 +109,23 @@ final class OperatorTestSupport {
     for (String arch : new TreeMap<>(plan.architectures()).keySet()) {
       Descriptor config = pushBlob(out, utf8("{}"), "application/vnd.lamina.build.v1+json");
       Descriptor blob = pushBlob(out, utf8("kernel for " + arch), "application/vnd.lamina.kernel");
-      blob = new Descriptor(blob.mediaType(), blob.digest(), blob.size(),
-          Map.of(MediaTypes.ANNOTATION_TITLE, "kernel"), null, null);
+      blob =
+          new Descriptor(
+              blob.mediaType(),
+              blob.digest(),
+              blob.size(),
+              Map.of(MediaTypes.ANNOTATION_TITLE, "kernel"),
+              null,
+              null);
       byte[] manifest = ImageManifest.of(null, config, List.of(blob), Map.of()).toJson();
       Descriptor m = out.pushManifest(manifest, MediaTypes.OCI_MANIFEST, null);
-      entries.add(new Descriptor(m.mediaType(), m.digest(), m.size(), Map.of(), Platform.linux(arch), null));
+      entries.add(
+          new Descriptor(
+              m.mediaType(), m.digest(), m.size(), Map.of(), Platform.linux(arch), null));
     }
-    return out.pushManifest(ImageIndex.of(entries, Map.of()).toJson(), MediaTypes.OCI_INDEX,
+    return out.pushManifest(
+        ImageIndex.of(entries, Map.of()).toJson(),
+        MediaTypes.OCI_INDEX,
         InputDigest.cacheTag(plan.inputDigest()));
   }
 

@@ -58,6 +58,7 @@ class PolicyOperatorIT {
   ControlPlane cluster;
   KubernetesClient client;
   OperatorHarness env;
+
   /** ImagePolicies are cluster-scoped: each test removes its own so no other test sees them. */
   final List<String> policies = new ArrayList<>();
 
@@ -92,32 +93,47 @@ class PolicyOperatorIT {
   }
 
   Layer readyLayer(String ns, String name) {
-    await().atMost(WAIT).until(() -> {
-      Layer l = getLayer(ns, name);
-      return l != null && l.getStatus() != null && Conditions.isTrue(l.getStatus().getConditions(), Conditions.READY);
-    });
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              Layer l = getLayer(ns, name);
+              return l != null
+                  && l.getStatus() != null
+                  && Conditions.isTrue(l.getStatus().getConditions(), Conditions.READY);
+            });
     return getLayer(ns, name);
   }
 
   /** The Layer once its status describes its current generation and carries a policy outcome. */
   Layer evaluatedLayer(String ns, String name, Predicate<PolicyStatus> until) {
-    await().atMost(WAIT).until(() -> {
-      Layer l = getLayer(ns, name);
-      return l != null && l.getStatus() != null && l.getStatus().getPolicy() != null
-          && l.getMetadata().getGeneration().equals(l.getStatus().getObservedGeneration())
-          && until.test(l.getStatus().getPolicy());
-    });
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              Layer l = getLayer(ns, name);
+              return l != null
+                  && l.getStatus() != null
+                  && l.getStatus().getPolicy() != null
+                  && l.getMetadata().getGeneration().equals(l.getStatus().getObservedGeneration())
+                  && until.test(l.getStatus().getPolicy());
+            });
     return getLayer(ns, name);
   }
 
   /** The OSImage once its status describes its current generation and satisfies {@code until}. */
   OSImage osImageWhen(String ns, String name, Duration atMost, Predicate<OSImage> until) {
-    await().atMost(atMost).until(() -> {
-      OSImage o = get(ns, name);
-      return o != null && o.getStatus() != null && o.getStatus().getPolicy() != null
-          && o.getMetadata().getGeneration().equals(o.getStatus().getObservedGeneration())
-          && until.test(o);
-    });
+    await()
+        .atMost(atMost)
+        .until(
+            () -> {
+              OSImage o = get(ns, name);
+              return o != null
+                  && o.getStatus() != null
+                  && o.getStatus().getPolicy() != null
+                  && o.getMetadata().getGeneration().equals(o.getStatus().getObservedGeneration())
+                  && until.test(o);
+            });
     return get(ns, name);
   }
 
@@ -125,7 +141,8 @@ class PolicyOperatorIT {
   ImagePolicy createPolicy(String ns, String name, ImagePolicySpec spec) {
     ImagePolicy policy = new ImagePolicy();
     policy.setMetadata(new ObjectMetaBuilder().withName(name).build());
-    spec.setNamespaceSelector(new LabelSelectorBuilder().addToMatchLabels("kubernetes.io/metadata.name", ns).build());
+    spec.setNamespaceSelector(
+        new LabelSelectorBuilder().addToMatchLabels("kubernetes.io/metadata.name", ns).build());
     policy.setSpec(spec);
     policies.add(name);
     client.resource(policy).create();
@@ -133,16 +150,20 @@ class PolicyOperatorIT {
   }
 
   ImagePolicy awaitPolicyReady(String name) {
-    await().atMost(WAIT).until(() -> {
-      ImagePolicy p = client.resources(ImagePolicy.class).withName(name).get();
-      return p.getStatus() != null
-          && p.getMetadata().getGeneration().equals(p.getStatus().getObservedGeneration())
-          && Conditions.isTrue(p.getStatus().getConditions(), Conditions.READY);
-    });
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              ImagePolicy p = client.resources(ImagePolicy.class).withName(name).get();
+              return p.getStatus() != null
+                  && p.getMetadata().getGeneration().equals(p.getStatus().getObservedGeneration())
+                  && Conditions.isTrue(p.getStatus().getConditions(), Conditions.READY);
+            });
     return client.resources(ImagePolicy.class).withName(name).get();
   }
 
-  static CustomRule rule(String name, String expression, String messageExpression, PolicyAction action) {
+  static CustomRule rule(
+      String name, String expression, String messageExpression, PolicyAction action) {
     CustomRule r = new CustomRule();
     r.setName(name);
     r.setKinds(List.of("OSImage"));
@@ -153,42 +174,65 @@ class PolicyOperatorIT {
   }
 
   static Condition condition(List<Condition> conditions, String type) {
-    return Conditions.find(conditions, type).orElseThrow(() -> new AssertionError("no condition " + type));
+    return Conditions.find(conditions, type)
+        .orElseThrow(() -> new AssertionError("no condition " + type));
   }
 
   /** Whether the status lists {@code policy} at {@code generation} among the policies applied. */
   static boolean applied(PolicyStatus status, ImagePolicy policy) {
-    return status.getPolicies() != null && status.getPolicies().stream().anyMatch(a ->
-        a.getName().equals(policy.getMetadata().getName())
-            && a.getGeneration().equals(policy.getMetadata().getGeneration()));
+    return status.getPolicies() != null
+        && status.getPolicies().stream()
+            .anyMatch(
+                a ->
+                    a.getName().equals(policy.getMetadata().getName())
+                        && a.getGeneration().equals(policy.getMetadata().getGeneration()));
   }
 
   @Test
   void layerPolicyIsEvaluatedOnTheLayerItself() throws Exception {
     String ns = cluster.newNamespace("lyrpolicy");
-    Descriptor index = pushLayerImage(env.repository(ns + "/base"), "v1",
-        Map.of("amd64", baseFiles("amd64", "1"), "arm64", baseFiles("arm64", "1")));
+    Descriptor index =
+        pushLayerImage(
+            env.repository(ns + "/base"),
+            "v1",
+            Map.of("amd64", baseFiles("amd64", "1"), "arm64", baseFiles("arm64", "1")));
     String tagged = env.image(ns + "/base") + ":v1";
     String pinned = env.image(ns + "/base") + "@" + index.digest();
     client.resource(layer(ns, "tagged", tagged)).create();
     client.resource(layer(ns, "pinned", pinned)).create();
 
     // No ImagePolicy selects these yet: the built-in defaults apply, LMN001 as a warning.
-    PolicyStatus warned = evaluatedLayer(ns, "tagged", p -> p.getVerdict() == PolicyVerdict.Warn).getStatus().getPolicy();
+    PolicyStatus warned =
+        evaluatedLayer(ns, "tagged", p -> p.getVerdict() == PolicyVerdict.Warn)
+            .getStatus()
+            .getPolicy();
     assertThat(warned.getResults())
-        .extracting(PolicyResult::getRule, PolicyResult::getAction, PolicyResult::getTarget, PolicyResult::getMessage)
-        .containsExactly(tuple("LMN001", PolicyAction.Warn, "spec.image", "image " + tagged
-            + " is not pinned by digest; add @sha256:<digest> so every build pulls the same bytes"));
-    assertThat(List.of(warned.getWarn(), warned.getDeny(), warned.getTotal())).containsExactly(1, 0, 1);
+        .extracting(
+            PolicyResult::getRule,
+            PolicyResult::getAction,
+            PolicyResult::getTarget,
+            PolicyResult::getMessage)
+        .containsExactly(
+            tuple(
+                "LMN001",
+                PolicyAction.Warn,
+                "spec.image",
+                "image "
+                    + tagged
+                    + " is not pinned by digest; add @sha256:<digest> so every build pulls the same bytes"));
+    assertThat(List.of(warned.getWarn(), warned.getDeny(), warned.getTotal()))
+        .containsExactly(1, 0, 1);
     assertThat(warned.getPolicies()).isEmpty();
-    Condition warnedPassed = condition(getLayer(ns, "tagged").getStatus().getConditions(), Conditions.POLICY_PASSED);
+    Condition warnedPassed =
+        condition(getLayer(ns, "tagged").getStatus().getConditions(), Conditions.POLICY_PASSED);
     assertThat(warnedPassed.getStatus()).isEqualTo("True");
     assertThat(warnedPassed.getReason()).isEqualTo("PolicyWarned");
 
     Layer clean = evaluatedLayer(ns, "pinned", p -> true);
     assertThat(clean.getStatus().getPolicy().getVerdict()).isEqualTo(PolicyVerdict.Pass);
     assertThat(clean.getStatus().getPolicy().getResults()).isEmpty();
-    assertThat(condition(clean.getStatus().getConditions(), Conditions.POLICY_PASSED).getStatus()).isEqualTo("True");
+    assertThat(condition(clean.getStatus().getConditions(), Conditions.POLICY_PASSED).getStatus())
+        .isEqualTo("True");
 
     ImagePolicySpec spec = new ImagePolicySpec();
     PolicyParameters params = new PolicyParameters();
@@ -203,17 +247,31 @@ class PolicyOperatorIT {
       PolicyStatus p = denied.getStatus().getPolicy();
       assertThat(p.getVerdict()).isEqualTo(PolicyVerdict.Deny);
       assertThat(p.getResults())
-          .extracting(PolicyResult::getRule, PolicyResult::getAction, PolicyResult::getTarget, PolicyResult::getMessage)
-          .containsExactly(tuple("LMN002", PolicyAction.Deny, "spec.image", "registry " + env.registry.host()
-              + " of image " + pinned + " is not allowed; allowed: ghcr.io, registry.example.com:5000"));
+          .extracting(
+              PolicyResult::getRule,
+              PolicyResult::getAction,
+              PolicyResult::getTarget,
+              PolicyResult::getMessage)
+          .containsExactly(
+              tuple(
+                  "LMN002",
+                  PolicyAction.Deny,
+                  "spec.image",
+                  "registry "
+                      + env.registry.host()
+                      + " of image "
+                      + pinned
+                      + " is not allowed; allowed: ghcr.io, registry.example.com:5000"));
       Condition passed = condition(denied.getStatus().getConditions(), Conditions.POLICY_PASSED);
       assertThat(passed.getStatus()).isEqualTo("False");
       assertThat(passed.getReason()).isEqualTo("PolicyDenied");
       assertThat(passed.getMessage()).contains("LMN002", env.registry.host());
     }
     // The tagged Layer now has both findings, Deny listed first.
-    PolicyStatus both = evaluatedLayer(ns, "tagged", p -> applied(p, policy)).getStatus().getPolicy();
-    assertThat(both.getResults()).extracting(PolicyResult::getRule, PolicyResult::getAction)
+    PolicyStatus both =
+        evaluatedLayer(ns, "tagged", p -> applied(p, policy)).getStatus().getPolicy();
+    assertThat(both.getResults())
+        .extracting(PolicyResult::getRule, PolicyResult::getAction)
         .containsExactly(tuple("LMN002", PolicyAction.Deny), tuple("LMN001", PolicyAction.Warn));
     assertThat(List.of(both.getDeny(), both.getWarn(), both.getTotal())).containsExactly(1, 1, 2);
     assertThat(client.resources(OSImage.class).inNamespace(ns).list().getItems()).isEmpty();
@@ -235,61 +293,95 @@ class PolicyOperatorIT {
     String out = env.image(ns + "/out");
 
     try (PodWatch pods = new PodWatch(client, ns)) {
-      client.resource(osImage(ns, "edge", BOTH, out, "console=ttyS0 init=/bin/sh lamina_rescue=1")).create();
-      OSImage blocked = osImageWhen(ns, "edge", WAIT, o -> o.getStatus().getPhase() == Phase.Blocked);
+      client
+          .resource(osImage(ns, "edge", BOTH, out, "console=ttyS0 init=/bin/sh lamina_rescue=1"))
+          .create();
+      OSImage blocked =
+          osImageWhen(ns, "edge", WAIT, o -> o.getStatus().getPhase() == Phase.Blocked);
       PolicyStatus p = blocked.getStatus().getPolicy();
       assertThat(p.getVerdict()).isEqualTo(PolicyVerdict.Deny);
       assertThat(p.getResults())
-          .extracting(PolicyResult::getRule, PolicyResult::getAction, PolicyResult::getTarget, PolicyResult::getMessage)
+          .extracting(
+              PolicyResult::getRule,
+              PolicyResult::getAction,
+              PolicyResult::getTarget,
+              PolicyResult::getMessage)
           .containsExactly(
-              tuple("LMN004", PolicyAction.Deny, "spec.kernel.cmdline",
+              tuple(
+                  "LMN004",
+                  PolicyAction.Deny,
+                  "spec.kernel.cmdline",
                   "kernel command line has forbidden parameter init=/bin/sh " + forbidden),
-              tuple("LMN004", PolicyAction.Deny, "spec.kernel.cmdline",
+              tuple(
+                  "LMN004",
+                  PolicyAction.Deny,
+                  "spec.kernel.cmdline",
                   "kernel command line has forbidden parameter lamina_rescue=1 " + forbidden));
       assertThat(applied(p, policy)).isTrue();
-      assertThat(condition(blocked.getStatus().getConditions(), Conditions.POLICY_PASSED).getStatus()).isEqualTo("False");
+      assertThat(
+              condition(blocked.getStatus().getConditions(), Conditions.POLICY_PASSED).getStatus())
+          .isEqualTo("False");
       Condition ready = condition(blocked.getStatus().getConditions(), Conditions.READY);
       assertThat(ready.getStatus()).isEqualTo("False");
       assertThat(ready.getReason()).isEqualTo("PolicyDenied");
       assertThat(blocked.getStatus().getDigest()).isNull();
       // Blocked stays Blocked: nothing is started behind the verdict's back.
-      await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(15))
+      await()
+          .during(Duration.ofSeconds(5))
+          .atMost(Duration.ofSeconds(15))
           .until(() -> get(ns, "edge").getStatus().getPhase() == Phase.Blocked);
       assertThat(pods.archByPod).isEmpty();
-      assertThat(client.configMaps().inNamespace(ns).withLabel(BuildPodFactory.LABEL_OSIMAGE).list().getItems()).isEmpty();
+      assertThat(
+              client
+                  .configMaps()
+                  .inNamespace(ns)
+                  .withLabel(BuildPodFactory.LABEL_OSIMAGE)
+                  .list()
+                  .getItems())
+          .isEmpty();
 
-      client.resources(OSImage.class).inNamespace(ns).withName("edge")
-          .edit(o -> {
-            o.getSpec().getKernel().setCmdline("console=ttyS0 quiet");
-            return o;
-          });
+      client
+          .resources(OSImage.class)
+          .inNamespace(ns)
+          .withName("edge")
+          .edit(
+              o -> {
+                o.getSpec().getKernel().setCmdline("console=ttyS0 quiet");
+                return o;
+              });
 
       OSImage built = osImageWhen(ns, "edge", BUILD, o -> o.getStatus().getPhase() == Phase.Ready);
       assertThat(built.getStatus().getPolicy().getVerdict()).isEqualTo(PolicyVerdict.Pass);
       assertThat(built.getStatus().getPolicy().getResults()).isEmpty();
       assertThat(applied(built.getStatus().getPolicy(), policy)).isTrue();
-      assertThat(Conditions.isTrue(built.getStatus().getConditions(), Conditions.POLICY_PASSED)).isTrue();
+      assertThat(Conditions.isTrue(built.getStatus().getConditions(), Conditions.POLICY_PASSED))
+          .isTrue();
       assertThat(Conditions.isTrue(built.getStatus().getConditions(), Conditions.READY)).isTrue();
-      assertThat(built.getStatus().getArchitectures()).allSatisfy(a -> {
-        assertThat(a.getState()).isEqualTo("Succeeded");
-        assertThat(a.getAttempts()).isEqualTo(1);
-      });
+      assertThat(built.getStatus().getArchitectures())
+          .allSatisfy(
+              a -> {
+                assertThat(a.getState()).isEqualTo("Succeeded");
+                assertThat(a.getAttempts()).isEqualTo(1);
+              });
 
       // One pod per architecture, each run by the node of its architecture.
       assertThat(pods.archByPod.values()).containsExactlyInAnyOrder("amd64", "arm64");
       assertThat(pods.nodeByPod).hasSize(2);
-      pods.nodeByPod.forEach((pod, node) ->
-          assertThat(node).isEqualTo(LocalNodeAgent.nodeName(pods.archByPod.get(pod))));
+      pods.nodeByPod.forEach(
+          (pod, node) ->
+              assertThat(node).isEqualTo(LocalNodeAgent.nodeName(pods.archByPod.get(pod))));
 
       String digest = built.getStatus().getDigest();
       assertThat(digest).startsWith("sha256:");
       OciRepository repo = env.oci.repository(out);
       ImageIndex index = ImageIndex.parse(repo.manifestBytes(digest));
-      assertThat(index.manifests()).extracting(m -> m.platform().toString())
+      assertThat(index.manifests())
+          .extracting(m -> m.platform().toString())
           .containsExactlyInAnyOrder("linux/amd64", "linux/arm64");
       for (var a : built.getStatus().getArchitectures()) {
         ImageManifest m = ImageManifest.parse(repo.manifestBytes(a.getManifestDigest()));
-        assertThat(m.layers()).extracting(Descriptor::digest)
+        assertThat(m.layers())
+            .extracting(Descriptor::digest)
             .containsExactlyElementsOf(a.getArtifacts().stream().map(x -> x.getDigest()).toList());
       }
     }
@@ -313,33 +405,55 @@ class PolicyOperatorIT {
 
       String name = "platforms-" + ns;
       ImagePolicySpec spec = new ImagePolicySpec();
-      spec.setCustomRules(List.of(rule("three-platforms",
-          "layers.all(n, layers[n].platforms.size() >= 3)",
-          "'OSImage ' + object.metadata.name + ': ' + string(layers.filter(n, layers[n].platforms.size() < 3).size())"
-              + " + ' of ' + string(size(layers)) + ' Layers offer fewer than 3 platforms'",
-          null)));
+      spec.setCustomRules(
+          List.of(
+              rule(
+                  "three-platforms",
+                  "layers.all(n, layers[n].platforms.size() >= 3)",
+                  "'OSImage ' + object.metadata.name + ': ' + string(layers.filter(n, layers[n].platforms.size() < 3).size())"
+                      + " + ' of ' + string(size(layers)) + ' Layers offer fewer than 3 platforms'",
+                  null)));
       ImagePolicy denying = createPolicy(ns, name, spec);
       String message = "OSImage edge: 2 of 2 Layers offer fewer than 3 platforms";
 
-      OSImage denied = osImageWhen(ns, "edge", WAIT, x -> applied(x.getStatus().getPolicy(), denying));
+      OSImage denied =
+          osImageWhen(ns, "edge", WAIT, x -> applied(x.getStatus().getPolicy(), denying));
       assertThat(denied.getStatus().getPolicy().getVerdict()).isEqualTo(PolicyVerdict.Deny);
       assertThat(denied.getStatus().getPolicy().getResults())
-          .extracting(PolicyResult::getRule, PolicyResult::getAction, PolicyResult::getTarget, PolicyResult::getMessage)
-          .containsExactly(tuple(name + "/three-platforms", PolicyAction.Deny, "OSImage/edge", message));
+          .extracting(
+              PolicyResult::getRule,
+              PolicyResult::getAction,
+              PolicyResult::getTarget,
+              PolicyResult::getMessage)
+          .containsExactly(
+              tuple(name + "/three-platforms", PolicyAction.Deny, "OSImage/edge", message));
       assertThat(denied.getStatus().getPhase()).isEqualTo(Phase.Blocked);
       Condition passed = condition(denied.getStatus().getConditions(), Conditions.POLICY_PASSED);
       assertThat(passed.getStatus()).isEqualTo("False");
       assertThat(passed.getMessage()).contains(name + "/three-platforms", message);
-      assertThat(condition(denied.getStatus().getConditions(), Conditions.READY).getStatus()).isEqualTo("False");
+      assertThat(condition(denied.getStatus().getConditions(), Conditions.READY).getStatus())
+          .isEqualTo("False");
 
       ImagePolicy warning = editRuleAction(name, PolicyAction.Warn);
-      OSImage warned = osImageWhen(ns, "edge", WAIT, x -> applied(x.getStatus().getPolicy(), warning)
-          && x.getStatus().getPhase() == Phase.Ready);
+      OSImage warned =
+          osImageWhen(
+              ns,
+              "edge",
+              WAIT,
+              x ->
+                  applied(x.getStatus().getPolicy(), warning)
+                      && x.getStatus().getPhase() == Phase.Ready);
       assertThat(warned.getStatus().getPolicy().getVerdict()).isEqualTo(PolicyVerdict.Warn);
       assertThat(warned.getStatus().getPolicy().getResults())
-          .extracting(PolicyResult::getRule, PolicyResult::getAction, PolicyResult::getTarget, PolicyResult::getMessage)
-          .containsExactly(tuple(name + "/three-platforms", PolicyAction.Warn, "OSImage/edge", message));
-      Condition warnedPassed = condition(warned.getStatus().getConditions(), Conditions.POLICY_PASSED);
+          .extracting(
+              PolicyResult::getRule,
+              PolicyResult::getAction,
+              PolicyResult::getTarget,
+              PolicyResult::getMessage)
+          .containsExactly(
+              tuple(name + "/three-platforms", PolicyAction.Warn, "OSImage/edge", message));
+      Condition warnedPassed =
+          condition(warned.getStatus().getConditions(), Conditions.POLICY_PASSED);
       assertThat(warnedPassed.getStatus()).isEqualTo("True");
       assertThat(warnedPassed.getReason()).isEqualTo("PolicyWarned");
       assertThat(warned.getStatus().getDigest()).isEqualTo(cached.digest());
@@ -349,7 +463,8 @@ class PolicyOperatorIT {
       assertThat(passing.getStatus().getPolicy().getVerdict()).isEqualTo(PolicyVerdict.Pass);
       assertThat(passing.getStatus().getPolicy().getResults()).isEmpty();
       assertThat(passing.getStatus().getPhase()).isEqualTo(Phase.Ready);
-      assertThat(condition(passing.getStatus().getConditions(), Conditions.POLICY_PASSED).getReason())
+      assertThat(
+              condition(passing.getStatus().getConditions(), Conditions.POLICY_PASSED).getReason())
           .isEqualTo("PolicyPassed");
 
       // Only the status moved: the object itself was never written.
@@ -361,10 +476,14 @@ class PolicyOperatorIT {
   }
 
   ImagePolicy editRuleAction(String name, PolicyAction action) {
-    client.resources(ImagePolicy.class).withName(name).edit(p -> {
-      p.getSpec().getCustomRules().get(0).setAction(action);
-      return p;
-    });
+    client
+        .resources(ImagePolicy.class)
+        .withName(name)
+        .edit(
+            p -> {
+              p.getSpec().getCustomRules().get(0).setAction(action);
+              return p;
+            });
     return awaitPolicyReady(name);
   }
 
@@ -376,61 +495,101 @@ class PolicyOperatorIT {
     readyLayer(ns, "base");
 
     OSImage o = osImage(ns, "edge", BOTH, env.image(ns + "/out"), "quiet loglevel=3");
-    o.getSpec().setFiles(List.of(
-        new FileSpec("etc/motd", "hello\n", "0644"),
-        new FileSpec("usr/local/bin/tool", "#!/bin/sh\n", "0755"),
-        new FileSpec("opt/site/config", "x=1\n", null)));
+    o.getSpec()
+        .setFiles(
+            List.of(
+                new FileSpec("etc/motd", "hello\n", "0644"),
+                new FileSpec("usr/local/bin/tool", "#!/bin/sh\n", "0755"),
+                new FileSpec("opt/site/config", "x=1\n", null)));
 
     String name = "nested-" + ns;
     ImagePolicySpec spec = new ImagePolicySpec();
-    spec.setCustomRules(List.of(
-        rule("files-under-etc",
-            "!has(object.spec.files) || object.spec.files.all(f, f.path.startsWith('etc/'))",
-            "'files outside etc/: ' + object.spec.files.filter(f, !f.path.startsWith('etc/'))"
-                + ".map(f, f.path + ' (' + (has(f.mode) ? f.mode : 'default mode') + ')').join(', ')",
-            null),
-        rule("console-on-serial",
-            "object.spec.kernel.cmdline.split(' ').exists(p, p.startsWith('console='))",
-            "'OSImage ' + object.metadata.name + ' sets no console= in \"' + object.spec.kernel.cmdline + '\"'",
-            PolicyAction.Warn),
-        rule("kernel-riscv64",
-            "layers.kernel.platforms.exists(p, p.platform == 'linux/riscv64')",
-            "'kernel Layer ' + layers.kernel.digest + ' offers only '"
-                + " + layers.kernel.platforms.map(p, p.platform).join(', ')",
-            null)));
+    spec.setCustomRules(
+        List.of(
+            rule(
+                "files-under-etc",
+                "!has(object.spec.files) || object.spec.files.all(f, f.path.startsWith('etc/'))",
+                "'files outside etc/: ' + object.spec.files.filter(f, !f.path.startsWith('etc/'))"
+                    + ".map(f, f.path + ' (' + (has(f.mode) ? f.mode : 'default mode') + ')').join(', ')",
+                null),
+            rule(
+                "console-on-serial",
+                "object.spec.kernel.cmdline.split(' ').exists(p, p.startsWith('console='))",
+                "'OSImage ' + object.metadata.name + ' sets no console= in \"' + object.spec.kernel.cmdline + '\"'",
+                PolicyAction.Warn),
+            rule(
+                "kernel-riscv64",
+                "layers.kernel.platforms.exists(p, p.platform == 'linux/riscv64')",
+                "'kernel Layer ' + layers.kernel.digest + ' offers only '"
+                    + " + layers.kernel.platforms.map(p, p.platform).join(', ')",
+                null)));
     ImagePolicy policy = createPolicy(ns, name, spec);
     client.resource(o).create();
 
-    OSImage evaluated = osImageWhen(ns, "edge", WAIT, x -> applied(x.getStatus().getPolicy(), policy));
+    OSImage evaluated =
+        osImageWhen(ns, "edge", WAIT, x -> applied(x.getStatus().getPolicy(), policy));
     PolicyStatus p = evaluated.getStatus().getPolicy();
     assertThat(p.getResults())
-        .extracting(PolicyResult::getRule, PolicyResult::getAction, PolicyResult::getTarget, PolicyResult::getMessage)
+        .extracting(
+            PolicyResult::getRule,
+            PolicyResult::getAction,
+            PolicyResult::getTarget,
+            PolicyResult::getMessage)
         .containsExactly(
-            tuple(name + "/files-under-etc", PolicyAction.Deny, "OSImage/edge",
+            tuple(
+                name + "/files-under-etc",
+                PolicyAction.Deny,
+                "OSImage/edge",
                 "files outside etc/: usr/local/bin/tool (0755), opt/site/config (default mode)"),
-            tuple(name + "/kernel-riscv64", PolicyAction.Deny, "OSImage/edge",
-                "kernel Layer " + kernel.getStatus().getDigest() + " offers only linux/amd64, linux/arm64"),
-            tuple(name + "/console-on-serial", PolicyAction.Warn, "OSImage/edge",
+            tuple(
+                name + "/kernel-riscv64",
+                PolicyAction.Deny,
+                "OSImage/edge",
+                "kernel Layer "
+                    + kernel.getStatus().getDigest()
+                    + " offers only linux/amd64, linux/arm64"),
+            tuple(
+                name + "/console-on-serial",
+                PolicyAction.Warn,
+                "OSImage/edge",
                 "OSImage edge sets no console= in \"quiet loglevel=3\""));
     assertThat(List.of(p.getDeny(), p.getWarn(), p.getTotal())).containsExactly(2, 1, 3);
     assertThat(p.getVerdict()).isEqualTo(PolicyVerdict.Deny);
     assertThat(evaluated.getStatus().getPhase()).isEqualTo(Phase.Blocked);
     assertThat(condition(evaluated.getStatus().getConditions(), Conditions.READY).getMessage())
-        .isEqualTo("Denied by policy: " + name + "/files-under-etc files outside etc/: "
-            + "usr/local/bin/tool (0755), opt/site/config (default mode)");
+        .isEqualTo(
+            "Denied by policy: "
+                + name
+                + "/files-under-etc files outside etc/: "
+                + "usr/local/bin/tool (0755), opt/site/config (default mode)");
 
     // The messages are computed from the object as it is now.
-    client.resources(OSImage.class).inNamespace(ns).withName("edge").edit(x -> {
-      x.getSpec().getKernel().setCmdline("quiet");
-      x.getSpec().setFiles(List.of(new FileSpec("srv/www/index.html", "<p>hi</p>\n", "0644")));
-      return x;
-    });
-    OSImage changed = osImageWhen(ns, "edge", WAIT, x -> x.getMetadata().getGeneration() > evaluated.getMetadata().getGeneration());
-    assertThat(changed.getStatus().getPolicy().getResults()).extracting(PolicyResult::getRule, PolicyResult::getMessage)
+    client
+        .resources(OSImage.class)
+        .inNamespace(ns)
+        .withName("edge")
+        .edit(
+            x -> {
+              x.getSpec().getKernel().setCmdline("quiet");
+              x.getSpec()
+                  .setFiles(List.of(new FileSpec("srv/www/index.html", "<p>hi</p>\n", "0644")));
+              return x;
+            });
+    OSImage changed =
+        osImageWhen(
+            ns,
+            "edge",
+            WAIT,
+            x -> x.getMetadata().getGeneration() > evaluated.getMetadata().getGeneration());
+    assertThat(changed.getStatus().getPolicy().getResults())
+        .extracting(PolicyResult::getRule, PolicyResult::getMessage)
         .containsExactly(
             tuple(name + "/files-under-etc", "files outside etc/: srv/www/index.html (0644)"),
-            tuple(name + "/kernel-riscv64",
-                "kernel Layer " + kernel.getStatus().getDigest() + " offers only linux/amd64, linux/arm64"),
+            tuple(
+                name + "/kernel-riscv64",
+                "kernel Layer "
+                    + kernel.getStatus().getDigest()
+                    + " offers only linux/amd64, linux/arm64"),
             tuple(name + "/console-on-serial", "OSImage edge sets no console= in \"quiet\""));
   }
 
@@ -455,9 +614,13 @@ class PolicyOperatorIT {
       client.resource(osImage(ns, "edge", BOTH, env.image(ns + "/out"), "console=ttyS0")).create();
       OSImage o = osImageWhen(ns, "edge", WAIT, x -> x.getStatus().getPhase() != Phase.Pending);
       assertThat(o.getStatus().getPhase()).isEqualTo(Phase.Blocked);
-      assertThat(condition(o.getStatus().getConditions(), Conditions.POLICY_PASSED).getStatus()).isEqualTo("False");
-      assertThat(condition(o.getStatus().getConditions(), Conditions.READY).getMessage()).contains("LMN002");
-      await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(15))
+      assertThat(condition(o.getStatus().getConditions(), Conditions.POLICY_PASSED).getStatus())
+          .isEqualTo("False");
+      assertThat(condition(o.getStatus().getConditions(), Conditions.READY).getMessage())
+          .contains("LMN002");
+      await()
+          .during(Duration.ofSeconds(5))
+          .atMost(Duration.ofSeconds(15))
           .until(() -> get(ns, "edge").getStatus().getPhase() == Phase.Blocked);
       assertThat(pods.archByPod).isEmpty();
     }
@@ -474,8 +637,12 @@ class PolicyOperatorIT {
     Layer denied = evaluatedLayer(ns, "foreign", p -> applied(p, policy));
     assertThat(denied.getStatus().getPolicy().getResults())
         .extracting(PolicyResult::getRule, PolicyResult::getAction, PolicyResult::getMessage)
-        .containsExactly(tuple("LMN002", PolicyAction.Deny,
-            "registry 127.0.0.1:1 of image " + image + " is not allowed; allowed: ghcr.io"));
-    assertThat(condition(denied.getStatus().getConditions(), Conditions.POLICY_PASSED).getStatus()).isEqualTo("False");
+        .containsExactly(
+            tuple(
+                "LMN002",
+                PolicyAction.Deny,
+                "registry 127.0.0.1:1 of image " + image + " is not allowed; allowed: ghcr.io"));
+    assertThat(condition(denied.getStatus().getConditions(), Conditions.POLICY_PASSED).getStatus())
+        .isEqualTo("False");
   }
 }

@@ -31,14 +31,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Not a test: a measurement. 500 OSImages over 5 shared Layers, every one already built (its
- * index tagged with its input digest in the registry), against {@code lamina.jar operator} run as
- * its own process with a 512 MB heap limit. Reports the time until all are Ready, the operator's
- * heap (peak sampled with jstat, and live after a full GC) and the apiserver's request count
- * (apiserver_request_total) during the run. The objects are created before the operator starts,
- * so the time is the operator's alone, from its process start. Run with:
+ * Not a test: a measurement. 500 OSImages over 5 shared Layers, every one already built (its index
+ * tagged with its input digest in the registry), against {@code lamina.jar operator} run as its own
+ * process with a 512 MB heap limit. Reports the time until all are Ready, the operator's heap (peak
+ * sampled with jstat, and live after a full GC) and the apiserver's request count
+ * (apiserver_request_total) during the run. The objects are created before the operator starts, so
+ * the time is the operator's alone, from its process start. Run with:
  *
- * <pre>mvn -o verify -Dit.test=ScaleBenchmark -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false</pre>
+ * <pre>mvn -o verify -Dit.test=ScaleBenchmark -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
+ * </pre>
  */
 @ExtendWith(ControlPlaneExtension.class)
 class ScaleBenchmark {
@@ -56,7 +57,11 @@ class ScaleBenchmark {
       for (String name : LAYERS) {
         Map<String, Map<String, byte[]>> files = new LinkedHashMap<>();
         for (String arch : List.of("amd64", "arm64")) {
-          files.put(arch, name.equals("kernel") ? kernelFiles(arch, "1") : Map.of(name + "/file", utf8(name + arch)));
+          files.put(
+              arch,
+              name.equals("kernel")
+                  ? kernelFiles(arch, "1")
+                  : Map.of(name + "/file", utf8(name + arch)));
         }
         pushLayerImage(oci.repository(host + "/" + ns + "/" + name), "v1", files);
         client.resource(layer(ns, name, host + "/" + ns + "/" + name + ":v1")).create();
@@ -67,10 +72,14 @@ class ScaleBenchmark {
       resolver.start();
       Map<String, Layer> layers = new LinkedHashMap<>();
       for (String name : LAYERS) {
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-          Layer l = client.resources(Layer.class).inNamespace(ns).withName(name).get();
-          return l.getStatus() != null && Conditions.isTrue(l.getStatus().getConditions(), Conditions.READY);
-        });
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () -> {
+                  Layer l = client.resources(Layer.class).inNamespace(ns).withName(name).get();
+                  return l.getStatus() != null
+                      && Conditions.isTrue(l.getStatus().getConditions(), Conditions.READY);
+                });
         layers.put(name, client.resources(Layer.class).inNamespace(ns).withName(name).get());
       }
       resolver.stop();
@@ -79,42 +88,65 @@ class ScaleBenchmark {
       OciRepository out = oci.repository(host + "/" + ns + "/out");
       long seedStart = System.nanoTime();
       for (int i = 0; i < IMAGES; i++) {
-        OSImage o = osImage(ns, "img-" + i, List.of(Architecture.amd64, Architecture.arm64), host + "/" + ns + "/out", "hostname=node-" + i);
+        OSImage o =
+            osImage(
+                ns,
+                "img-" + i,
+                List.of(Architecture.amd64, Architecture.arm64),
+                host + "/" + ns + "/out",
+                "hostname=node-" + i);
         o.getSpec().setInit(LAYERS.subList(1, LAYERS.size()));
         images.add(o);
         seedCache(out, PlanFactory.create(o, layers));
       }
-      LOG.info("seeded {} cached indexes in {} s", IMAGES, (System.nanoTime() - seedStart) / 1_000_000_000.0);
+      LOG.info(
+          "seeded {} cached indexes in {} s",
+          IMAGES,
+          (System.nanoTime() - seedStart) / 1_000_000_000.0);
 
       long createStart = System.nanoTime();
       for (OSImage o : images) {
         client.resource(o).create();
       }
-      LOG.info("created {} OSImages in {} s before starting the operator", IMAGES, (System.nanoTime() - createStart) / 1e9);
+      LOG.info(
+          "created {} OSImages in {} s before starting the operator",
+          IMAGES,
+          (System.nanoTime() - createStart) / 1e9);
       Map<String, Double> before = requestCounts(client);
       long processStart = System.nanoTime();
       OperatorProcess running = OperatorProcess.start(cluster, List.of("-Xmx512m"));
       Process operator = running.process;
       LOG.info("operator pid {}, log {}", operator.pid(), running.log);
       AtomicLong peakKb = new AtomicLong();
-      Thread sampler = new Thread(() -> {
-        while (!Thread.currentThread().isInterrupted() && operator.isAlive()) {
-          peakKb.accumulateAndGet(heapUsedKb(operator.pid()), Math::max);
-          try {
-            Thread.sleep(500);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      });
+      Thread sampler =
+          new Thread(
+              () -> {
+                while (!Thread.currentThread().isInterrupted() && operator.isAlive()) {
+                  peakKb.accumulateAndGet(heapUsedKb(operator.pid()), Math::max);
+                  try {
+                    Thread.sleep(500);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              });
       try {
         sampler.setDaemon(true);
         sampler.start();
         // From the operator's process start, JVM start-up and informer sync included.
         long start = processStart;
-        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(500)).until(() ->
-            client.resources(OSImage.class).inNamespace(ns).list().getItems().stream()
-                .filter(o -> o.getStatus() != null && o.getStatus().getPhase() == Phase.Ready).count() == IMAGES);
+        await()
+            .atMost(Duration.ofMinutes(10))
+            .pollInterval(Duration.ofMillis(500))
+            .until(
+                () ->
+                    client.resources(OSImage.class).inNamespace(ns).list().getItems().stream()
+                            .filter(
+                                o ->
+                                    o.getStatus() != null
+                                        && o.getStatus().getPhase() == Phase.Ready)
+                            .count()
+                        == IMAGES);
         long ready = System.nanoTime();
         Map<String, Double> after = requestCounts(client);
         run("jcmd", String.valueOf(operator.pid()), "GC.run");
@@ -129,9 +161,13 @@ class ScaleBenchmark {
             total += d;
           }
         }
-        LOG.info("RESULT images={} all_ready_in_s={} heap_peak_mb={} heap_live_after_gc_mb={} apiserver_requests={}",
-            IMAGES, String.format("%.1f", (ready - start) / 1e9),
-            peakKb.get() / 1024, liveKb / 1024, (long) total);
+        LOG.info(
+            "RESULT images={} all_ready_in_s={} heap_peak_mb={} heap_live_after_gc_mb={} apiserver_requests={}",
+            IMAGES,
+            String.format("%.1f", (ready - start) / 1e9),
+            peakKb.get() / 1024,
+            liveKb / 1024,
+            (long) total);
         delta.forEach((k, v) -> LOG.info("RESULT requests {} = {}", k, v.longValue()));
       } finally {
         sampler.interrupt();
@@ -148,7 +184,11 @@ class ScaleBenchmark {
         continue;
       }
       String labels = line.substring(line.indexOf('{') + 1, line.lastIndexOf('}'));
-      String key = label(labels, "verb") + " " + label(labels, "resource") + label(labels, "subresource").transform(s -> s.isEmpty() ? "" : "/" + s);
+      String key =
+          label(labels, "verb")
+              + " "
+              + label(labels, "resource")
+              + label(labels, "subresource").transform(s -> s.isEmpty() ? "" : "/" + s);
       counts.merge(key, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Double::sum);
     }
     return counts;

@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Established, and a scheduler and controller manager (garbage collector, node lifecycle,
  * namespace, service account and the other default controllers) run against it, but no kubelet:
  * pods are scheduled onto Node objects a test creates and never run unless something plays the
- * kubelet. Tests must not stop it, and should work in their own namespace ({@link
- * #newNamespace}); cluster-scoped objects a test creates are seen by every other test of the run.
+ * kubelet. Tests must not stop it, and should work in their own namespace ({@link #newNamespace});
+ * cluster-scoped objects a test creates are seen by every other test of the run.
  */
 public final class ControlPlane implements AutoCloseable {
   private static final Duration KUBECTL_TIMEOUT = Duration.ofMinutes(2);
@@ -76,8 +76,8 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /**
-   * Creates a namespace named {@code prefix-<random>} and returns its name once its {@code
-   * default} ServiceAccount exists, so pods can be created in it right away.
+   * Creates a namespace named {@code prefix-<random>} and returns its name once its {@code default}
+   * ServiceAccount exists, so pods can be created in it right away.
    *
    * @param prefix a DNS label of at most 40 characters, e.g. the test class's subject
    */
@@ -109,8 +109,8 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /**
-   * Runs the kubectl of the control plane's Kubernetes version against it ({@code --kubeconfig}
-   * is added), in the repository's root directory, and waits up to two minutes for it.
+   * Runs the kubectl of the control plane's Kubernetes version against it ({@code --kubeconfig} is
+   * added), in the repository's root directory, and waits up to two minutes for it.
    *
    * @param args kubectl's arguments, e.g. {@code "apply", "-k", "deploy", "--dry-run=server"}
    * @return its exit code, stdout and stderr; a non-zero exit code is returned, not thrown

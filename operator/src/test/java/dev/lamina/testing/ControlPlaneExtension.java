@@ -37,24 +37,24 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Parameters of type {@link ControlPlane} and {@link KubernetesClient} are resolved in
- * constructors, lifecycle methods ({@code @BeforeAll} included) and test methods; {@link
- * #shared()} gives it to code that runs before any of those. The first test class starts the
- * control plane (before its {@code @BeforeAll} methods, so a start failure fails the class); it
- * lives in the root {@link ExtensionContext.Store}, is stopped when the run ends (or when the JVM
- * exits, should the run be interrupted), and a failed start is not retried.
+ * constructors, lifecycle methods ({@code @BeforeAll} included) and test methods; {@link #shared()}
+ * gives it to code that runs before any of those. The first test class starts the control plane
+ * (before its {@code @BeforeAll} methods, so a start failure fails the class); it lives in the root
+ * {@link ExtensionContext.Store}, is stopped when the run ends (or when the JVM exits, should the
+ * run be interrupted), and a failed start is not retried.
  *
  * <p>By default the control plane is etcd and kube-apiserver through fabric8 kube-api-test, with
  * kube-scheduler and kube-controller-manager processes beside them, all of the version in the
- * system property {@code lamina.kubeVersion} (Maven passes {@code kube.version} from pom.xml),
- * from {@code ~/.kubeapitest/k8s/<version>-linux-<arch>/} where hack/build-control-plane.sh puts
- * them. When etcd, kube-apiserver or kubectl are missing and {@code KUBE_API_TEST_OFFLINE_MODE}
- * is not {@code true}, kube-api-test downloads them. With {@code LAMINA_TEST_CLUSTER=k3s} and a
- * Docker engine the tests run on k3s from Testcontainers instead; without Docker that is logged
- * with the reason and the local control plane is used. Logs of the scheduler and controller
- * manager are in {@code target/control-plane/}.
+ * system property {@code lamina.kubeVersion} (Maven passes {@code kube.version} from pom.xml), from
+ * {@code ~/.kubeapitest/k8s/<version>-linux-<arch>/} where hack/build-control-plane.sh puts them.
+ * When etcd, kube-apiserver or kubectl are missing and {@code KUBE_API_TEST_OFFLINE_MODE} is not
+ * {@code true}, kube-api-test downloads them. With {@code LAMINA_TEST_CLUSTER=k3s} and a Docker
+ * engine the tests run on k3s from Testcontainers instead; without Docker that is logged with the
+ * reason and the local control plane is used. Logs of the scheduler and controller manager are in
+ * {@code target/control-plane/}.
  *
- * <p>Before the first test runs, every {@code crds/*.yml} of the repository (system property
- * {@code lamina.repoRoot}) is applied and Established, and the apiserver's version is logged.
+ * <p>Before the first test runs, every {@code crds/*.yml} of the repository (system property {@code
+ * lamina.repoRoot}) is applied and Established, and the apiserver's version is logged.
  */
 public final class ControlPlaneExtension implements BeforeAllCallback, ParameterResolver {
   private static final Logger log = LoggerFactory.getLogger(ControlPlaneExtension.class);
@@ -65,10 +65,10 @@ public final class ControlPlaneExtension implements BeforeAllCallback, Parameter
   private static RuntimeException startFailure;
 
   /**
-   * The run's control plane, started on first use; for code that has no ExtensionContext yet,
-   * such as a {@code @RegisterExtension static} field that needs a client. A class that uses it
-   * should still carry {@code @ExtendWith(ControlPlaneExtension.class)} so that JUnit stops it at
-   * the end of the run; otherwise it stops when the JVM exits.
+   * The run's control plane, started on first use; for code that has no ExtensionContext yet, such
+   * as a {@code @RegisterExtension static} field that needs a client. A class that uses it should
+   * still carry {@code @ExtendWith(ControlPlaneExtension.class)} so that JUnit stops it at the end
+   * of the run; otherwise it stops when the JVM exits.
    */
   public static synchronized ControlPlane shared() {
     if (startFailure != null) {
@@ -134,8 +134,9 @@ public final class ControlPlaneExtension implements BeforeAllCallback, Parameter
         }
       }
       case "", "local" -> {}
-      default -> throw new IllegalStateException(
-          "LAMINA_TEST_CLUSTER must be k3s or local, not " + cluster);
+      default ->
+          throw new IllegalStateException(
+              "LAMINA_TEST_CLUSTER must be k3s or local, not " + cluster);
     }
     if (controlPlane == null) {
       controlPlane = LocalControlPlane.start(kubeVersion, repoRoot, workDir);

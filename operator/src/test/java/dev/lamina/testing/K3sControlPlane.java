@@ -28,7 +28,10 @@ final class K3sControlPlane {
     Path kubectl = LocalControlPlane.binaryDir(kubeVersion).resolve("kubectl");
     if (!Files.isExecutable(kubectl)) {
       throw new IllegalStateException(
-          "kubectl v" + kubeVersion + " is missing at " + kubectl
+          "kubectl v"
+              + kubeVersion
+              + " is missing at "
+              + kubectl
               + ": run hack/build-control-plane.sh (needs Go)");
     }
     K3sContainer k3s =

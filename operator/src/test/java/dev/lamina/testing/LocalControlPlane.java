@@ -56,8 +56,12 @@ final class LocalControlPlane {
         Boolean.parseBoolean(System.getenv(KubeAPIServerConfigBuilder.KUBE_API_TEST_OFFLINE_MODE));
     if (!present && forcedOffline) {
       throw new IllegalStateException(
-          "etcd, kube-apiserver and kubectl v" + kubeVersion + " are missing in " + bin
-              + " and KUBE_API_TEST_OFFLINE_MODE forbids downloading them: " + BUILD_HINT);
+          "etcd, kube-apiserver and kubectl v"
+              + kubeVersion
+              + " are missing in "
+              + bin
+              + " and KUBE_API_TEST_OFFLINE_MODE forbids downloading them: "
+              + BUILD_HINT);
     }
     if (!present) {
       log.info("No control plane v{} in {}: kube-api-test downloads it", kubeVersion, bin);
@@ -72,7 +76,8 @@ final class LocalControlPlane {
                 .withStartupTimeout(180_000)
                 // As on OpenShift: setting blockOwnerDeletion needs update on the owner's
                 // finalizers, which deploy/rbac.yaml must then grant the operator.
-                .withApiServerFlag("--enable-admission-plugins", "OwnerReferencesPermissionEnforcement")
+                .withApiServerFlag(
+                    "--enable-admission-plugins", "OwnerReferencesPermissionEnforcement")
                 .withUpdateKubeConfig(false)
                 .build());
     List<Process> processes = new ArrayList<>();
@@ -92,8 +97,13 @@ final class LocalControlPlane {
           throw e;
         }
         throw new IllegalStateException(
-            "kube-api-test could not get the control plane binaries v" + kubeVersion + " ("
-                + e.getMessage() + "): " + BUILD_HINT, e);
+            "kube-api-test could not get the control plane binaries v"
+                + kubeVersion
+                + " ("
+                + e.getMessage()
+                + "): "
+                + BUILD_HINT,
+            e);
       }
       for (String component : List.of("kube-scheduler", "kube-controller-manager")) {
         if (!Files.isExecutable(bin.resolve(component))) {

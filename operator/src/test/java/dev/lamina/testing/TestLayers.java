@@ -28,7 +28,8 @@ public final class TestLayers {
   /** One tar entry; names are written as given, so tests can make hostile ones. */
   public record Entry(String name, byte type, int mode, byte[] data, String link) {
     public static Entry file(String name, String contents) {
-      return new Entry(name, TarConstants.LF_NORMAL, 0644, contents.getBytes(StandardCharsets.UTF_8), null);
+      return new Entry(
+          name, TarConstants.LF_NORMAL, 0644, contents.getBytes(StandardCharsets.UTF_8), null);
     }
 
     public static Entry file(String name, byte[] contents, int mode) {
@@ -92,8 +93,8 @@ public final class TestLayers {
    * Pushes one image per architecture, each with the given layer blobs (tar+gzip), and an index
    * over them tagged {@code tag}. Returns the index descriptor.
    */
-  public static Descriptor pushImage(OciRepository repo, String tag, Map<String, List<byte[]>> blobsByArch)
-      throws IOException {
+  public static Descriptor pushImage(
+      OciRepository repo, String tag, Map<String, List<byte[]>> blobsByArch) throws IOException {
     List<Descriptor> manifests = new ArrayList<>();
     for (Map.Entry<String, List<byte[]>> e : new TreeMap<>(blobsByArch).entrySet()) {
       List<Descriptor> layers = new ArrayList<>();
@@ -101,19 +102,28 @@ public final class TestLayers {
         layers.add(pushBlob(repo, blob, MediaTypes.OCI_LAYER_GZIP));
       }
       byte[] config =
-          ("{\"architecture\":\"" + e.getKey() + "\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}")
+          ("{\"architecture\":\""
+                  + e.getKey()
+                  + "\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}")
               .getBytes(StandardCharsets.UTF_8);
       Descriptor configDesc = pushBlob(repo, config, MediaTypes.OCI_CONFIG);
       byte[] manifest = ImageManifest.of(null, configDesc, layers, Map.of()).toJson();
       Descriptor pushed = repo.pushManifest(manifest, MediaTypes.OCI_MANIFEST, null);
       manifests.add(
           new Descriptor(
-              MediaTypes.OCI_MANIFEST, pushed.digest(), pushed.size(), Map.of(), Platform.linux(e.getKey()), null));
+              MediaTypes.OCI_MANIFEST,
+              pushed.digest(),
+              pushed.size(),
+              Map.of(),
+              Platform.linux(e.getKey()),
+              null));
     }
-    return repo.pushManifest(ImageIndex.of(manifests, Map.of()).toJson(), MediaTypes.OCI_INDEX, tag);
+    return repo.pushManifest(
+        ImageIndex.of(manifests, Map.of()).toJson(), MediaTypes.OCI_INDEX, tag);
   }
 
-  public static Descriptor pushBlob(OciRepository repo, byte[] bytes, String mediaType) throws IOException {
+  public static Descriptor pushBlob(OciRepository repo, byte[] bytes, String mediaType)
+      throws IOException {
     Descriptor d = new Descriptor(mediaType, Digests.sha256(bytes), bytes.length);
     repo.pushBlob(d, () -> new ByteArrayInputStream(bytes), null);
     return d;
