@@ -35,7 +35,8 @@ class OperatorHealthIT {
                   p -> p > 0);
       HttpClient http = HttpClient.newHttpClient();
       for (String probe : List.of("/healthz", "/readyz")) {
-        HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + probe)).build();
+        HttpRequest get =
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + probe)).build();
         await()
             .atMost(Duration.ofSeconds(60))
             .untilAsserted(
