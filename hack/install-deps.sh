@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything Lamina's tests need on a fresh Debian 12 machine, then builds the pinned
-# Kubernetes control plane. Run as root; running it again changes nothing.
+# Kubernetes control plane. Needs root: as another user it runs itself again through sudo.
+# Running it again changes nothing.
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "hack/install-deps.sh installs packages: run it as root (sudo hack/install-deps.sh)" >&2
+  if command -v sudo >/dev/null; then
+    exec sudo "$0" "$@"
+  fi
+  echo "hack/install-deps.sh installs packages: run it as root" >&2
   exit 1
 fi
 cd "$(dirname "$0")/.."
