@@ -4,6 +4,7 @@ import dev.lamina.api.Conditions;
 import dev.lamina.api.Layer;
 import dev.lamina.api.LayerStatus;
 import dev.lamina.api.PlatformDigest;
+import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyStatus;
 import dev.lamina.oci.AuthException;
 import dev.lamina.oci.Descriptor;
@@ -29,6 +30,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +48,11 @@ import org.slf4j.MDC;
     maxInterval = 300_000)
 public final class LayerReconciler implements Reconciler<Layer> {
   private static final Logger LOG = LoggerFactory.getLogger(LayerReconciler.class);
+
+  /** Ready reason of a Layer that policy refused before it was resolved. */
+  static final String REFUSED = "PolicyDenied";
+
+  private static final java.util.Set<String> REFERENCE_RULES = java.util.Set.of("LMN001", "LMN002");
 
   private final OperatorSettings settings;
   private final Registries registries;
@@ -109,7 +116,24 @@ public final class LayerReconciler implements Reconciler<Layer> {
                 .orElse(false);
     boolean due =
         !current || (!pinned && !now.isBefore(resolvedAt.plus(settings.tagResolveInterval())));
-    if (due) {
+    Optional<String> refusal = due ? refusal(layer) : Optional.empty();
+    if (refusal.isPresent()) {
+      // The reference itself is denied (an unpinned tag or a registry not allowed): don't even
+      // ask that registry, and drop what an earlier resolution found.
+      status.setPlatforms(new ArrayList<>());
+      status.setIndexDigest(null);
+      status.setDigest(null);
+      status.setResolvedAt(null);
+      status.setConditions(
+          Conditions.set(
+              status.getConditions(),
+              Conditions.READY,
+              false,
+              REFUSED,
+              "Not resolved: " + refusal.get(),
+              generation));
+      resolvedAt = null;
+    } else if (due) {
       resolve(layer, status, now);
       resolvedAt = now;
     }
@@ -120,7 +144,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
         json.asJson(status).equals(old == null ? null : json.asJson(old))
             ? UpdateControl.noUpdate()
             : UpdateControl.patchStatus(fresh(layer, status));
-    if (!pinned) {
+    if (!pinned && resolvedAt != null) {
       Duration wait = Duration.between(now, resolvedAt.plus(settings.tagResolveInterval()));
       control.rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait);
     }
@@ -200,6 +224,27 @@ public final class LayerReconciler implements Reconciler<Layer> {
     // Rules about the reference itself (pinning, allowed registries) don't need the registry.
     applyPolicy(layer, status);
     return ErrorStatusUpdateControl.patchStatus(fresh(layer, status));
+  }
+
+  /**
+   * The first Deny that policy gives the Layer's reference alone (LMN001 pinning, LMN002
+   * registries), before anything is resolved. Custom rules are left out: they may read status,
+   * which is empty here, and would keep a Layer from ever resolving.
+   */
+  private Optional<String> refusal(Layer layer) {
+    Layer unresolved = new Layer();
+    unresolved.setMetadata(layer.getMetadata());
+    unresolved.setSpec(layer.getSpec());
+    unresolved.setStatus(new LayerStatus());
+    PolicyStatus policy =
+        policyWatch.engine().evaluateLayer(unresolved, policyWatch.namespaceLabels(layer));
+    return policy.getResults() == null
+        ? Optional.empty()
+        : policy.getResults().stream()
+            .filter(r -> r.getAction() == PolicyAction.Deny)
+            .filter(r -> REFERENCE_RULES.contains(r.getRule()))
+            .map(r -> r.getRule() + " " + r.getMessage())
+            .findFirst();
   }
 
   /** Evaluates policy on {@code layer} with {@code status} and records the verdict in it. */

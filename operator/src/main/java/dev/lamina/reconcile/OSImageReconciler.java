@@ -253,15 +253,30 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     void reconcile() throws IOException {
       String namespace = image.getMetadata().getNamespace();
       Map<String, Layer> layers = new LinkedHashMap<>();
+      Map<String, Layer> refused = new LinkedHashMap<>();
       List<String> waiting = new ArrayList<>();
       for (String name : PlanFactory.layerNames(image.getSpec())) {
         Optional<Layer> layer = layerSource.get(new ResourceID(name, namespace));
         if (layer.isPresent() && layerReady(layer.get())) {
           layers.put(name, layer.get());
+        } else if (layer.isPresent() && refusedByPolicy(layer.get())) {
+          refused.put(name, layer.get());
         } else {
           waiting.add(name);
         }
       }
+      if (waiting.isEmpty() && !refused.isEmpty()) {
+        // A Layer that policy refused is never resolved; its denials block the image instead of
+        // leaving it waiting for a Layer that will not become Ready.
+        this.layers = new LinkedHashMap<>(layers);
+        this.layers.putAll(refused);
+        this.pods = context.getSecondaryResources(Pod.class).stream().toList();
+        policyOverlaps = new Overlaps(null, 0);
+        if (deniedByPolicy()) {
+          return;
+        }
+      }
+      waiting.addAll(refused.keySet());
       if (!waiting.isEmpty()) {
         status.setPhase(Phase.Pending);
         ready(
@@ -742,6 +757,16 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     a.setState(PENDING);
     a.setAttempts(0);
     return a;
+  }
+
+  /** A Layer whose reference policy refused, so the operator never resolved it. */
+  private static boolean refusedByPolicy(Layer layer) {
+    return layer.getStatus() != null
+        && Objects.equals(
+            layer.getMetadata().getGeneration(), layer.getStatus().getObservedGeneration())
+        && Conditions.find(layer.getStatus().getConditions(), Conditions.READY)
+            .map(c -> LayerReconciler.REFUSED.equals(c.getReason()))
+            .orElse(false);
   }
 
   private static boolean layerReady(Layer layer) {

@@ -627,6 +627,49 @@ class PolicyOperatorIT {
   }
 
   @Test
+  void disallowedRegistryIsNeverAskedAndItsOSImageIsBlocked() throws Exception {
+    String ns = cluster.newNamespace("neverasked");
+    env.pushLayers(ns, "never");
+    ImagePolicy policy = onlyGhcr(ns);
+    // Once a probe Layer shows the policy, the Layer reconciler's cache holds it.
+    client.resource(layer(ns, "probe", env.image(ns + "-probe/x") + ":v1")).create();
+    evaluatedLayer(ns, "probe", p -> applied(p, policy));
+    int before = env.registry.requests().size();
+    client.resource(layer(ns, "kernel", env.image(ns + "/kernel") + ":v1")).create();
+    client.resource(layer(ns, "base", env.image(ns + "/base") + ":v1")).create();
+
+    try (PodWatch pods = new PodWatch(client, ns)) {
+      client.resource(osImage(ns, "edge", BOTH, env.image(ns + "/out"), "console=ttyS0")).create();
+      OSImage o = osImageWhen(ns, "edge", WAIT, x -> x.getStatus().getPhase() == Phase.Blocked);
+      assertThat(condition(o.getStatus().getConditions(), Conditions.READY).getMessage())
+          .contains("LMN002");
+      for (String name : List.of("kernel", "base")) {
+        Layer refused = evaluatedLayer(ns, name, p -> applied(p, policy));
+        Condition ready = condition(refused.getStatus().getConditions(), Conditions.READY);
+        assertThat(ready.getStatus()).isEqualTo("False");
+        assertThat(ready.getReason()).isEqualTo("PolicyDenied");
+        assertThat(ready.getMessage()).startsWith("Not resolved: LMN002");
+        assertThat(refused.getStatus().getPlatforms()).isEmpty();
+      }
+      assertThat(env.registry.requests().subList(before, env.registry.requests().size()))
+          .as("requests to the registry the policy refuses")
+          .noneMatch(r -> r.contains("/" + ns + "/kernel/") || r.contains("/" + ns + "/base/"));
+      assertThat(pods.archByPod).isEmpty();
+
+      // Lifting the policy resolves the Layers and the image goes on, with no other touch.
+      client.resource(policy).delete();
+      osImageWhen(ns, "edge", BUILD, x -> x.getStatus().getPhase() != Phase.Blocked);
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  env.registry.requests().stream()
+                      .anyMatch(r -> r.contains("/v2/" + ns + "/kernel/manifests/v1")));
+      client.resource(o).delete();
+    }
+  }
+
+  @Test
   void layerFromAnUnreachableDisallowedRegistryIsDenied() {
     String ns = cluster.newNamespace("unreachable");
     ImagePolicy policy = onlyGhcr(ns);
