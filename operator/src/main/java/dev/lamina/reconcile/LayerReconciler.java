@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +53,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
   /** Ready reason of a Layer that policy refused before it was resolved. */
   static final String REFUSED = "PolicyDenied";
 
-  private static final java.util.Set<String> REFERENCE_RULES = java.util.Set.of("LMN001", "LMN002");
+  private static final Set<String> REFERENCE_RULES = Set.of("LMN001", "LMN002");
 
   private final OperatorSettings settings;
   private final Registries registries;
@@ -116,7 +117,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
                 .orElse(false);
     boolean due =
         !current || (!pinned && !now.isBefore(resolvedAt.plus(settings.tagResolveInterval())));
-    Optional<String> refusal = due ? refusal(layer) : Optional.empty();
+    Optional<String> refusal = refusal(layer);
     if (refusal.isPresent()) {
       // The reference itself is denied (an unpinned tag or a registry not allowed): don't even
       // ask that registry, and drop what an earlier resolution found.
