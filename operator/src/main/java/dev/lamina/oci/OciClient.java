@@ -198,9 +198,8 @@ public final class OciClient {
       HttpClient client =
           HttpClient.newBuilder()
               .version(HttpClient.Version.HTTP_1_1)
-              // Registries send blob downloads to storage elsewhere; the JDK drops the
-              // Authorization header when a redirect leaves the host.
-              .followRedirects(HttpClient.Redirect.NORMAL)
+              // RegistryHttp follows redirects itself, so credentials never leave their origin.
+              .followRedirects(HttpClient.Redirect.NEVER)
               .connectTimeout(Duration.ofSeconds(30))
               .build();
       return new OciClient(

@@ -314,17 +314,84 @@ final class RegistryHttp {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
-  /** Sends one request with {@code authorization} in place of any it has. */
+  private static final int MAX_REDIRECTS = 10;
+
+  /**
+   * Sends one request with {@code authorization} in place of any it has, following redirects here
+   * rather than in the JDK: whether {@code java.net.http} forwards an Authorization header to
+   * another origin differs between JDK 17 updates, and registries redirect blob downloads to
+   * storage hosts that must never see the registry's credentials. The header goes only to the
+   * request's own origin (scheme, host and port); a redirect from HTTPS to HTTP is refused. With no
+   * {@code authorization}, the request's own header (if any) is the one kept to its origin.
+   */
   private HttpResponse<InputStream> exchange(HttpRequest request, String authorization)
       throws IOException {
-    HttpRequest withAuth =
-        authorization == null
-            ? request
-            : HttpRequest.newBuilder(request, (n, v) -> !n.equalsIgnoreCase("Authorization"))
-                .header("Authorization", authorization)
-                .build();
+    if (authorization == null) {
+      authorization = request.headers().firstValue("Authorization").orElse(null);
+    }
+    URI origin = request.uri();
+    HttpRequest current = request;
+    for (int hop = 0; ; hop++) {
+      boolean sameOrigin = sameOrigin(origin, current.uri());
+      HttpRequest.Builder builder =
+          HttpRequest.newBuilder(current, (n, v) -> !n.equalsIgnoreCase("Authorization"));
+      if (authorization != null && sameOrigin) {
+        builder.header("Authorization", authorization);
+      }
+      HttpResponse<InputStream> response = sendOnce(builder.build());
+      int status = response.statusCode();
+      Optional<String> location = response.headers().firstValue("Location");
+      if (!isRedirect(status) || location.isEmpty()) {
+        return response;
+      }
+      response.body().close();
+      if (hop >= MAX_REDIRECTS) {
+        throw new OciException(
+            request.method() + " " + request.uri() + ": more than " + MAX_REDIRECTS + " redirects");
+      }
+      URI next = current.uri().resolve(location.get());
+      if ("https".equalsIgnoreCase(current.uri().getScheme())
+          && !"https".equalsIgnoreCase(next.getScheme())) {
+        throw new OciException(
+            request.method()
+                + " "
+                + request.uri()
+                + ": refusing a redirect from HTTPS to "
+                + next.getScheme()
+                + "://"
+                + next.getAuthority());
+      }
+      current = redirected(current, status, next);
+    }
+  }
+
+  private static boolean isRedirect(int status) {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+  }
+
+  /** 307 and 308 repeat the method and body; the others become a GET (a HEAD stays a HEAD). */
+  private static HttpRequest redirected(HttpRequest from, int status, URI to) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(from, (n, v) -> !n.equalsIgnoreCase("Authorization")).uri(to);
+    if ((status == 307 || status == 308) || from.method().equals("HEAD")) {
+      return b.build();
+    }
+    return b.GET().build();
+  }
+
+  static boolean sameOrigin(URI a, URI b) {
+    return a.getScheme().equalsIgnoreCase(b.getScheme())
+        && String.valueOf(a.getHost()).equalsIgnoreCase(String.valueOf(b.getHost()))
+        && port(a) == port(b);
+  }
+
+  private static int port(URI u) {
+    return u.getPort() != -1 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
+  }
+
+  private HttpResponse<InputStream> sendOnce(HttpRequest request) throws IOException {
     try {
-      return http.send(withAuth, HttpResponse.BodyHandlers.ofInputStream());
+      return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException(request.method() + " " + request.uri() + " interrupted");

@@ -76,6 +76,53 @@ class RegistryRedirectTest {
     }
   }
 
+  @Test
+  void credentialsFollowARedirectWithinTheSameOrigin() throws IOException {
+    List<String> authorizations = new CopyOnWriteArrayList<>();
+    HttpServer front = server();
+    front.createContext(
+        "/v2/",
+        exchange -> {
+          String auth = exchange.getRequestHeaders().getFirst("Authorization");
+          if (auth == null) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"front\"");
+            respond(exchange, 401, utf8("{}"));
+            return;
+          }
+          authorizations.add(exchange.getRequestURI().getPath());
+          if (exchange.getRequestURI().getPath().startsWith("/v2/moved/")) {
+            respond(exchange, 200, BLOB);
+            return;
+          }
+          exchange.getResponseHeaders().set("Location", "/v2/moved/blob");
+          respond(exchange, 302, new byte[0]);
+        });
+    try {
+      String registry = "127.0.0.1:" + front.getAddress().getPort();
+      OciClient client =
+          OciClient.builder()
+              .credentials(
+                  DockerConfig.parse(
+                      utf8(
+                          "{\"auths\":{\""
+                              + registry
+                              + "\":{\"username\":\"u\",\"password\":\"p\"}}}"),
+                      "test"))
+              .build();
+      Descriptor d = TestContent.descriptor(BLOB, MediaTypes.OCTET_STREAM);
+
+      byte[] read;
+      try (InputStream in = client.repository(registry + "/lamina/moved").openBlob(d)) {
+        read = in.readAllBytes();
+      }
+
+      assertThat(read).isEqualTo(BLOB);
+      assertThat(authorizations).last().isEqualTo("/v2/moved/blob");
+    } finally {
+      front.stop(0);
+    }
+  }
+
   private static HttpServer server() throws IOException {
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
