@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lamina.api.Compression;
 import dev.lamina.api.FileSpec;
 import dev.lamina.api.OutputFormat;
+import dev.lamina.api.PolicyAction;
 import java.util.List;
 import java.util.Map;
 
@@ -50,7 +51,37 @@ public record BuildPlan(
   /** Paths in the kernel layer and the command line. */
   public record KernelPlan(String binary, String modules, String cmdline) {}
 
-  /** Where artifacts go. {@code tag} is optional. */
+  /**
+   * Where artifacts go, and whether they may go there.
+   *
+   * @param repository registry/name to push to
+   * @param tag optional tag of the index
+   * @param overlaps the action of policy rule LMN009 (init layers writing the same path) for this
+   *     OSImage, when the operator knows it: on {@code Deny} the builder pushes nothing if the
+   *     union has overlaps, and reports them in its failure so the operator can block the image
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record OutputPlan(String repository, String tag) {}
+  public record OutputPlan(String repository, String tag, PolicyAction overlaps) {
+    public OutputPlan(String repository, String tag) {
+      this(repository, tag, null);
+    }
+
+    public OutputPlan withOverlaps(PolicyAction action) {
+      return new OutputPlan(repository, tag, action);
+    }
+  }
+
+  /** This plan with another output (not part of the input digest). */
+  public BuildPlan withOutput(OutputPlan other) {
+    return new BuildPlan(
+        osImage,
+        inputDigest,
+        architectures,
+        kernel,
+        files,
+        formats,
+        compression,
+        sourceDateEpoch,
+        other);
+  }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lamina.api.Architecture;
 import dev.lamina.api.OSImage;
+import dev.lamina.oci.RegistryTimeouts;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -20,6 +21,7 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
@@ -121,6 +123,22 @@ public final class BuildPodFactory {
       int attempt,
       String builderImage,
       Collection<String> insecureRegistries) {
+    return pod(
+        image, plan, arch, attempt, builderImage, insecureRegistries, RegistryTimeouts.DEFAULTS);
+  }
+
+  /**
+   * The build pod of one architecture and attempt, talking to registries within {@code timeouts}
+   * (the operator's own, so a slow registry is given up on alike in the operator and in the pod).
+   */
+  public static Pod pod(
+      OSImage image,
+      BuildPlan plan,
+      Architecture arch,
+      int attempt,
+      String builderImage,
+      Collection<String> insecureRegistries,
+      RegistryTimeouts timeouts) {
     String name = image.getMetadata().getName();
     String pushSecret =
         image.getSpec().getOutput() == null ? null : image.getSpec().getOutput().getPushSecret();
@@ -179,7 +197,7 @@ public final class BuildPodFactory {
             new ContainerBuilder()
                 .withName("build")
                 .withImage(builderImage)
-                .withArgs(args(arch, insecureRegistries))
+                .withArgs(args(arch, insecureRegistries, timeouts))
                 .withEnv(env)
                 .withVolumeMounts(mounts)
                 .withTerminationMessagePath(TERMINATION_LOG)
@@ -201,7 +219,8 @@ public final class BuildPodFactory {
         .build();
   }
 
-  private static List<String> args(Architecture arch, Collection<String> insecureRegistries) {
+  private static List<String> args(
+      Architecture arch, Collection<String> insecureRegistries, RegistryTimeouts timeouts) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -218,7 +237,23 @@ public final class BuildPodFactory {
       args.add("--insecure-registry");
       args.add(host);
     }
+    // Only those that differ from the defaults, so a default operator makes the pods it always did.
+    RegistryTimeouts d = RegistryTimeouts.DEFAULTS;
+    timeoutArg(args, "--registry-connect-timeout", timeouts.connect(), d.connect());
+    timeoutArg(args, "--registry-idle-timeout", timeouts.idle(), d.idle());
+    timeoutArg(args, "--registry-request-timeout", timeouts.request(), d.request());
+    if (timeouts.minBytesPerSecond() != d.minBytesPerSecond()) {
+      args.add("--registry-min-rate");
+      args.add(Long.toString(timeouts.minBytesPerSecond()));
+    }
     return args;
+  }
+
+  private static void timeoutArg(List<String> args, String option, Duration value, Duration def) {
+    if (!value.equals(def)) {
+      args.add(option);
+      args.add(value.toString());
+    }
   }
 
   private static long effectiveDeadline(OSImage image) {

@@ -3,6 +3,7 @@ package dev.lamina.build;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lamina.api.OutputFormat;
+import dev.lamina.api.PolicyAction;
 import dev.lamina.assemble.AssemblyException;
 import dev.lamina.assemble.InitrdWriter;
 import dev.lamina.assemble.LayerSource;
@@ -18,6 +19,7 @@ import dev.lamina.oci.NotFoundException;
 import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciException;
 import dev.lamina.oci.OciRepository;
+import dev.lamina.oci.RegistryTimeoutException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,6 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -205,6 +208,37 @@ public final class Builder {
     }
   }
 
+  /**
+   * The failure of an assembled architecture that must not be pushed because the plan says policy
+   * denies overlapping init layers (LMN009) and the union has some; empty when it may be pushed.
+   * The failure keeps the overlaps, so the operator evaluates policy on them and blocks the image.
+   */
+  public static Optional<BuildResult> deniedOverlaps(BuildPlan plan, Assembled a) {
+    if (plan.output() == null
+        || plan.output().overlaps() != PolicyAction.Deny
+        || a.overlapCount() == 0) {
+      return Optional.empty();
+    }
+    BuildResult.Overlap first = a.overlaps().isEmpty() ? null : a.overlaps().get(0);
+    String message =
+        "policy rule LMN009 denies init layers that write the same path: "
+            + a.overlapCount()
+            + " path(s)"
+            + (first == null
+                ? ""
+                : ", e.g. " + first.path() + " (" + first.lower() + ", " + first.upper() + ")")
+            + "; nothing was pushed";
+    return Optional.of(
+        new BuildResult(
+            a.architecture(),
+            plan.inputDigest(),
+            null,
+            null,
+            a.overlaps(),
+            a.overlapCount(),
+            new BuildResult.Failure("PolicyDenied", message)));
+  }
+
   /** The result of a build that was not pushed: artifacts and overlaps, no manifest. */
   public static BuildResult unpushed(BuildPlan plan, Assembled a) {
     return new BuildResult(
@@ -282,6 +316,9 @@ public final class Builder {
     }
     if (cause instanceof DigestMismatchException) {
       return new BuildException("DigestMismatch", cause.getMessage(), e);
+    }
+    if (cause instanceof RegistryTimeoutException) {
+      return new BuildException("RegistryTimeout", cause.getMessage(), e);
     }
     if (cause instanceof AuthException) {
       return new BuildException("RegistryAuth", cause.getMessage(), e);

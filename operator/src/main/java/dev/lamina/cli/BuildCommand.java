@@ -23,15 +23,19 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -87,12 +91,29 @@ public final class BuildCommand implements Callable<Integer> {
       description = "Directory or file of registry credentials (default $DOCKER_CONFIG).")
   Path dockerConfig;
 
+  @Mixin RegistryTimeoutOptions timeoutOptions = new RegistryTimeoutOptions();
+
+  /** A failure that comes with its own result (the overlaps that policy denies). */
+  private static final class Refused extends Exception {
+    final BuildResult result;
+
+    Refused(BuildResult result) {
+      super(result.error().message());
+      this.result = result;
+    }
+  }
+
   @Override
   public Integer call() {
     PrintStream err = System.err;
     BuildPlan plan = null;
+    List<String> selected = List.of();
     String currentArch = null;
+    BuildResult failedResult = null;
+    String reason;
+    String message;
     Path scratch = null;
+    Path staging = null;
     try {
       if (files.isEmpty() == (planFile == null)) {
         throw new BuildException("InvalidInput", "give either -f FILE.yaml or --plan PLAN.json");
@@ -102,44 +123,110 @@ public final class BuildCommand implements Callable<Integer> {
       }
       OciClient client = client();
       plan = planFile != null ? readPlan(planFile) : planFromFiles(client, err);
-      List<String> selected = selectArchs(plan);
+      selected = selectArchs(plan);
       scratch = Files.createTempDirectory("lamina-build-");
+      if (out != null) {
+        Files.createDirectories(out);
+        // Artifacts are written into a fresh directory of our own and renamed into place, so
+        // nothing planted in --out (a symlink at amd64/initrd.img, say) is ever written through.
+        staging = Files.createTempDirectory(out, STAGING_PREFIX);
+      }
+      Path archRoot = staging != null ? staging : scratch;
       Builder builder = new Builder(client, scratch, line -> err.println("lamina: " + line));
-      Map<String, BuildResult> results = new TreeMap<>();
+      // Every architecture is assembled before anything is pushed, so one that fails leaves
+      // nothing of the others in the registry.
+      Map<String, Builder.Assembled> assembled = new TreeMap<>();
       for (String arch : selected) {
         currentArch = arch;
-        Path dir = out != null ? out.resolve(arch) : scratch.resolve("out-" + arch);
-        Builder.Assembled assembled = builder.assemble(plan, arch, dir);
-        results.put(arch, push ? builder.push(plan, assembled) : Builder.unpushed(plan, assembled));
-        if (out != null) {
-          Files.writeString(
-              dir.resolve(ArtifactTypes.RESULT_FILE), results.get(arch).toJson() + "\n");
+        assembled.put(arch, builder.assemble(plan, arch, archRoot.resolve(arch)));
+      }
+      if (push) {
+        for (Builder.Assembled a : assembled.values()) {
+          currentArch = a.architecture();
+          Optional<BuildResult> denied = Builder.deniedOverlaps(plan, a);
+          if (denied.isPresent()) {
+            throw new Refused(denied.get());
+          }
         }
       }
+      Map<String, BuildResult> results = new TreeMap<>();
+      for (Builder.Assembled a : assembled.values()) {
+        currentArch = a.architecture();
+        results.put(a.architecture(), push ? builder.push(plan, a) : Builder.unpushed(plan, a));
+      }
       currentArch = null;
-      if (resultFile != null) {
-        if (results.size() != 1) {
-          throw new BuildException("InvalidInput", "--result needs exactly one architecture");
+      if (resultFile != null && results.size() != 1) {
+        throw new BuildException("InvalidInput", "--result needs exactly one architecture");
+      }
+      // The pod pushes only its own architecture; the operator publishes the index over all.
+      Descriptor index = push && planFile == null ? publishIndex(plan, results, client) : null;
+      if (out != null) {
+        for (BuildResult r : results.values()) {
+          Path dir = staging.resolve(r.architecture());
+          Files.writeString(dir.resolve(ArtifactTypes.RESULT_FILE), r.toJson() + "\n");
+          install(staging, dir, r.architecture());
         }
+      }
+      if (resultFile != null) {
         Files.writeString(
             resultFile, results.values().iterator().next().toJson(), StandardCharsets.UTF_8);
       }
-      report(plan, results, client);
+      report(plan, results, index);
       return 0;
+    } catch (Refused e) {
+      failedResult = e.result;
+      reason = e.result.error().reason();
+      message = e.result.error().message();
     } catch (BuildException e) {
-      return fail(err, plan, currentArch, e.reason(), e.getMessage());
+      reason = e.reason();
+      message = e.getMessage();
     } catch (IOException e) {
       BuildException b = Builder.classify(e);
-      return fail(err, plan, currentArch, b.reason(), b.getMessage());
+      reason = b.reason();
+      message = b.getMessage();
     } catch (RuntimeException e) {
-      return fail(err, plan, currentArch, "InternalError", String.valueOf(e));
+      reason = "InternalError";
+      message = String.valueOf(e);
     } finally {
       TempDirs.deleteTree(scratch);
     }
+    try {
+      return fail(err, plan, selected, currentArch, reason, message, failedResult, staging);
+    } finally {
+      TempDirs.deleteTree(staging);
+    }
   }
 
-  private void report(BuildPlan plan, Map<String, BuildResult> results, OciClient client)
-      throws IOException {
+  private static final String STAGING_PREFIX = ".lamina-build-";
+
+  /**
+   * Puts the staged directory {@code fresh} in place of {@code out/<arch>}, whatever was there: an
+   * old directory is renamed aside first (a rename cannot replace a non-empty one) and deleted; a
+   * file or symlink is removed itself, never what it points at.
+   */
+  private void install(Path staging, Path fresh, String arch) throws IOException {
+    Path target = out.resolve(arch);
+    if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      Path old = Files.createTempDirectory(staging, "old-" + arch + "-").resolve(arch);
+      Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+    } else if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      Files.delete(target);
+    }
+    Files.move(fresh, target, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private Descriptor publishIndex(
+      BuildPlan plan, Map<String, BuildResult> results, OciClient client) throws IOException {
+    Map<String, String> manifests = new LinkedHashMap<>();
+    results.forEach((arch, r) -> manifests.put(arch, r.manifestDigest()));
+    List<String> tags = new ArrayList<>(List.of(InputDigest.cacheTag(plan.inputDigest())));
+    if (plan.output().tag() != null) {
+      tags.add(plan.output().tag());
+    }
+    return IndexPublisher.publish(client.repository(plan.output().repository()), manifests, tags);
+  }
+
+  private void report(BuildPlan plan, Map<String, BuildResult> results, Descriptor index) {
     System.out.println("input " + plan.inputDigest());
     for (BuildResult r : results.values()) {
       for (BuildResult.ArtifactRef a : r.artifacts()) {
@@ -149,40 +236,74 @@ public final class BuildCommand implements Callable<Integer> {
         System.out.println(r.architecture() + " manifest " + r.manifestDigest());
       }
     }
-    // The pod pushes only its own architecture; the operator publishes the index over all of them.
-    if (push && planFile == null) {
-      Map<String, String> manifests = new LinkedHashMap<>();
-      results.forEach((arch, r) -> manifests.put(arch, r.manifestDigest()));
-      List<String> tags = new ArrayList<>(List.of(InputDigest.cacheTag(plan.inputDigest())));
-      if (plan.output().tag() != null) {
-        tags.add(plan.output().tag());
-      }
-      Descriptor index =
-          IndexPublisher.publish(client.repository(plan.output().repository()), manifests, tags);
+    if (index != null) {
       System.out.println("index " + plan.output().repository() + "@" + index.digest());
     }
   }
 
-  private int fail(PrintStream err, BuildPlan plan, String arch, String reason, String message) {
+  /**
+   * Reports a failure: one line on stderr, the result file, and in {@code --out} each selected
+   * architecture's directory replaced by one holding only its failure result, so no artifact or
+   * result of an earlier build is left beside this build's. Nothing of a failed build is kept: the
+   * architectures that did assemble say which one failed.
+   */
+  private int fail(
+      PrintStream err,
+      BuildPlan plan,
+      List<String> selected,
+      String arch,
+      String reason,
+      String message,
+      BuildResult failedResult,
+      Path staging) {
     String oneLine = message == null ? reason : message.replace('\n', ' ');
     err.println("lamina build: " + reason + ": " + oneLine);
+    String input = plan == null ? null : plan.inputDigest();
     if (resultFile != null) {
       String a = arch != null ? arch : (archs.size() == 1 ? archs.get(0).name() : null);
+      BuildResult r =
+          failedResult != null ? failedResult : BuildResult.failure(a, input, reason, oneLine);
       try {
-        Files.writeString(
-            resultFile,
-            BuildResult.failure(a, plan == null ? null : plan.inputDigest(), reason, oneLine)
-                .toJson(),
-            StandardCharsets.UTF_8);
+        Files.writeString(resultFile, r.toJson(), StandardCharsets.UTF_8);
       } catch (IOException e) {
         err.println("lamina build: cannot write " + resultFile + ": " + e.getMessage());
+      }
+    }
+    if (staging != null) {
+      for (String a : selected) {
+        BuildResult r =
+            a.equals(arch) && failedResult != null
+                ? failedResult
+                : arch == null || a.equals(arch)
+                    ? BuildResult.failure(a, input, reason, oneLine)
+                    : BuildResult.failure(
+                        a,
+                        input,
+                        "ArchitectureFailed",
+                        arch
+                            + " failed, so nothing of this build was kept: "
+                            + reason
+                            + ": "
+                            + oneLine);
+        try {
+          Path dir = Files.createDirectories(staging.resolve("failed").resolve(a));
+          Files.writeString(dir.resolve(ArtifactTypes.RESULT_FILE), r.toJson() + "\n");
+          install(staging, dir, a);
+        } catch (IOException e) {
+          err.println("lamina build: cannot write " + out.resolve(a) + ": " + e.getMessage());
+        }
       }
     }
     return 1;
   }
 
-  private OciClient client() throws IOException {
+  private OciClient client() throws IOException, BuildException {
     OciClient.Builder b = OciClient.builder().insecureHosts(insecure);
+    try {
+      b.timeouts(timeoutOptions.timeouts());
+    } catch (IllegalArgumentException e) {
+      throw new BuildException("InvalidInput", "registry timeouts: " + e.getMessage());
+    }
     if (dockerConfig != null) {
       b.dockerConfig(dockerConfig);
     }

@@ -1,6 +1,7 @@
 package dev.lamina.cli;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.lamina.oci.RegistryTimeouts;
 import dev.lamina.reconcile.OperatorMain;
 import dev.lamina.reconcile.OperatorSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Runs the operator against the kubeconfig or the in-cluster configuration. */
@@ -64,11 +66,20 @@ public final class OperatorCommand implements Callable<Integer> {
       description = "Registry (host[:port]) to reach over plain HTTP; loopback always is.")
   List<String> insecureRegistries = new ArrayList<>();
 
+  @Mixin RegistryTimeoutOptions timeoutOptions = new RegistryTimeoutOptions();
+
   @Override
   public Integer call() throws Exception {
     if (builderImage == null || builderImage.isBlank()) {
       System.err.println(
           "lamina operator: set --builder-image or LAMINA_BUILDER_IMAGE to the operator's own image");
+      return 2;
+    }
+    RegistryTimeouts timeouts;
+    try {
+      timeouts = timeoutOptions.timeouts();
+    } catch (IllegalArgumentException e) {
+      System.err.println("lamina operator: registry timeouts: " + e.getMessage());
       return 2;
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
@@ -78,7 +89,8 @@ public final class OperatorCommand implements Callable<Integer> {
             noNodeGrace,
             builderImage,
             Set.copyOf(insecureRegistries),
-            retryBackoff);
+            retryBackoff,
+            timeouts);
     OperatorMain operator = new OperatorMain(client, settings);
     HttpServer health = HttpServer.create(new InetSocketAddress(healthAddress, healthPort), 0);
     health.createContext("/healthz", ex -> respond(ex, operator.isHealthy()));

@@ -155,6 +155,7 @@ public final class OciClient {
     private DockerConfig credentials;
     private int maxAttempts = 5;
     private Duration initialBackoff = Duration.ofMillis(500);
+    private RegistryTimeouts timeouts = RegistryTimeouts.DEFAULTS;
 
     private Builder() {}
 
@@ -188,6 +189,12 @@ public final class OciClient {
       return this;
     }
 
+    /** Connect, idle and overall limits of each registry request ({@link RegistryTimeouts}). */
+    public Builder timeouts(RegistryTimeouts timeouts) {
+      this.timeouts = java.util.Objects.requireNonNull(timeouts);
+      return this;
+    }
+
     public OciClient build() throws IOException {
       DockerConfig config =
           credentials != null
@@ -200,10 +207,10 @@ public final class OciClient {
               .version(HttpClient.Version.HTTP_1_1)
               // RegistryHttp follows redirects itself, so credentials never leave their origin.
               .followRedirects(HttpClient.Redirect.NEVER)
-              .connectTimeout(Duration.ofSeconds(30))
+              .connectTimeout(timeouts.connect())
               .build();
       return new OciClient(
-          new RegistryHttp(client, insecureHosts, config, maxAttempts, initialBackoff));
+          new RegistryHttp(client, insecureHosts, config, maxAttempts, initialBackoff, timeouts));
     }
   }
 }

@@ -8,8 +8,10 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +37,6 @@ final class RegistryHttp {
       Pattern.compile("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
   private static final int ERROR_BODY_CAP = 64 * 1024;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
-  static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(60);
 
   /** An operation that may be attempted more than once. */
   @FunctionalInterface
@@ -48,6 +49,7 @@ final class RegistryHttp {
   private final DockerConfig config;
   private final int maxAttempts;
   private final Duration initialBackoff;
+  private final RegistryTimeouts timeouts;
   // Authorization header values: bearer tokens by "registry scope", basic for registries that
   // asked for it, so later requests skip the 401 round trip.
   private final Map<String, String> authorizations = new ConcurrentHashMap<>();
@@ -57,16 +59,45 @@ final class RegistryHttp {
       Set<String> insecureHosts,
       DockerConfig config,
       int maxAttempts,
-      Duration initialBackoff) {
+      Duration initialBackoff,
+      RegistryTimeouts timeouts) {
     this.http = http;
     this.insecureHosts = Set.copyOf(insecureHosts);
     this.config = config;
     this.maxAttempts = maxAttempts;
     this.initialBackoff = initialBackoff;
+    this.timeouts = timeouts;
   }
 
   RegistryHttp withConfig(DockerConfig other) {
-    return new RegistryHttp(http, insecureHosts, other, maxAttempts, initialBackoff);
+    return new RegistryHttp(http, insecureHosts, other, maxAttempts, initialBackoff, timeouts);
+  }
+
+  RegistryTimeouts timeouts() {
+    return timeouts;
+  }
+
+  /**
+   * The time one {@link #send} may take, and what it is for in messages.
+   *
+   * @param registry the registry the request is for, as a user named it
+   * @param what what is read or written, e.g. {@code blob lamina/x@sha256:…}
+   * @param start {@link System#nanoTime()} when the request began
+   * @param total its overall deadline, from {@code start}
+   */
+  record Budget(String registry, String what, long start, Duration total) {
+    long deadline() {
+      return start + total.toNanos();
+    }
+
+    Duration remaining() {
+      return Duration.ofNanos(deadline() - System.nanoTime());
+    }
+  }
+
+  /** A budget starting now: the plain request deadline, or a blob's, in proportion to its size. */
+  Budget budget(String registry, String what, long blobBytes) {
+    return new Budget(registry, what, System.nanoTime(), timeouts.forBytes(blobBytes));
   }
 
   /** {@code http://} for loopback and insecure hosts, {@code https://} otherwise. */
@@ -147,17 +178,24 @@ final class RegistryHttp {
    */
   HttpResponse<InputStream> send(String registry, String scope, HttpRequest request)
       throws IOException {
+    return send(scope, request, budget(registry, request.method() + " " + request.uri(), 0));
+  }
+
+  /** {@link #send(String, String, HttpRequest)} within {@code budget}. */
+  HttpResponse<InputStream> send(String scope, HttpRequest request, Budget budget)
+      throws IOException {
+    String registry = budget.registry();
     String key = registry + " " + scope;
     String authorization =
         Optional.ofNullable(authorizations.get(key)).orElse(authorizations.get(registry));
-    HttpResponse<InputStream> response = exchange(request, authorization);
+    HttpResponse<InputStream> response = exchange(request, authorization, budget);
     if (response.statusCode() == 401) {
       String header = response.headers().firstValue("WWW-Authenticate").orElse("");
       String message = errorMessage(response);
       authorization = authorize(registry, scope, AuthChallenge.parse(header), message);
-      response = exchange(request, authorization);
+      response = exchange(request, authorization, budget);
       if (response.statusCode() == 401) {
-        String reason = refusal(request, response, authorization);
+        String reason = refusal(request, response, authorization, registry);
         throw new AuthException(
             config.credentials(registry).isPresent()
                 ? registry + " refused the credentials" + forUser(registry) + ": " + reason
@@ -174,7 +212,7 @@ final class RegistryHttp {
               + scope
               + forUser(registry)
               + ": "
-              + refusal(request, response, authorization));
+              + refusal(request, response, authorization, registry));
     }
     return response;
   }
@@ -184,18 +222,21 @@ final class RegistryHttp {
    * with the same authorization for the message.
    */
   private String refusal(
-      HttpRequest request, HttpResponse<InputStream> response, String authorization)
+      HttpRequest request,
+      HttpResponse<InputStream> response,
+      String authorization,
+      String registry)
       throws IOException {
     String message = errorMessage(response);
     if (!request.method().equals("HEAD")) {
       return message;
     }
-    HttpRequest.Builder probe =
-        HttpRequest.newBuilder(request.uri().resolve("/v2/")).GET().timeout(RESPONSE_TIMEOUT);
+    HttpRequest.Builder probe = HttpRequest.newBuilder(request.uri().resolve("/v2/")).GET();
     if (authorization != null) {
       probe.header("Authorization", authorization);
     }
-    HttpResponse<InputStream> answer = exchange(probe.build(), null);
+    HttpResponse<InputStream> answer =
+        exchange(probe.build(), null, budget(registry, "the reason of a refusal", 0));
     if (answer.statusCode() == 401 || answer.statusCode() == 403) {
       return errorMessage(answer);
     }
@@ -270,10 +311,11 @@ final class RegistryHttp {
       }
     }
     URI uri = URI.create(realm + (realm.contains("?") ? "&" : "?") + String.join("&", query));
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(uri).GET().timeout(RESPONSE_TIMEOUT).header("User-Agent", "lamina");
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().header("User-Agent", "lamina");
     credentials.ifPresent(c -> request.header("Authorization", basic(c)));
-    HttpResponse<InputStream> response = exchange(request.build(), null);
+    HttpResponse<InputStream> response =
+        exchange(
+            request.build(), null, budget(registry, "a token from " + realmUri.getAuthority(), 0));
     int status = response.statusCode();
     if (status == 401 || status == 403) {
       throw new AuthException(
@@ -324,8 +366,8 @@ final class RegistryHttp {
    * request's own origin (scheme, host and port); a redirect from HTTPS to HTTP is refused. With no
    * {@code authorization}, the request's own header (if any) is the one kept to its origin.
    */
-  private HttpResponse<InputStream> exchange(HttpRequest request, String authorization)
-      throws IOException {
+  private HttpResponse<InputStream> exchange(
+      HttpRequest request, String authorization, Budget budget) throws IOException {
     if (authorization == null) {
       authorization = request.headers().firstValue("Authorization").orElse(null);
     }
@@ -338,7 +380,7 @@ final class RegistryHttp {
       if (authorization != null && sameOrigin) {
         builder.header("Authorization", authorization);
       }
-      HttpResponse<InputStream> response = sendOnce(builder.build());
+      HttpResponse<InputStream> response = sendOnce(builder, budget);
       int status = response.statusCode();
       Optional<String> location = response.headers().firstValue("Location");
       if (!isRedirect(status) || location.isEmpty()) {
@@ -389,12 +431,116 @@ final class RegistryHttp {
     return u.getPort() != -1 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
   }
 
-  private HttpResponse<InputStream> sendOnce(HttpRequest request) throws IOException {
+  /**
+   * Sends one request within {@code budget}. The JDK's request timeout covers only the wait for the
+   * response headers: without a request body nothing at all arrives in that wait, so it is the idle
+   * timeout; an upload may take its whole budget. The body is then watched for idleness and the
+   * overall deadline.
+   */
+  private HttpResponse<InputStream> sendOnce(HttpRequest.Builder builder, Budget budget)
+      throws IOException {
+    Duration remaining = budget.remaining();
+    HttpRequest probe = builder.build();
+    String host = hostOf(budget, probe.uri());
+    if (remaining.isNegative() || remaining.isZero()) {
+      throw new RegistryTimeoutException(overall(host, budget));
+    }
+    boolean uploads = probe.bodyPublisher().map(p -> p.contentLength() != 0).orElse(false);
+    Duration wait =
+        uploads || remaining.compareTo(timeouts.idle()) < 0 ? remaining : timeouts.idle();
+    HttpRequest request = builder.timeout(wait).build();
+    HttpResponse<InputStream> response;
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (HttpConnectTimeoutException e) {
+      // A connection that could not be made is worth another attempt: not a timeout exception.
+      throw new ConnectException(
+          "cannot connect to " + host + " within " + RegistryTimeouts.describe(timeouts.connect()));
+    } catch (HttpTimeoutException e) {
+      throw new RegistryTimeoutException(
+          wait.equals(remaining)
+              ? overall(host, budget)
+              : host
+                  + " sent no answer for "
+                  + RegistryTimeouts.describe(wait)
+                  + " to "
+                  + request.method()
+                  + " of "
+                  + budget.what(),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException(request.method() + " " + request.uri() + " interrupted");
+    }
+    InputStream body =
+        new WatchedInputStream(
+            response.body(),
+            timeouts.idle().toNanos(),
+            budget.deadline(),
+            idle ->
+                host
+                    + " sent no data for "
+                    + RegistryTimeouts.describe(Duration.ofNanos(idle))
+                    + " while reading "
+                    + budget.what(),
+            overall(host, budget));
+    return new WatchedResponse(response, body);
+  }
+
+  /** "registry R", and the host it redirected to when that is another. */
+  private static String hostOf(Budget budget, URI uri) {
+    String authority = uri.getAuthority();
+    return "registry "
+        + budget.registry()
+        + (authority == null || authority.equalsIgnoreCase(budget.registry())
+            ? ""
+            : " (redirected to " + authority + ")");
+  }
+
+  private static String overall(String host, Budget budget) {
+    return host
+        + " did not finish "
+        + budget.what()
+        + " within "
+        + RegistryTimeouts.describe(budget.total());
+  }
+
+  /** A response whose body is the watched stream. */
+  private record WatchedResponse(HttpResponse<InputStream> response, InputStream body)
+      implements HttpResponse<InputStream> {
+    @Override
+    public int statusCode() {
+      return response.statusCode();
+    }
+
+    @Override
+    public HttpRequest request() {
+      return response.request();
+    }
+
+    @Override
+    public Optional<HttpResponse<InputStream>> previousResponse() {
+      return response.previousResponse();
+    }
+
+    @Override
+    public java.net.http.HttpHeaders headers() {
+      return response.headers();
+    }
+
+    @Override
+    public Optional<javax.net.ssl.SSLSession> sslSession() {
+      return response.sslSession();
+    }
+
+    @Override
+    public URI uri() {
+      return response.uri();
+    }
+
+    @Override
+    public HttpClient.Version version() {
+      return response.version();
     }
   }
 

@@ -39,8 +39,16 @@ final class RegistryRepository implements OciRepository {
     return HttpRequest.newBuilder(uri).header("User-Agent", "lamina");
   }
 
-  private HttpResponse<InputStream> send(String scope, HttpRequest request) throws IOException {
-    return http.send(ref.registry(), scope, request);
+  /** Sends a request for a small document: the plain request deadline. */
+  private HttpResponse<InputStream> send(String scope, HttpRequest request, String what)
+      throws IOException {
+    return http.send(scope, request, http.budget(ref.registry(), what, 0));
+  }
+
+  /** Sends a request that moves {@code bytes} of blob content: a deadline in proportion. */
+  private HttpResponse<InputStream> send(String scope, HttpRequest request, String what, long bytes)
+      throws IOException {
+    return http.send(scope, request, http.budget(ref.registry(), what, bytes));
   }
 
   @Override
@@ -53,9 +61,8 @@ final class RegistryRepository implements OciRepository {
               request(uri("manifests/" + tag))
                   .method("HEAD", HttpRequest.BodyPublishers.noBody())
                   .header("Accept", MediaTypes.MANIFEST_ACCEPT)
-                  .timeout(RegistryHttp.RESPONSE_TIMEOUT)
                   .build();
-          HttpResponse<InputStream> r = send(pull, head);
+          HttpResponse<InputStream> r = send(pull, head, "manifest " + what);
           if (r.statusCode() == 404) {
             r.body().close();
             return Optional.empty();
@@ -94,9 +101,8 @@ final class RegistryRepository implements OciRepository {
         request(uri("manifests/" + tagOrDigest))
             .GET()
             .header("Accept", MediaTypes.MANIFEST_ACCEPT)
-            .timeout(RegistryHttp.RESPONSE_TIMEOUT)
             .build();
-    HttpResponse<InputStream> r = send(pull, get);
+    HttpResponse<InputStream> r = send(pull, get, "manifest " + what);
     if (r.statusCode() != 200) {
       throw RegistryHttp.failure(r, "manifest " + what);
     }
@@ -123,12 +129,8 @@ final class RegistryRepository implements OciRepository {
     return http.retry(
         "fetching " + what,
         () -> {
-          HttpRequest get =
-              request(uri("blobs/" + d.digest()))
-                  .GET()
-                  .timeout(RegistryHttp.RESPONSE_TIMEOUT)
-                  .build();
-          HttpResponse<InputStream> r = send(pull, get);
+          HttpRequest get = request(uri("blobs/" + d.digest())).GET().build();
+          HttpResponse<InputStream> r = send(pull, get, what, d.size());
           if (r.statusCode() != 200) {
             throw RegistryHttp.failure(r, what);
           }
@@ -150,11 +152,8 @@ final class RegistryRepository implements OciRepository {
 
   private boolean headBlob(String digest, String scope) throws IOException {
     HttpRequest head =
-        request(uri("blobs/" + digest))
-            .method("HEAD", HttpRequest.BodyPublishers.noBody())
-            .timeout(RegistryHttp.RESPONSE_TIMEOUT)
-            .build();
-    HttpResponse<InputStream> r = send(scope, head);
+        request(uri("blobs/" + digest)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
+    HttpResponse<InputStream> r = send(scope, head, "blob " + name() + "@" + digest);
     if (r.statusCode() == 200) {
       r.body().close();
       return true;
@@ -190,10 +189,8 @@ final class RegistryRepository implements OciRepository {
           HttpResponse<InputStream> r =
               send(
                   scope,
-                  request(start)
-                      .POST(HttpRequest.BodyPublishers.noBody())
-                      .timeout(RegistryHttp.RESPONSE_TIMEOUT)
-                      .build());
+                  request(start).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                  "the upload of " + what);
           if (r.statusCode() == 201 && source != null) {
             r.body().close();
             LOG.debug("{} mounted from {}", what, source);
@@ -220,7 +217,9 @@ final class RegistryRepository implements OciRepository {
           r =
               send(
                   scope,
-                  request(put).PUT(body).header("Content-Type", MediaTypes.OCTET_STREAM).build());
+                  request(put).PUT(body).header("Content-Type", MediaTypes.OCTET_STREAM).build(),
+                  "the upload of " + what,
+                  d.size());
           if (r.statusCode() != 201) {
             throw RegistryHttp.failure(r, "uploading " + what);
           }
@@ -265,9 +264,8 @@ final class RegistryRepository implements OciRepository {
               request(uri("manifests/" + reference))
                   .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes))
                   .header("Content-Type", mediaType)
-                  .timeout(RegistryHttp.RESPONSE_TIMEOUT)
                   .build();
-          HttpResponse<InputStream> r = send(push, put);
+          HttpResponse<InputStream> r = send(push, put, what);
           if (r.statusCode() != 201) {
             throw RegistryHttp.failure(r, "pushing " + what);
           }

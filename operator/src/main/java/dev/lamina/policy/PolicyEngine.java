@@ -163,6 +163,23 @@ public final class PolicyEngine {
     return assessOSImage(image, layers, namespaceLabels, overlaps, overlapCount).status();
   }
 
+  /**
+   * The strongest action the policies selecting {@code object} give a built-in rule ({@code Deny}
+   * over {@code Warn} over {@code Off}); the rule's default when no policy selects it. A build pod
+   * learns LMN009's this way, so it can refuse to push artifacts whose overlaps policy denies.
+   */
+  public PolicyAction action(
+      BuiltInRule rule, HasMetadata object, Map<String, String> namespaceLabels) {
+    PolicyAction strongest = PolicyAction.Off;
+    for (RuleSet set : selecting(object, namespaceLabels)) {
+      PolicyAction a = set.actions().get(rule);
+      if (a != null && a.ordinal() < strongest.ordinal()) {
+        strongest = a;
+      }
+    }
+    return strongest;
+  }
+
   /** Every result of a Layer, and the rules that could not be evaluated. */
   public Evaluation assessLayer(Layer layer, Map<String, String> namespaceLabels) {
     Findings findings = new Findings();

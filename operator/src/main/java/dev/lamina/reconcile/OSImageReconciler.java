@@ -7,6 +7,7 @@ import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageStatus;
 import dev.lamina.api.Phase;
+import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyStatus;
 import dev.lamina.api.PolicyVerdict;
 import dev.lamina.build.BuildPlan;
@@ -17,6 +18,7 @@ import dev.lamina.build.InputDigest;
 import dev.lamina.build.PlanFactory;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.OciRepository;
+import dev.lamina.policy.BuiltInRule;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -441,8 +443,22 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         throws IOException {
       String name = image.getMetadata().getName();
       String cmName = BuildPodFactory.configMapName(name, plan.inputDigest());
-      if (configMaps.stream().noneMatch(c -> cmName.equals(c.getMetadata().getName()))) {
-        create(BuildPodFactory.configMap(image, plan));
+      ConfigMap planMap = BuildPodFactory.configMap(image, podPlan(plan));
+      Optional<ConfigMap> existing =
+          configMaps.stream().filter(c -> cmName.equals(c.getMetadata().getName())).findFirst();
+      if (existing.isEmpty()) {
+        create(planMap);
+      } else if (!planMap.getData().equals(existing.get().getData())) {
+        // Policy changed since the plan was written: the next attempt must read the new action.
+        client
+            .configMaps()
+            .inNamespace(planMap.getMetadata().getNamespace())
+            .withName(cmName)
+            .edit(
+                c -> {
+                  c.setData(planMap.getData());
+                  return c;
+                });
       }
       int retries =
           image.getSpec().getBuild() == null ? 2 : image.getSpec().getBuild().effectiveRetries();
@@ -495,7 +511,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
                   arch,
                   attempts,
                   settings.builderImage(),
-                  settings.insecureRegistries()));
+                  settings.insecureRegistries(),
+                  settings.registryTimeouts()));
           building.add(arch.name());
           continue;
         }
@@ -512,6 +529,12 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
           case FAILED -> {
             a.setState(FAILED);
             a.setMessage(outcome.reason() + ": " + outcome.message());
+            if (outcome.result() != null && outcome.result().overlapCount() != null) {
+              // A pod that refused to push overlaps policy denies reports them: policy, evaluated
+              // below, then blocks the image instead of retrying it.
+              a.setOverlaps(IndexDocuments.overlaps(outcome.result()));
+              a.setOverlapCount(IndexDocuments.overlapCount(outcome.result()));
+            }
             if (attempts <= retries) {
               Duration backoff = settings.backoffAfter(attempts);
               a.setNextAttemptAt(now.plus(backoff).truncatedTo(ChronoUnit.SECONDS).toString());
@@ -629,6 +652,20 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       deleteAll(configMaps, c -> true);
     }
 
+    /**
+     * The plan as the pods get it: with LMN009's action when it is Deny, so a pod whose union has
+     * overlaps pushes nothing rather than manifests the image may never use.
+     */
+    BuildPlan podPlan(BuildPlan plan) {
+      PolicyAction overlaps =
+          policyWatch
+              .engine()
+              .action(BuiltInRule.INIT_LAYER_OVERLAP, image, policyWatch.namespaceLabels(image));
+      return overlaps == PolicyAction.Deny
+          ? plan.withOutput(plan.output().withOverlaps(PolicyAction.Deny))
+          : plan;
+    }
+
     Descriptor pushIndex(String repository, String input, List<ArchitectureStatus> archs)
         throws IOException {
       Map<String, String> manifests = new LinkedHashMap<>();
@@ -646,7 +683,13 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     void start(BuildPlan plan, Architecture arch, ArchitectureStatus a, int attempt) {
       Pod pod =
           BuildPodFactory.pod(
-              image, plan, arch, attempt, settings.builderImage(), settings.insecureRegistries());
+              image,
+              plan,
+              arch,
+              attempt,
+              settings.builderImage(),
+              settings.insecureRegistries(),
+              settings.registryTimeouts());
       create(pod);
       a.setAttempts(attempt);
       a.setPod(pod.getMetadata().getName());

@@ -16,7 +16,8 @@ public final class OperatorMain {
                     .withStopOnInformerErrorDuringStartup(true)
                     // The caller owns the client: tests share one across operator restarts.
                     .withCloseClientOnStop(false));
-    Registries registries = new Registries(client, settings.insecureRegistries());
+    Registries registries =
+        new Registries(client, settings.insecureRegistries(), settings.registryTimeouts());
     PolicySet policies = new PolicySet();
     Clock clock = Clock.systemUTC();
     operator.register(new LayerReconciler(settings, registries, policies, client, clock));

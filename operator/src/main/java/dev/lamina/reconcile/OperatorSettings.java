@@ -1,5 +1,6 @@
 package dev.lamina.reconcile;
 
+import dev.lamina.oci.RegistryTimeouts;
 import java.time.Duration;
 import java.util.Set;
 
@@ -12,13 +13,15 @@ import java.util.Set;
  * @param builderImage the image of the build pods: the operator's own image
  * @param insecureRegistries registries (host[:port]) spoken to over plain HTTP; loopback always is
  * @param retryBackoff delay before the second attempt of a failed build; doubles per attempt
+ * @param registryTimeouts limits of each registry request, the operator's and its build pods'
  */
 public record OperatorSettings(
     Duration tagResolveInterval,
     Duration noNodeGrace,
     String builderImage,
     Set<String> insecureRegistries,
-    Duration retryBackoff) {
+    Duration retryBackoff,
+    RegistryTimeouts registryTimeouts) {
 
   public static final Duration DEFAULT_TAG_RESOLVE_INTERVAL = Duration.ofMinutes(10);
   public static final Duration DEFAULT_NO_NODE_GRACE = Duration.ofMinutes(2);
@@ -26,6 +29,23 @@ public record OperatorSettings(
 
   public OperatorSettings {
     insecureRegistries = Set.copyOf(insecureRegistries);
+    registryTimeouts = registryTimeouts == null ? RegistryTimeouts.DEFAULTS : registryTimeouts;
+  }
+
+  /** Settings with the default registry timeouts. */
+  public OperatorSettings(
+      Duration tagResolveInterval,
+      Duration noNodeGrace,
+      String builderImage,
+      Set<String> insecureRegistries,
+      Duration retryBackoff) {
+    this(
+        tagResolveInterval,
+        noNodeGrace,
+        builderImage,
+        insecureRegistries,
+        retryBackoff,
+        RegistryTimeouts.DEFAULTS);
   }
 
   /** Defaults for everything but the builder image. */

@@ -13,6 +13,11 @@ final class Registries {
   private final OciClient anonymous;
 
   Registries(KubernetesClient client, Set<String> insecure) {
+    this(client, insecure, dev.lamina.oci.RegistryTimeouts.DEFAULTS);
+  }
+
+  Registries(
+      KubernetesClient client, Set<String> insecure, dev.lamina.oci.RegistryTimeouts timeouts) {
     this.client = client;
     try {
       // Few attempts inside a reconcile: the reconciler's own retry backs off between reconciles.
@@ -20,6 +25,7 @@ final class Registries {
           OciClient.builder()
               .insecureHosts(insecure)
               .retries(2, java.time.Duration.ofMillis(200))
+              .timeouts(timeouts)
               .build();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
