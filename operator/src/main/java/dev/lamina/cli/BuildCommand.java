@@ -171,6 +171,7 @@ public final class BuildCommand implements Callable<Integer> {
         Files.writeString(
             resultFile, results.values().iterator().next().toJson(), StandardCharsets.UTF_8);
       }
+      TempDirs.deleteTree(staging);
       report(plan, results, index);
       return 0;
     } catch (Refused e) {
