@@ -286,6 +286,30 @@ class BuildCommandIT {
   }
 
   @Test
+  void oneArchitectureFailingPushesNothingOfEither() throws Exception {
+    // amd64 assembles (it comes first); arm64's kernel layer lacks the binary.
+    TestLayers.pushImage(
+        client.repository(registry.host() + "/layers/halfkernel"),
+        "1",
+        Map.of(
+            "amd64", List.of(TestLayers.tarGz(file("kernel", "KERNEL-amd64"))),
+            "arm64", List.of(TestLayers.tarGz(file("boot/vmlinuz", "k")))));
+    Path yaml =
+        writeYaml("half", "base", "halfkernel:1", "kernel", List.of("amd64", "arm64"), "tag: v1");
+    Path out = tmp.resolve("half-out");
+    Run run = lamina("build", "-f", yaml.toString(), "--push", "--out", out.toString());
+    assertThat(run.exit).isEqualTo(1);
+    assertThat(run.stderr.strip())
+        .isEqualTo(
+            "lamina build: KernelMissing: kernel binary \"kernel\" not found in layer \"kernel\"");
+    assertNothingPushed("half");
+    try (Stream<Path> dirs = Files.list(out)) {
+      assertThat(dirs.map(p -> p.getFileName().toString()).sorted())
+          .containsExactly("amd64", "arm64");
+    }
+  }
+
+  @Test
   void registryRefusingCredentialsFails() throws Exception {
     try (TestRegistry locked = TestRegistry.builder().basicAuth("alice", "secret").start()) {
       Path config = tmp.resolve("docker");

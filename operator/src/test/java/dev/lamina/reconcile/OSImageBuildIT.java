@@ -242,6 +242,55 @@ class OSImageBuildIT {
     }
   }
 
+  @Test
+  void oneArchitectureFailingLeavesNoIndexAndNoTag() throws Exception {
+    String ns = cluster.newNamespace("half");
+    env.layers(ns, "half");
+    Map<String, Map<String, byte[]>> kernel = new LinkedHashMap<>();
+    kernel.put("amd64", Map.of("kernel", utf8("KERNEL-amd64")));
+    kernel.put("arm64", Map.of("boot/vmlinuz", utf8("not where the OSImage looks")));
+    pushLayerImage(env.repository(ns + "/halfkernel"), "v1", kernel);
+    client.resource(layer(ns, "halfkernel", env.image(ns + "/halfkernel") + ":v1")).create();
+    OSImage o = osImage(ns, "edge", BOTH, env.image(ns + "/out"), "quiet");
+    o.getSpec().getKernel().setLayer("halfkernel");
+    o.getSpec().getOutput().setTag("latest");
+    BuildSpec b = new BuildSpec();
+    b.setRetries(0);
+    o.getSpec().setBuild(b);
+    client.resource(o).create();
+
+    await().atMost(BUILD).until(() -> Phase.Failed == phase(ns, "edge"));
+    // amd64 may still be running when arm64 fails: wait for it to finish too, so a late push of
+    // the index or a tag would be seen.
+    await()
+        .atMost(BUILD)
+        .until(
+            () ->
+                get(ns, "edge").getStatus().getArchitectures().stream()
+                    .noneMatch(
+                        a -> "Pending".equals(a.getState()) || "Running".equals(a.getState())));
+    OSImage failed = get(ns, "edge");
+    assertThat(failed.getStatus().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(failed.getStatus().getDigest()).isNull();
+    assertThat(failed.getStatus().getMessage()).contains("KernelMissing");
+    OciRepository out = env.repository(ns + "/out");
+    assertThat(out.resolveTag("latest")).isEmpty();
+    assertThat(
+            out.resolveTag(
+                dev.lamina.build.InputDigest.cacheTag(failed.getStatus().getInputDigest())))
+        .isEmpty();
+    // No tag of any name: what a pod pushed is content addressed only.
+    Path tags =
+        env.registry
+            .storage()
+            .resolve("docker/registry/v2/repositories/" + ns + "/out/_manifests/tags");
+    if (Files.exists(tags)) {
+      try (var list = Files.list(tags)) {
+        assertThat(list).isEmpty();
+      }
+    }
+  }
+
   /** LMN009's results of an OSImage's status: rule ids and targets. */
   static List<String> overlapResults(OSImage o) {
     if (o == null
@@ -360,18 +409,28 @@ class OSImageBuildIT {
                 return p.getStatus() != null
                     && Conditions.isTrue(p.getStatus().getConditions(), Conditions.READY);
               });
-      client.resource(o).create();
+      try (PodWatch pods = new PodWatch(client, ns)) {
+        client.resource(o).create();
 
-      await().atMost(BUILD).until(() -> Phase.Blocked == phase(ns, "edge"));
-      OSImage blocked = get(ns, "edge");
-      assertThat(overlapResults(blocked)).containsExactly("Deny init");
-      assertThat(blocked.getStatus().getDigest()).isNull();
-      OciRepository out = env.repository(ns + "/out");
-      assertThat(out.resolveTag("latest")).isEmpty();
-      assertThat(
-              out.resolveTag(
-                  dev.lamina.build.InputDigest.cacheTag(blocked.getStatus().getInputDigest())))
-          .isEmpty();
+        await().atMost(BUILD).until(() -> Phase.Blocked == phase(ns, "edge"));
+        OSImage blocked = get(ns, "edge");
+        assertThat(overlapResults(blocked)).containsExactly("Deny init");
+        assertThat(blocked.getStatus().getDigest()).isNull();
+        OciRepository out = env.repository(ns + "/out");
+        assertThat(out.resolveTag("latest")).isEmpty();
+        assertThat(
+                out.resolveTag(
+                    dev.lamina.build.InputDigest.cacheTag(blocked.getStatus().getInputDigest())))
+            .isEmpty();
+        // The pod knew LMN009 denies overlaps (the plan says so) and pushed nothing at all, not
+        // even an untagged manifest or a blob; and a denial is not retried.
+        assertThat(env.registry.storage().resolve("docker/registry/v2/repositories/" + ns + "/out"))
+            .doesNotExist();
+        assertThat(blocked.getStatus().getArchitectures())
+            .singleElement()
+            .satisfies(a -> assertThat(a.getMessage()).startsWith("PolicyDenied: "));
+        assertThat(pods.created).hasSize(1);
+      }
     } finally {
       client.resource(policy).delete();
     }
