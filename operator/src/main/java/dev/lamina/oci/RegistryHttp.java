@@ -172,16 +172,11 @@ final class RegistryHttp {
   }
 
   /**
-   * Sends a request to {@code registry}, authenticating for {@code scope} (space-separated token
-   * scopes) when the registry asks. 401 after authenticating, and 403, become an {@link
-   * AuthException}; other statuses are the caller's to judge. The body must be closed.
+   * Sends a request to the registry of {@code budget} within its time, authenticating for {@code
+   * scope} (space-separated token scopes) when the registry asks. 401 after authenticating, and
+   * 403, become an {@link AuthException}; other statuses are the caller's to judge. The body must
+   * be closed.
    */
-  HttpResponse<InputStream> send(String registry, String scope, HttpRequest request)
-      throws IOException {
-    return send(scope, request, budget(registry, request.method() + " " + request.uri(), 0));
-  }
-
-  /** {@link #send(String, String, HttpRequest)} within {@code budget}. */
   HttpResponse<InputStream> send(String scope, HttpRequest request, Budget budget)
       throws IOException {
     String registry = budget.registry();

@@ -6,10 +6,12 @@ import dev.lamina.api.Architecture;
 import dev.lamina.api.BuildSpec;
 import dev.lamina.api.OSImage;
 import dev.lamina.cli.Main;
+import dev.lamina.oci.RegistryTimeouts;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -145,6 +147,40 @@ class BuildPodFactoryTest {
         new CommandLine(new Main()).parseArgs(args.toArray(String[]::new));
     List<String> hosts = parsed.subcommand().matchedOptionValue("--insecure-registry", List.of());
     assertThat(hosts).containsExactly("mirror.internal", "reg.lan:5000");
+  }
+
+  @Test
+  void operatorsRegistryTimeoutsReachTheBuilderCommandLine() {
+    OSImage o = image();
+    RegistryTimeouts timeouts =
+        new RegistryTimeouts(
+            Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofMinutes(2), 1024);
+    Pod pod = BuildPodFactory.pod(o, plan(o), Architecture.amd64, 1, "img", Set.of(), timeouts);
+    List<String> args = pod.getSpec().getContainers().get(0).getArgs();
+
+    // The connect timeout is the default, so it is left out: default operators make the same pods.
+    assertThat(args)
+        .endsWith(
+            "--registry-idle-timeout", "PT15S",
+            "--registry-request-timeout", "PT2M",
+            "--registry-min-rate", "1024");
+    CommandLine.ParseResult parsed =
+        new CommandLine(new Main()).parseArgs(args.toArray(String[]::new));
+    var build = parsed.subcommand();
+    assertThat(
+            new RegistryTimeouts(
+                build.matchedOptionValue("--registry-connect-timeout", Duration.ofSeconds(30)),
+                build.matchedOptionValue("--registry-idle-timeout", null),
+                build.matchedOptionValue("--registry-request-timeout", null),
+                build.matchedOptionValue("--registry-min-rate", 0L)))
+        .isEqualTo(timeouts);
+    assertThat(
+            BuildPodFactory.pod(o, plan(o), Architecture.amd64, 1, "img", Set.of())
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getArgs())
+        .noneMatch(a -> a.startsWith("--registry-"));
   }
 
   static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
