@@ -124,6 +124,9 @@ public final class BuildCommand implements Callable<Integer> {
       OciClient client = client();
       plan = planFile != null ? readPlan(planFile) : planFromFiles(client, err);
       selected = selectArchs(plan);
+      if (resultFile != null && selected.size() != 1) {
+        throw new BuildException("InvalidInput", "--result needs exactly one architecture");
+      }
       scratch = Files.createTempDirectory("lamina-build-");
       if (out != null) {
         Files.createDirectories(out);
@@ -155,9 +158,6 @@ public final class BuildCommand implements Callable<Integer> {
         results.put(a.architecture(), push ? builder.push(plan, a) : Builder.unpushed(plan, a));
       }
       currentArch = null;
-      if (resultFile != null && results.size() != 1) {
-        throw new BuildException("InvalidInput", "--result needs exactly one architecture");
-      }
       // The pod pushes only its own architecture; the operator publishes the index over all.
       Descriptor index = push && planFile == null ? publishIndex(plan, results, client) : null;
       if (out != null) {
