@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -66,6 +67,8 @@ public final class LayerCommand implements Callable<Integer> {
       description = "Registry reached over plain HTTP (loopback always is); repeatable.")
   List<String> insecure = new ArrayList<>();
 
+  @Mixin RegistryTimeoutOptions timeoutOptions = new RegistryTimeoutOptions();
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -98,7 +101,8 @@ public final class LayerCommand implements Callable<Integer> {
     Path scratch = null;
     try {
       scratch = Files.createTempDirectory("lamina-layer-");
-      OciClient client = OciClient.builder().insecureHosts(insecure).build();
+      OciClient client =
+          OciClient.builder().insecureHosts(insecure).timeouts(timeoutOptions.timeouts()).build();
       OciRepository repo = client.repository(target);
       LayerImageWriter.Result result =
           new LayerImageWriter(sourceDateEpoch, uid, gid, scratch)

@@ -3,6 +3,7 @@ package dev.lamina.build;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lamina.api.Architecture;
 import dev.lamina.api.Layer;
 import dev.lamina.api.LayerSpec;
@@ -10,6 +11,7 @@ import dev.lamina.api.LayerStatus;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageSpec;
 import dev.lamina.api.PlatformDigest;
+import dev.lamina.api.PolicyAction;
 import dev.lamina.testing.TestObjects;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.List;
@@ -76,6 +78,19 @@ class PlanFactoryTest {
         PlanFactory.create(image("b", "quiet", List.of(Architecture.amd64)), layers())
             .inputDigest();
     assertThat(a).isEqualTo(b);
+  }
+
+  @Test
+  void overlapActionTravelsInThePlanButNotIntoTheInputDigest() throws Exception {
+    BuildPlan plan = PlanFactory.create(image("a", "quiet", List.of(Architecture.amd64)), layers());
+    BuildPlan denying = plan.withOutput(plan.output().withOverlaps(PolicyAction.Deny));
+    assertThat(InputDigest.of(denying)).isEqualTo(plan.inputDigest());
+
+    ObjectMapper json = new ObjectMapper();
+    BuildPlan read = json.readValue(json.writeValueAsString(denying), BuildPlan.class);
+    assertThat(read.output().overlaps()).isEqualTo(PolicyAction.Deny);
+    // Without a Deny the plan is written as before, so existing plan ConfigMaps stay unchanged.
+    assertThat(json.writeValueAsString(plan)).doesNotContain("overlaps");
   }
 
   @Test
