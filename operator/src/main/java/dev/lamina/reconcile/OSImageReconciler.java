@@ -450,15 +450,10 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         create(planMap);
       } else if (!planMap.getData().equals(existing.get().getData())) {
         // Policy changed since the plan was written: the next attempt must read the new action.
-        client
-            .configMaps()
-            .inNamespace(planMap.getMetadata().getNamespace())
-            .withName(cmName)
-            .edit(
-                c -> {
-                  c.setData(planMap.getData());
-                  return c;
-                });
+        // Replaced rather than patched, with the verbs the operator already has; a running pod
+        // keeps the plan it mounted.
+        delete(existing.get());
+        create(planMap);
       }
       int retries =
           image.getSpec().getBuild() == null ? 2 : image.getSpec().getBuild().effectiveRetries();
