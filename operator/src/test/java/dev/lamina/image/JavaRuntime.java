@@ -28,6 +28,7 @@ import java.util.stream.Stream;
  *   <li>the shared libraries libjvm needs (glibc, libstdc++, libgcc_s) and zlib, and the dynamic
  *       loader at the path the ELF headers name;
  *   <li>a Java truststore built from the ca-certificates package;
+ *   <li>glibc's C.UTF-8 locale, so that file names and output are UTF-8;
  *   <li>{@code /etc/passwd} and {@code /etc/group} with the unprivileged user 65532, and the Debian
  *       copyright files of what was taken.
  * </ul>
@@ -97,8 +98,9 @@ final class JavaRuntime {
     Path jmodsRoot = work.resolve("jdk-" + arch);
     debs.unpack(JDK, arch, jdkVersion, jmodsRoot);
     Path sys = work.resolve("sys-" + arch);
-    // gcc-12-base holds the copyright of libgcc-s1 and libstdc++6.
-    for (String pkg : List.of("libc6", "libgcc-s1", "libstdc++6", "zlib1g", "gcc-12-base")) {
+    // gcc-12-base holds the copyright of libgcc-s1 and libstdc++6; libc-bin the C.UTF-8 locale.
+    for (String pkg :
+        List.of("libc6", "libc-bin", "libgcc-s1", "libstdc++6", "zlib1g", "gcc-12-base")) {
       debs.unpack(pkg, arch, null, sys);
     }
     Path certs = work.resolve("ca-certificates");
@@ -155,6 +157,10 @@ final class JavaRuntime {
         throw new IOException(lib + " for " + arch + " not found in the unpacked packages");
       }
     }
+    // Without a UTF-8 locale the JVM encodes file names as ASCII (sun.jnu.encoding), and layer
+    // entries with other characters would be mangled.
+    copyResolved(
+        sys, sys.resolve("usr/lib/locale/C.utf8"), rootfs.resolve("usr/lib/locale/C.utf8"));
     for (String pkg : List.of("libc6", "libgcc-s1", "libstdc++6", "zlib1g")) {
       copyFile(
           DebianPackageSet.resolveInRoot(sys, "usr/share/doc/" + pkg + "/copyright"),

@@ -364,14 +364,20 @@ public final class OperatorImage {
             .setEntrypoint(ENTRYPOINT)
             .setUser(USER)
             .setWorkingDirectory(AbsoluteUnixPath.get("/tmp"))
+            // Sorted maps: Map.of iterates in a different order in every JVM, and jib keeps the
+            // order in the config.
             .setEnvironment(
-                Map.of(
-                    "JAVA_HOME", "/opt/lamina/java",
-                    "PATH", "/opt/lamina/java/bin:/usr/bin:/bin",
-                    // glibc 2.36 has C.UTF-8 built in: UTF-8 file names and output, no locales.
-                    "LANG", "C.UTF-8"))
+                sorted(
+                    "JAVA_HOME",
+                    "/opt/lamina/java",
+                    "PATH",
+                    "/opt/lamina/java/bin:/usr/bin:/bin",
+                    // The runtime layer carries this locale (from libc-bin): UTF-8 file names and
+                    // output.
+                    "LANG",
+                    "C.UTF-8"))
             .setLabels(
-                Map.of(
+                sorted(
                     "org.opencontainers.image.title",
                     "lamina",
                     "org.opencontainers.image.version",
@@ -385,6 +391,14 @@ public final class OperatorImage {
             .setApplicationLayersCache(work.resolve("jib-cache/app"))
             .setOfflineMode(true)
             .setToolName("lamina-build-image"));
+  }
+
+  private static Map<String, String> sorted(String... keyValues) {
+    Map<String, String> map = new java.util.TreeMap<>();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      map.put(keyValues[i], keyValues[i + 1]);
+    }
+    return map;
   }
 
   /** Executable files 755, the rest 644: only that bit of the unpacked files is kept. */
