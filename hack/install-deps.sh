@@ -32,6 +32,9 @@ PACKAGES=(
   qemu-system-x86 qemu-system-arm
   # measurements: htpasswd for registry auth, /usr/bin/time for peak memory
   apache2-utils time
+  # running the operator image for real (OperatorImageIT): a container runtime, and arm64
+  # containers through qemu-user binfmt
+  containerd runc qemu-user-static binfmt-support
 )
 # Only what is missing: installed packages are left at their version, so running this on a
 # machine in use does not swap the JDK under running builds.
@@ -41,6 +44,15 @@ for p in "${PACKAGES[@]}"; do
 done
 if [ "${#MISSING[@]}" -gt 0 ]; then
   apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "${MISSING[@]}"
+fi
+
+# arm64 containers run through qemu-user binfmt (OperatorImageIT). The registration does not
+# survive a reboot and PID 1 is not systemd here, so register it whenever it is missing.
+if [ ! -e /proc/sys/fs/binfmt_misc/status ]; then
+  mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+fi
+if ! grep -qx enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null; then
+  update-binfmts --enable qemu-aarch64
 fi
 
 # hack/build-control-plane.sh needs Go >= 1.21, which fetches the toolchain Kubernetes asks for
