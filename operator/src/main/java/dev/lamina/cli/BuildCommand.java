@@ -204,8 +204,14 @@ public final class BuildCommand implements Callable<Integer> {
     return selected;
   }
 
-  private static BuildPlan readPlan(Path file) throws IOException {
-    return JSON.readValue(file.toFile(), BuildPlan.class);
+  private static BuildPlan readPlan(Path file) throws IOException, BuildException {
+    BuildPlan plan = JSON.readValue(file.toFile(), BuildPlan.class);
+    try {
+      PlanFactory.validateFiles("files", plan.files());
+    } catch (IllegalArgumentException e) {
+      throw new BuildException("InvalidInput", file + ": " + e.getMessage());
+    }
+    return plan;
   }
 
   /** Resolves every Layer the OSImage uses, as the operator's Layer reconciler would. */
