@@ -39,6 +39,7 @@ public final class BuildPodFactory {
   public static final String PLAN_DIR = "/etc/lamina/plan";
   public static final String PLAN_FILE = "plan.json";
   public static final String DOCKER_CONFIG_DIR = "/etc/lamina/docker";
+  public static final String PULL_SECRETS_DIR = "/etc/lamina/pull";
   public static final String TERMINATION_LOG = "/dev/termination-log";
 
   private static final int MAX_LABEL_VALUE = 63;
@@ -139,19 +140,16 @@ public final class BuildPodFactory {
     volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
     mounts.add(mount("tmp", "/tmp"));
     if (pushSecret != null && !pushSecret.isEmpty()) {
-      volumes.add(
-          new VolumeBuilder()
-              .withName("docker-config")
-              .withNewSecret()
-              .withSecretName(pushSecret)
-              .addNewItem()
-              .withKey(".dockerconfigjson")
-              .withPath("config.json")
-              .endItem()
-              .endSecret()
-              .build());
+      volumes.add(dockerConfigVolume("docker-config", pushSecret));
       mounts.add(mount("docker-config", DOCKER_CONFIG_DIR));
       env.add(new EnvVar("DOCKER_CONFIG", DOCKER_CONFIG_DIR, null));
+    }
+    // Each pull Secret in a directory of its own, named as the Secret, which is how the plan's
+    // layer entries find theirs; the push Secret above is used only to push.
+    List<String> pullSecrets = pullSecrets(plan, arch);
+    for (int i = 0; i < pullSecrets.size(); i++) {
+      volumes.add(dockerConfigVolume("pull-" + i, pullSecrets.get(i)));
+      mounts.add(mount("pull-" + i, PULL_SECRETS_DIR + "/" + pullSecrets.get(i)));
     }
     return new PodBuilder()
         .withNewMetadata()
@@ -201,6 +199,34 @@ public final class BuildPodFactory {
         .build();
   }
 
+  /** The distinct pull Secrets of the layers one architecture uses, sorted. */
+  public static List<String> pullSecrets(BuildPlan plan, Architecture arch) {
+    BuildPlan.ArchPlan ap = plan.architectures().get(arch.name());
+    TreeSet<String> names = new TreeSet<>();
+    if (ap != null) {
+      List<BuildPlan.LayerRef> refs = new ArrayList<>(ap.init());
+      if (ap.kernel() != null) {
+        refs.add(ap.kernel());
+      }
+      refs.stream().map(BuildPlan.LayerRef::pullSecret).filter(s -> s != null).forEach(names::add);
+    }
+    return List.copyOf(names);
+  }
+
+  /** Only the .dockerconfigjson key, as config.json, read-only: nothing else of the Secret. */
+  private static Volume dockerConfigVolume(String name, String secret) {
+    return new VolumeBuilder()
+        .withName(name)
+        .withNewSecret()
+        .withSecretName(secret)
+        .addNewItem()
+        .withKey(".dockerconfigjson")
+        .withPath("config.json")
+        .endItem()
+        .endSecret()
+        .build();
+  }
+
   private static List<String> args(Architecture arch, Collection<String> insecureRegistries) {
     List<String> args =
         new ArrayList<>(
@@ -212,7 +238,11 @@ public final class BuildPodFactory {
                 arch.name(),
                 "--push",
                 "--result",
-                TERMINATION_LOG));
+                TERMINATION_LOG,
+                // Always: a layer without a pull Secret is then pulled anonymously, as the
+                // operator resolved it, never with the push Secret.
+                "--pull-secrets",
+                PULL_SECRETS_DIR));
     // Sorted: the operator holds them in a set, and the same inputs must give the same pod.
     for (String host : new TreeSet<>(insecureRegistries)) {
       args.add("--insecure-registry");

@@ -138,6 +138,11 @@ public final class PlanFactory {
                 () ->
                     new IllegalArgumentException(
                         "Layer " + name + " has no " + arch.platform() + " manifest"));
-    return new BuildPlan.LayerRef(name, repositoryOf(layer.getSpec().getImage()), p.getDigest());
+    String secret = layer.getSpec().getPullSecret();
+    return new BuildPlan.LayerRef(
+        name,
+        repositoryOf(layer.getSpec().getImage()),
+        p.getDigest(),
+        secret == null || secret.isEmpty() ? null : secret);
   }
 }

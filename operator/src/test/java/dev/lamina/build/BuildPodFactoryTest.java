@@ -68,7 +68,9 @@ class BuildPodFactoryTest {
             "arm64",
             "--push",
             "--result",
-            "/dev/termination-log");
+            "/dev/termination-log",
+            "--pull-secrets",
+            "/etc/lamina/pull");
     assertThat(c.getTerminationMessagePolicy()).isEqualTo("File");
     assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
     assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
@@ -116,6 +118,60 @@ class BuildPodFactoryTest {
               assertThat(v.getSecret().getSecretName()).isEqualTo("push-creds");
               assertThat(v.getSecret().getItems().get(0).getPath()).isEqualTo("config.json");
             });
+  }
+
+  @Test
+  void eachLayersPullSecretIsMountedReadOnlyUnderItsNameBesideThePushSecret() {
+    OSImage o = image();
+    o.getSpec().getOutput().setPushSecret("push-creds");
+    var layers = new java.util.HashMap<>(PlanFactoryTest.layers());
+    layers.get("kernel").getSpec().setPullSecret("kernel-pull");
+    layers.get("base").getSpec().setPullSecret("base-pull");
+    BuildPlan plan = PlanFactory.create(o, layers);
+    Pod pod = BuildPodFactory.pod(o, plan, Architecture.amd64, 1, "img", Set.of());
+
+    assertThat(pod.getSpec().getVolumes())
+        .filteredOn(v -> v.getSecret() != null)
+        .extracting(v -> v.getName() + "=" + v.getSecret().getSecretName())
+        .containsExactly("docker-config=push-creds", "pull-0=base-pull", "pull-1=kernel-pull");
+    assertThat(pod.getSpec().getVolumes())
+        .filteredOn(v -> v.getSecret() != null)
+        .allSatisfy(
+            v ->
+                assertThat(v.getSecret().getItems())
+                    .singleElement()
+                    .satisfies(
+                        i -> {
+                          assertThat(i.getKey()).isEqualTo(".dockerconfigjson");
+                          assertThat(i.getPath()).isEqualTo("config.json");
+                        }));
+    Container c = pod.getSpec().getContainers().get(0);
+    assertThat(c.getVolumeMounts())
+        .filteredOn(m -> m.getName().startsWith("pull-"))
+        .allSatisfy(m -> assertThat(m.getReadOnly()).isTrue())
+        .extracting(m -> m.getMountPath())
+        .containsExactly("/etc/lamina/pull/base-pull", "/etc/lamina/pull/kernel-pull");
+    // The plan says which Secret each layer is pulled with; the pod finds it by that name.
+    assertThat(plan.architectures().get("amd64").init())
+        .extracting(BuildPlan.LayerRef::pullSecret)
+        .containsExactly("base-pull");
+    assertThat(plan.architectures().get("amd64").kernel().pullSecret()).isEqualTo("kernel-pull");
+  }
+
+  @Test
+  void pullSecretsChangeNeitherTheInputDigestNorAPlanWithoutThem() throws Exception {
+    OSImage o = image();
+    var layers = new java.util.HashMap<>(PlanFactoryTest.layers());
+    BuildPlan without = PlanFactory.create(o, layers);
+    layers.get("base").getSpec().setPullSecret("base-pull");
+    BuildPlan with = PlanFactory.create(o, layers);
+    assertThat(with.inputDigest()).isEqualTo(without.inputDigest());
+    String json = BuildPodFactory.configMap(o, without).getData().get("plan.json");
+    assertThat(json).doesNotContain("pullSecret");
+    String withJson = BuildPodFactory.configMap(o, with).getData().get("plan.json");
+    assertThat(
+            new com.fasterxml.jackson.databind.ObjectMapper().readValue(withJson, BuildPlan.class))
+        .isEqualTo(with);
   }
 
   @Test
