@@ -17,6 +17,8 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeProjection;
+import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -40,6 +42,7 @@ public final class BuildPodFactory {
   public static final String PLAN_FILE = "plan.json";
   public static final String DOCKER_CONFIG_DIR = "/etc/lamina/docker";
   public static final String PULL_SECRETS_DIR = "/etc/lamina/pull";
+  public static final String PULL_SECRETS_VOLUME = "pull-secrets";
   public static final String TERMINATION_LOG = "/dev/termination-log";
 
   private static final int MAX_LABEL_VALUE = 63;
@@ -144,12 +147,12 @@ public final class BuildPodFactory {
       mounts.add(mount("docker-config", DOCKER_CONFIG_DIR));
       env.add(new EnvVar("DOCKER_CONFIG", DOCKER_CONFIG_DIR, null));
     }
-    // Each pull Secret in a directory of its own, named as the Secret, which is how the plan's
-    // layer entries find theirs; the push Secret above is used only to push.
+    // One volume, a directory per pull Secret named as the Secret: that name is how a layer entry
+    // of the plan finds its credentials. The push Secret above is used only to push.
     List<String> pullSecrets = pullSecrets(plan, arch);
-    for (int i = 0; i < pullSecrets.size(); i++) {
-      volumes.add(dockerConfigVolume("pull-" + i, pullSecrets.get(i)));
-      mounts.add(mount("pull-" + i, PULL_SECRETS_DIR + "/" + pullSecrets.get(i)));
+    if (!pullSecrets.isEmpty()) {
+      volumes.add(pullSecretsVolume(pullSecrets));
+      mounts.add(mount(PULL_SECRETS_VOLUME, PULL_SECRETS_DIR));
     }
     return new PodBuilder()
         .withNewMetadata()
@@ -213,7 +216,30 @@ public final class BuildPodFactory {
     return List.copyOf(names);
   }
 
-  /** Only the .dockerconfigjson key, as config.json, read-only: nothing else of the Secret. */
+  /** Each Secret's .dockerconfigjson key as NAME/config.json; nothing else of the Secrets. */
+  private static Volume pullSecretsVolume(List<String> secrets) {
+    List<VolumeProjection> sources = new ArrayList<>();
+    for (String secret : secrets) {
+      sources.add(
+          new VolumeProjectionBuilder()
+              .withNewSecret()
+              .withName(secret)
+              .addNewItem()
+              .withKey(".dockerconfigjson")
+              .withPath(secret + "/config.json")
+              .endItem()
+              .endSecret()
+              .build());
+    }
+    return new VolumeBuilder()
+        .withName(PULL_SECRETS_VOLUME)
+        .withNewProjected()
+        .withSources(sources)
+        .endProjected()
+        .build();
+  }
+
+  /** Only the .dockerconfigjson key, as config.json: nothing else of the Secret. */
   private static Volume dockerConfigVolume(String name, String secret) {
     return new VolumeBuilder()
         .withName(name)

@@ -133,24 +133,34 @@ class BuildPodFactoryTest {
     assertThat(pod.getSpec().getVolumes())
         .filteredOn(v -> v.getSecret() != null)
         .extracting(v -> v.getName() + "=" + v.getSecret().getSecretName())
-        .containsExactly("docker-config=push-creds", "pull-0=base-pull", "pull-1=kernel-pull");
+        .containsExactly("docker-config=push-creds");
     assertThat(pod.getSpec().getVolumes())
-        .filteredOn(v -> v.getSecret() != null)
-        .allSatisfy(
-            v ->
-                assertThat(v.getSecret().getItems())
-                    .singleElement()
-                    .satisfies(
-                        i -> {
-                          assertThat(i.getKey()).isEqualTo(".dockerconfigjson");
-                          assertThat(i.getPath()).isEqualTo("config.json");
-                        }));
+        .filteredOn(v -> v.getProjected() != null)
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.getName()).isEqualTo("pull-secrets");
+              assertThat(v.getProjected().getSources())
+                  .extracting(
+                      s ->
+                          s.getSecret().getName()
+                              + ":"
+                              + s.getSecret().getItems().get(0).getKey()
+                              + "->"
+                              + s.getSecret().getItems().get(0).getPath())
+                  .containsExactly(
+                      "base-pull:.dockerconfigjson->base-pull/config.json",
+                      "kernel-pull:.dockerconfigjson->kernel-pull/config.json");
+            });
     Container c = pod.getSpec().getContainers().get(0);
     assertThat(c.getVolumeMounts())
-        .filteredOn(m -> m.getName().startsWith("pull-"))
-        .allSatisfy(m -> assertThat(m.getReadOnly()).isTrue())
-        .extracting(m -> m.getMountPath())
-        .containsExactly("/etc/lamina/pull/base-pull", "/etc/lamina/pull/kernel-pull");
+        .filteredOn(m -> m.getName().equals("pull-secrets"))
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getReadOnly()).isTrue();
+              assertThat(m.getMountPath()).isEqualTo("/etc/lamina/pull");
+            });
     // The plan says which Secret each layer is pulled with; the pod finds it by that name.
     assertThat(plan.architectures().get("amd64").init())
         .extracting(BuildPlan.LayerRef::pullSecret)
