@@ -197,8 +197,19 @@ public class FileSpec {
     return new IllegalArgumentException(field + ": " + problem);
   }
 
-  private static String quote(String s) {
-    String shown = s.length() > 80 ? s.substring(0, 80) + "..." : s;
-    return "\"" + shown.replace("\0", "\\0") + "\"";
+  /** The value as one short line: control characters escaped, long values cut. */
+  public static String quote(String s) {
+    StringBuilder sb = new StringBuilder("\"");
+    for (int i = 0; i < s.length() && i < 80; i++) {
+      char c = s.charAt(i);
+      if (c == 0) {
+        sb.append("\\0");
+      } else if (c < 0x20 || c == 0x7f) {
+        sb.append(String.format("\\x%02x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.append(s.length() > 80 ? "...\"" : "\"").toString();
   }
 }

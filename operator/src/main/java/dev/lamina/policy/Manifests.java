@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import dev.lamina.api.FileSpec;
 import dev.lamina.api.ImagePolicy;
 import dev.lamina.api.Lamina;
 import dev.lamina.api.Layer;
@@ -224,7 +225,7 @@ public final class Manifests {
     if (!(given instanceof String || given instanceof Number || given instanceof Boolean)) {
       return "expected " + typeName(t);
     }
-    String shown = given instanceof String str ? "\"" + str + "\"" : String.valueOf(given);
+    String shown = given instanceof String str ? FileSpec.quote(str) : String.valueOf(given);
     if (t.isEnum()) {
       List<String> allowed =
           java.util.Arrays.stream(t.getEnumConstants()).map(String::valueOf).sorted().toList();

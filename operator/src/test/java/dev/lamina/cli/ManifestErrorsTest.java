@@ -84,6 +84,11 @@ class ManifestErrorsTest {
             "  - {path: \"etc/passwd\\0x\", contents: x}\n",
             "spec.files[2].path: \"etc/passwd\\0x\" contains a NUL character"),
         bad(
+            "path with a line break, shown on one line",
+            "  - {path: \"../x\\ny\", contents: x}\n",
+            "spec.files[2].path: \"../x\\x0ay\": path must be relative to the image root and"
+                + " must not contain '..'"),
+        bad(
             "negative uid",
             "  - {path: a, uid: -1}\n",
             "spec.files[2].uid: -1 is not between 0 and 4294967294"),
