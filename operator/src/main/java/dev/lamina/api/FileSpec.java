@@ -22,6 +22,9 @@ public class FileSpec {
   private static final int MAX_PATH = 4096;
   private static final int MAX_CONTENTS = 1048576;
   private static final long MAX_ID = 4294967294L;
+  // Searched, not matched whole, as CEL's matches() does: a line break must not hide a "..".
+  private static final java.util.regex.Pattern DOT_DOT =
+      java.util.regex.Pattern.compile("(^|/)[.][.](/|$)");
 
   /** Path inside the image, relative to its root, without '..'. */
   @Required
@@ -159,7 +162,7 @@ public class FileSpec {
     if (path.indexOf('\0') >= 0) {
       throw invalid(field + ".path", quote(path) + " contains a NUL character");
     }
-    if (path.startsWith("/") || path.matches(".*(^|/)[.][.](/|$).*")) {
+    if (path.startsWith("/") || DOT_DOT.matcher(path).find()) {
       throw invalid(
           field + ".path",
           quote(path) + ": path must be relative to the image root and must not contain '..'");
