@@ -7,23 +7,17 @@ import static org.awaitility.Awaitility.await;
 import dev.lamina.api.Architecture;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
+import dev.lamina.testing.BuildPodPolicy;
 import dev.lamina.testing.ControlPlane;
 import dev.lamina.testing.ControlPlaneExtension;
-import dev.lamina.testing.KubectlResult;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -48,8 +42,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 @ExtendWith(ControlPlaneExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BuildPodAdmissionIT {
-  static final String ACCOUNT = "system:serviceaccount:lamina-system:lamina-operator";
-  static final String POLICY = "lamina-build-pods";
+  static final String ACCOUNT = BuildPodPolicy.ACCOUNT;
+  static final String POLICY = BuildPodPolicy.NAME;
 
   ControlPlane cluster;
   KubernetesClient admin;
@@ -57,47 +51,16 @@ class BuildPodAdmissionIT {
   String image;
   String ns;
   OSImage owner;
-  Path policy;
+  BuildPodPolicy installed;
 
   @BeforeAll
   void install(ControlPlane cluster) throws Exception {
     this.cluster = cluster;
     this.admin = cluster.client();
-    KubectlResult rbac =
-        cluster.kubectl("apply", "-f", "deploy/namespace.yaml", "-f", "deploy/rbac.yaml");
-    assertThat(rbac.succeeded()).as(rbac.toString()).isTrue();
-    // The policy as deploy/ installs it: rendered by kustomize, the image copied in.
-    KubectlResult rendered = cluster.kubectl("kustomize", "deploy");
-    assertThat(rendered.succeeded()).as(rendered.toString()).isTrue();
-    List<HasMetadata> objects =
-        admin
-            .load(
-                new java.io.ByteArrayInputStream(
-                    rendered.stdout().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-            .items();
-    Deployment operator =
-        objects.stream()
-            .filter(Deployment.class::isInstance)
-            .map(Deployment.class::cast)
-            .findFirst()
-            .orElseThrow();
-    image = operator.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
-    String admission =
-        Stream.of(rendered.stdout().split("(?m)^---$"))
-            .filter(d -> d.contains("admissionregistration.k8s.io/v1"))
-            .filter(d -> d.contains("name: " + POLICY))
-            .reduce("", (a, b) -> a + "---\n" + b.strip() + "\n");
-    policy = Files.createTempFile("build-pods", ".yaml");
-    Files.writeString(policy, admission);
-    KubectlResult applied = cluster.kubectl("apply", "-f", policy.toString());
-    assertThat(applied.succeeded()).as(applied.toString()).isTrue();
-    assertThat(applied.stdout()).contains("validatingadmissionpolicy").contains("binding");
+    installed = BuildPodPolicy.install(cluster);
+    image = installed.image();
 
-    Config config = Config.fromKubeconfig(Files.readString(cluster.kubeconfigPath()));
-    config.setImpersonateUsername(ACCOUNT);
-    config.setImpersonateGroups(
-        "system:serviceaccounts", "system:serviceaccounts:lamina-system", "system:authenticated");
-    asOperator = new KubernetesClientBuilder().withConfig(config).build();
+    asOperator = BuildPodPolicy.asOperator(cluster);
 
     ns = cluster.newNamespace("buildpods");
     owner = PlanFactoryTest.image("edge", "console=ttyS0", List.of(Architecture.amd64));
@@ -114,9 +77,8 @@ class BuildPodAdmissionIT {
       asOperator.close();
     }
     // The control plane outlives this class; other tests' operators must not meet the policy.
-    if (policy != null) {
-      KubectlResult deleted = cluster.kubectl("delete", "-f", policy.toString());
-      assertThat(deleted.succeeded()).as(deleted.toString()).isTrue();
+    if (installed != null) {
+      installed.uninstall(cluster);
     }
   }
 

@@ -16,9 +16,11 @@ import dev.lamina.api.OSImage;
 import dev.lamina.api.Phase;
 import dev.lamina.build.BuildPlan;
 import dev.lamina.build.PlanFactory;
+import dev.lamina.local.LocalNodeAgent;
 import dev.lamina.oci.DockerConfig;
 import dev.lamina.oci.ImageIndex;
 import dev.lamina.oci.OciClient;
+import dev.lamina.testing.BuildPodPolicy;
 import dev.lamina.testing.ControlPlane;
 import dev.lamina.testing.ControlPlaneExtension;
 import dev.lamina.testing.TestRegistry;
@@ -52,7 +54,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Layers in a registry that refuses anonymous pulls: the operator resolves them with each Layer's
  * pull Secret, and the build pod, run by the local node agent as a real {@code lamina build}
- * process, pulls them with the same Secret mounted into it.
+ * process, pulls them with the same Secret mounted into it. The operator runs as its ServiceAccount
+ * under deploy/build-pods.yaml, so the pod it makes also passes that policy.
  */
 @ExtendWith(ControlPlaneExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -63,26 +66,65 @@ class PullSecretBuildIT {
 
   ControlPlane cluster;
   KubernetesClient client;
-  OperatorHarness env;
+  KubernetesClient asOperator;
+  BuildPodPolicy policy;
+  TestRegistry open;
   TestRegistry locked;
+  LocalNodeAgent agent;
+  OperatorMain operator;
+  OciClient oci;
 
   @TempDir Path tmp;
 
+  /**
+   * The operator runs as its ServiceAccount with deploy/rbac.yaml, under deploy/build-pods.yaml,
+   * with the Deployment's image as builder image: its build pods must pass the policy with their
+   * pull and push Secrets mounted.
+   */
   @BeforeAll
   void start(ControlPlane cluster) throws Exception {
     this.cluster = cluster;
     this.client = cluster.client();
+    oci = OciClient.builder().build();
+    policy = BuildPodPolicy.install(cluster);
+    asOperator = BuildPodPolicy.asOperator(cluster);
+    open = TestRegistry.start();
     locked = TestRegistry.builder().basicAuth(USER, PASSWORD).start();
-    env = OperatorHarness.start(client, true);
+    agent =
+        new LocalNodeAgent(
+            client,
+            List.of("amd64", "arm64"),
+            Path.of(System.getProperty("lamina.jar")),
+            Files.createTempDirectory("lamina-node"));
+    agent.start();
+    OperatorSettings defaults = OperatorTestSupport.settings();
+    operator =
+        new OperatorMain(
+            asOperator,
+            new OperatorSettings(
+                defaults.tagResolveInterval(),
+                defaults.noNodeGrace(),
+                policy.image(),
+                defaults.insecureRegistries(),
+                defaults.retryBackoff()));
+    operator.start();
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (env != null) {
-      env.close();
+    if (operator != null) {
+      operator.stop();
     }
-    if (locked != null) {
-      locked.close();
+    if (agent != null) {
+      agent.close();
+    }
+    for (AutoCloseable c : new AutoCloseable[] {asOperator, open, locked}) {
+      if (c != null) {
+        c.close();
+      }
+    }
+    if (policy != null) {
+      policy.uninstall(cluster);
     }
   }
 
@@ -98,27 +140,23 @@ class PullSecretBuildIT {
     String ns = cluster.newNamespace("pullsecret");
     String prefix = locked.host() + "/" + ns;
     OciClient authed =
-        env.oci.withCredentials(DockerConfig.parse(utf8(dockerConfigJson()), "test credentials"));
+        oci.withCredentials(DockerConfig.parse(utf8(dockerConfigJson()), "test credentials"));
     OperatorTestSupport.pushLayers(authed, prefix, "private");
     // The registry really refuses an anonymous pull.
-    assertThat(catchThrowable(() -> env.oci.repository(prefix + "/base").resolveTag("v1")))
+    assertThat(catchThrowable(() -> oci.repository(prefix + "/base").resolveTag("v1")))
         .as("anonymous pull from the locked registry")
         .isInstanceOf(IOException.class);
 
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("private-pull")
-                .withNamespace(ns)
-                .endMetadata()
-                .withType("kubernetes.io/dockerconfigjson")
-                .withData(
-                    Map.of(
-                        ".dockerconfigjson",
-                        Base64.getEncoder().encodeToString(utf8(dockerConfigJson()))))
-                .build())
-        .create();
+    secret(ns, "private-pull", dockerConfigJson());
+    // The open registry takes any credentials; a push Secret puts a second Secret in the pod.
+    secret(
+        ns,
+        "push",
+        "{\"auths\":{\""
+            + open.host()
+            + "\":{\"auth\":\""
+            + Base64.getEncoder().encodeToString(utf8("pusher:any"))
+            + "\"}}}");
     for (String name : List.of("kernel", "base")) {
       Layer l = layer(ns, name, prefix + "/" + name + ":v1");
       l.getSpec().setPullSecret("private-pull");
@@ -126,7 +164,8 @@ class PullSecretBuildIT {
     }
 
     OSImage o =
-        osImage(ns, "edge", List.of(Architecture.amd64), env.image(ns + "/out"), "console=ttyS0");
+        osImage(ns, "edge", List.of(Architecture.amd64), open.host() + "/" + ns + "/out", "quiet");
+    o.getSpec().getOutput().setPushSecret("push");
     Map<String, Pod> pods = new ConcurrentHashMap<>();
     try (Watch watch = watchPods(ns, pods)) {
       client.resource(o).create();
@@ -149,11 +188,14 @@ class PullSecretBuildIT {
         .extracting(ArchitectureStatus::getState)
         .containsExactly("Succeeded");
     ImageIndex index =
-        ImageIndex.parse(env.repository(ns + "/out").manifestBytes(built.getStatus().getDigest()));
+        ImageIndex.parse(
+            oci.repository(open.host() + "/" + ns + "/out")
+                .manifestBytes(built.getStatus().getDigest()));
     assertThat(index.manifests()).hasSize(1);
 
     assertThat(pods).hasSize(1);
     Pod pod = pods.values().iterator().next();
+    assertThat(pod.getSpec().getContainers().get(0).getImage()).isEqualTo(policy.image());
     assertThat(pod.getSpec().getVolumes())
         .filteredOn(v -> v.getProjected() != null)
         .singleElement()
@@ -214,6 +256,23 @@ class PullSecretBuildIT {
             "--pull-secrets",
             secrets.toString());
     assertThat(with.exit()).as(with.stderr()).isZero();
+  }
+
+  void secret(String ns, String name, String dockerConfigJson) {
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(ns)
+                .endMetadata()
+                .withType("kubernetes.io/dockerconfigjson")
+                .withData(
+                    Map.of(
+                        ".dockerconfigjson",
+                        Base64.getEncoder().encodeToString(utf8(dockerConfigJson))))
+                .build())
+        .create();
   }
 
   BuildPlan planOf(String ns, OSImage o) {
