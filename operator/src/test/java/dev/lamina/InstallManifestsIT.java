@@ -132,9 +132,12 @@ class InstallManifestsIT {
     assertThat(images).hasSize(1);
     assertThat(operator.getImage())
         .isEqualTo(images.get(0).get("newName") + ":" + images.get(0).get("newTag"));
+    // Named in the Deployment and, copied there by kustomize, in the build-pod admission policy.
     assertThat(rendered.stdout().split(java.util.regex.Pattern.quote(operator.getImage()), -1))
-        .as("the image is named once")
-        .hasSize(2);
+        .as("the image appears in the Deployment and the admission policy only")
+        .hasSize(3);
+    // The policy's CEL string literal, as YAML quotes it.
+    assertThat(rendered.stdout()).contains("'''" + operator.getImage() + "'''");
 
     // Parsed as the container's entry point, lamina, parses it: no second image name, but the
     // pod's own name and namespace, from which the operator reads its image digest.

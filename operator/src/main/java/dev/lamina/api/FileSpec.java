@@ -18,12 +18,22 @@ import io.fabric8.generator.annotation.ValidationRule;
     message = "contents are only allowed for regular files",
     fieldPath = ".contents")
 public class FileSpec {
+  private static final String MODE_PATTERN = "^0?[0-7]{3,4}$";
+  private static final int MAX_PATH = 4096;
+  private static final int MAX_CONTENTS = 1048576;
+  private static final long MAX_ID = 4294967294L;
+  // Searched, not matched whole, as CEL's matches() does: a line break must not hide a "..".
+  private static final java.util.regex.Pattern DOT_DOT =
+      java.util.regex.Pattern.compile("(^|/)[.][.](/|$)");
+
   /** Path inside the image, relative to its root, without '..'. */
   @Required
   @Size(min = 1, max = 4096)
   @ValidationRule(
       value = "!self.startsWith('/') && !self.matches('(^|/)[.][.](/|$)')",
       message = "path must be relative to the image root and must not contain '..'")
+  // The kernel's initramfs unpacker stops a name at NUL: "etc/passwd\0x" would replace etc/passwd.
+  @ValidationRule(value = "!self.contains('\\x00')", message = "path must not contain NUL")
   private String path;
 
   /** Contents of a regular file (UTF-8 text). */
@@ -31,7 +41,7 @@ public class FileSpec {
   private String contents;
 
   /** Permission bits in octal, e.g. "0644"; default 0644 for files, 0755 for directories. */
-  @Pattern("^0?[0-7]{3,4}$")
+  @Pattern(MODE_PATTERN)
   private String mode;
 
   /** Owner user id; default 0. */
@@ -49,6 +59,7 @@ public class FileSpec {
 
   /** Target of a symbolic link; makes the entry a symlink. */
   @Size(min = 1, max = 4096)
+  @ValidationRule(value = "!self.contains('\\x00')", message = "symlink must not contain NUL")
   private String symlink;
 
   public FileSpec() {}
@@ -122,11 +133,86 @@ public class FileSpec {
   /** The permission bits, defaulted by kind. */
   public int effectiveMode() {
     if (mode != null && !mode.isEmpty()) {
+      if (!mode.matches(MODE_PATTERN)) {
+        throw new NumberFormatException(
+            "\"" + mode + "\" is not an octal file mode (\"0000\" to \"07777\")");
+      }
       return Integer.parseInt(mode, 8);
     }
     if (symlink != null) {
       return 0777;
     }
     return isDirectory() ? 0755 : 0644;
+  }
+
+  /**
+   * Checks what the CRD's schema checks, for an entry that did not pass through the API server
+   * (read from a file by the command line, or a plan).
+   *
+   * @param field where the entry is, e.g. {@code spec.files[2]}, to name it in the message
+   * @throws IllegalArgumentException naming the field and what is wrong with it
+   */
+  public void validate(String field) {
+    if (path == null || path.isEmpty()) {
+      throw invalid(field + ".path", "is required and must not be empty");
+    }
+    if (path.length() > MAX_PATH) {
+      throw invalid(field + ".path", "is longer than " + MAX_PATH + " characters");
+    }
+    if (path.indexOf('\0') >= 0) {
+      throw invalid(field + ".path", quote(path) + " contains a NUL character");
+    }
+    if (path.startsWith("/") || DOT_DOT.matcher(path).find()) {
+      throw invalid(
+          field + ".path",
+          quote(path) + ": path must be relative to the image root and must not contain '..'");
+    }
+    if (mode != null && !mode.matches(MODE_PATTERN)) {
+      throw invalid(
+          field + ".mode", quote(mode) + " is not an octal file mode (\"0000\" to \"07777\")");
+    }
+    checkId(field + ".uid", uid);
+    checkId(field + ".gid", gid);
+    if (symlink != null && (symlink.isEmpty() || symlink.length() > MAX_PATH)) {
+      throw invalid(field + ".symlink", "must be 1 to " + MAX_PATH + " characters long");
+    }
+    if (symlink != null && symlink.indexOf('\0') >= 0) {
+      throw invalid(field + ".symlink", quote(symlink) + " contains a NUL character");
+    }
+    if (contents != null && contents.length() > MAX_CONTENTS) {
+      throw invalid(field + ".contents", "is longer than " + MAX_CONTENTS + " characters");
+    }
+    if (isDirectory() && symlink != null) {
+      throw invalid(field + ".symlink", "an entry is either a directory or a symlink, not both");
+    }
+    if ((isDirectory() || symlink != null) && contents != null) {
+      throw invalid(field + ".contents", "contents are only allowed for regular files");
+    }
+  }
+
+  private static void checkId(String field, Long id) {
+    if (id != null && (id < 0 || id > MAX_ID)) {
+      throw invalid(field, id + " is not between 0 and " + MAX_ID);
+    }
+  }
+
+  private static IllegalArgumentException invalid(String field, String problem) {
+    return new IllegalArgumentException(field + ": " + problem);
+  }
+
+  /** The value as one short line: control characters escaped, long values cut. */
+  public static String quote(String s) {
+    StringBuilder sb = new StringBuilder("\"");
+    for (int i = 0; i < s.length() && i < 80; i++) {
+      char c = s.charAt(i);
+      if (c == 0) {
+        sb.append("\\0");
+      } else if (c < 0x20 || c == 0x7f) {
+        sb.append(String.format("\\x%02x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.append(s.length() > 80 ? "...\"" : "\"").toString();
   }
 }

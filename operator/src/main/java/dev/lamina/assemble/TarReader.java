@@ -211,7 +211,7 @@ final class TarReader {
   }
 
   private byte[] meta(long size) throws IOException {
-    if (size > MAX_META) {
+    if (size < 0 || size > MAX_META) {
       throw new FormatException("extension header of " + size + " bytes after \"" + last + "\"");
     }
     byte[] data = in.readNBytes((int) size);

@@ -45,8 +45,16 @@ public record BuildPlan(
    * @param name the Layer's name
    * @param image the repository (registry/name) or oci:DIR layout it lives in, without tag
    * @param digest the platform's image manifest digest
+   * @param pullSecret the Layer's pull Secret (in the OSImage's namespace), whose credentials, and
+   *     only those, the build pod uses to pull this layer; null to pull anonymously. Not part of
+   *     the input digest: it changes no byte of the artifacts.
    */
-  public record LayerRef(String name, String image, String digest) {}
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record LayerRef(String name, String image, String digest, String pullSecret) {
+    public LayerRef(String name, String image, String digest) {
+      this(name, image, digest, null);
+    }
+  }
 
   /** Paths in the kernel layer and the command line. */
   public record KernelPlan(String binary, String modules, String cmdline) {}

@@ -18,6 +18,8 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeProjection;
+import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -41,6 +43,8 @@ public final class BuildPodFactory {
   public static final String PLAN_DIR = "/etc/lamina/plan";
   public static final String PLAN_FILE = "plan.json";
   public static final String DOCKER_CONFIG_DIR = "/etc/lamina/docker";
+  public static final String PULL_SECRETS_DIR = "/etc/lamina/pull";
+  public static final String PULL_SECRETS_VOLUME = "pull-secrets";
   public static final String TERMINATION_LOG = "/dev/termination-log";
 
   private static final int MAX_LABEL_VALUE = 63;
@@ -157,19 +161,16 @@ public final class BuildPodFactory {
     volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
     mounts.add(mount("tmp", "/tmp"));
     if (pushSecret != null && !pushSecret.isEmpty()) {
-      volumes.add(
-          new VolumeBuilder()
-              .withName("docker-config")
-              .withNewSecret()
-              .withSecretName(pushSecret)
-              .addNewItem()
-              .withKey(".dockerconfigjson")
-              .withPath("config.json")
-              .endItem()
-              .endSecret()
-              .build());
+      volumes.add(dockerConfigVolume("docker-config", pushSecret));
       mounts.add(mount("docker-config", DOCKER_CONFIG_DIR));
       env.add(new EnvVar("DOCKER_CONFIG", DOCKER_CONFIG_DIR, null));
+    }
+    // One volume, a directory per pull Secret named as the Secret: that name is how a layer entry
+    // of the plan finds its credentials. The push Secret above is used only to push.
+    List<String> pullSecrets = pullSecrets(plan, arch);
+    if (!pullSecrets.isEmpty()) {
+      volumes.add(pullSecretsVolume(pullSecrets));
+      mounts.add(mount(PULL_SECRETS_VOLUME, PULL_SECRETS_DIR));
     }
     return new PodBuilder()
         .withNewMetadata()
@@ -219,6 +220,57 @@ public final class BuildPodFactory {
         .build();
   }
 
+  /** The distinct pull Secrets of the layers one architecture uses, sorted. */
+  public static List<String> pullSecrets(BuildPlan plan, Architecture arch) {
+    BuildPlan.ArchPlan ap = plan.architectures().get(arch.name());
+    TreeSet<String> names = new TreeSet<>();
+    if (ap != null) {
+      List<BuildPlan.LayerRef> refs = new ArrayList<>(ap.init());
+      if (ap.kernel() != null) {
+        refs.add(ap.kernel());
+      }
+      refs.stream().map(BuildPlan.LayerRef::pullSecret).filter(s -> s != null).forEach(names::add);
+    }
+    return List.copyOf(names);
+  }
+
+  /** Each Secret's .dockerconfigjson key as NAME/config.json; nothing else of the Secrets. */
+  private static Volume pullSecretsVolume(List<String> secrets) {
+    List<VolumeProjection> sources = new ArrayList<>();
+    for (String secret : secrets) {
+      sources.add(
+          new VolumeProjectionBuilder()
+              .withNewSecret()
+              .withName(secret)
+              .addNewItem()
+              .withKey(".dockerconfigjson")
+              .withPath(secret + "/config.json")
+              .endItem()
+              .endSecret()
+              .build());
+    }
+    return new VolumeBuilder()
+        .withName(PULL_SECRETS_VOLUME)
+        .withNewProjected()
+        .withSources(sources)
+        .endProjected()
+        .build();
+  }
+
+  /** Only the .dockerconfigjson key, as config.json: nothing else of the Secret. */
+  private static Volume dockerConfigVolume(String name, String secret) {
+    return new VolumeBuilder()
+        .withName(name)
+        .withNewSecret()
+        .withSecretName(secret)
+        .addNewItem()
+        .withKey(".dockerconfigjson")
+        .withPath("config.json")
+        .endItem()
+        .endSecret()
+        .build();
+  }
+
   private static List<String> args(
       Architecture arch, Collection<String> insecureRegistries, RegistryTimeouts timeouts) {
     List<String> args =
@@ -231,7 +283,11 @@ public final class BuildPodFactory {
                 arch.name(),
                 "--push",
                 "--result",
-                TERMINATION_LOG));
+                TERMINATION_LOG,
+                // Always: a layer without a pull Secret is then pulled anonymously, as the
+                // operator resolved it, never with the push Secret.
+                "--pull-secrets",
+                PULL_SECRETS_DIR));
     // Sorted: the operator holds them in a set, and the same inputs must give the same pod.
     for (String host : new TreeSet<>(insecureRegistries)) {
       args.add("--insecure-registry");

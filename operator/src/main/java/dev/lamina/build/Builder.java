@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Builds one architecture of a {@link BuildPlan}: pulls its layers by digest, unions them, writes
@@ -44,6 +45,7 @@ public final class Builder {
       new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
   private final OciClient client;
+  private final Function<BuildPlan.LayerRef, OciClient> pullClient;
   private final Path tempDir;
   private final Consumer<String> progress;
 
@@ -52,7 +54,21 @@ public final class Builder {
    * @param progress receives one line per step
    */
   public Builder(OciClient client, Path tempDir, Consumer<String> progress) {
+    this(client, ref -> client, tempDir, progress);
+  }
+
+  /**
+   * @param client pushes, and pulls where {@code pullClient} says so
+   * @param pullClient the client that pulls one layer: the build pod gives each layer its own pull
+   *     Secret's credentials, so the push Secret never reaches a layer's registry
+   */
+  public Builder(
+      OciClient client,
+      Function<BuildPlan.LayerRef, OciClient> pullClient,
+      Path tempDir,
+      Consumer<String> progress) {
     this.client = client;
+    this.pullClient = pullClient;
     this.tempDir = tempDir;
     this.progress = progress;
   }
@@ -289,7 +305,7 @@ public final class Builder {
   }
 
   private LayerSource source(BuildPlan.LayerRef ref, String arch) throws IOException {
-    OciRepository repo = client.repository(ref.image());
+    OciRepository repo = pullClient.apply(ref).repository(ref.image());
     ImageManifest manifest = ImageManifest.parse(repo.manifestBytes(ref.digest()));
     List<dev.lamina.oci.IoSupplier<InputStream>> blobs = new ArrayList<>();
     for (Descriptor layer : manifest.layers()) {

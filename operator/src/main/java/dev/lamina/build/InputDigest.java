@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The digest that names a build: sha256 over the canonical JSON of the build plan (spec fields and
@@ -37,7 +39,7 @@ public final class InputDigest {
         new BuildPlan(
             null,
             null,
-            plan.architectures(),
+            withoutSecrets(plan.architectures()),
             plan.kernel(),
             plan.files(),
             plan.formats(),
@@ -52,6 +54,23 @@ public final class InputDigest {
     } catch (com.fasterxml.jackson.core.JsonProcessingException | NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static Map<String, BuildPlan.ArchPlan> withoutSecrets(
+      Map<String, BuildPlan.ArchPlan> archs) {
+    Map<String, BuildPlan.ArchPlan> result = new TreeMap<>();
+    archs.forEach(
+        (arch, ap) ->
+            result.put(
+                arch,
+                new BuildPlan.ArchPlan(
+                    ap.kernel() == null ? null : withoutSecret(ap.kernel()),
+                    ap.init().stream().map(InputDigest::withoutSecret).toList())));
+    return result;
+  }
+
+  private static BuildPlan.LayerRef withoutSecret(BuildPlan.LayerRef ref) {
+    return new BuildPlan.LayerRef(ref.name(), ref.image(), ref.digest());
   }
 
   /** The content-addressed tag under which a finished index is cached: lamina-HEX. */

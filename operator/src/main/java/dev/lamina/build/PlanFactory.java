@@ -1,6 +1,7 @@
 package dev.lamina.build;
 
 import dev.lamina.api.Architecture;
+import dev.lamina.api.FileSpec;
 import dev.lamina.api.KernelSpec;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
@@ -24,6 +25,7 @@ public final class PlanFactory {
    */
   public static BuildPlan create(OSImage image, Map<String, Layer> layers) {
     OSImageSpec spec = image.getSpec();
+    validateFiles("spec.files", spec.getFiles());
     KernelSpec kernel = spec.getKernel();
     String kernelLayer = kernel == null ? null : kernel.getLayer();
     Map<String, BuildPlan.ArchPlan> archs = new LinkedHashMap<>();
@@ -66,6 +68,21 @@ public final class PlanFactory {
         plan.compression(),
         plan.sourceDateEpoch(),
         plan.output());
+  }
+
+  /**
+   * Checks each entry as the CRD's schema does, so that a plan never carries one the build can't
+   * write.
+   *
+   * @throws IllegalArgumentException naming the first bad entry's field
+   */
+  public static void validateFiles(String field, List<FileSpec> files) {
+    for (int i = 0; files != null && i < files.size(); i++) {
+      if (files.get(i) == null) {
+        throw new IllegalArgumentException(field + "[" + i + "] is empty");
+      }
+      files.get(i).validate(field + "[" + i + "]");
+    }
   }
 
   /** The Layer names an OSImage uses: its kernel layer first, then its init layers in order. */
@@ -121,6 +138,11 @@ public final class PlanFactory {
                 () ->
                     new IllegalArgumentException(
                         "Layer " + name + " has no " + arch.platform() + " manifest"));
-    return new BuildPlan.LayerRef(name, repositoryOf(layer.getSpec().getImage()), p.getDigest());
+    String secret = layer.getSpec().getPullSecret();
+    return new BuildPlan.LayerRef(
+        name,
+        repositoryOf(layer.getSpec().getImage()),
+        p.getDigest(),
+        secret == null || secret.isEmpty() ? null : secret);
   }
 }

@@ -15,6 +15,7 @@ import dev.lamina.build.IndexPublisher;
 import dev.lamina.build.InputDigest;
 import dev.lamina.build.PlanFactory;
 import dev.lamina.oci.Descriptor;
+import dev.lamina.oci.DockerConfig;
 import dev.lamina.oci.OciClient;
 import dev.lamina.oci.Platform;
 import dev.lamina.oci.ResolvedImage;
@@ -87,6 +88,15 @@ public final class BuildCommand implements Callable<Integer> {
   List<String> insecure = new ArrayList<>();
 
   @Option(
+      names = "--pull-secrets",
+      description =
+          "Directory with a subdirectory per pull Secret, named as the Secret, holding its"
+              + " config.json. A layer whose plan entry names a pullSecret is pulled with that"
+              + " Secret's credentials only, any other layer anonymously; --docker-config is then"
+              + " used only to push. The operator's build pods set this.")
+  Path pullSecrets;
+
+  @Option(
       names = "--docker-config",
       description = "Directory or file of registry credentials (default $DOCKER_CONFIG).")
   Path dockerConfig;
@@ -135,7 +145,9 @@ public final class BuildCommand implements Callable<Integer> {
         staging = Files.createTempDirectory(out, STAGING_PREFIX);
       }
       Path archRoot = staging != null ? staging : scratch;
-      Builder builder = new Builder(client, scratch, line -> err.println("lamina: " + line));
+      Builder builder =
+          new Builder(
+              client, pullClients(plan, client), scratch, line -> err.println("lamina: " + line));
       // Every architecture is assembled before anything is pushed, so one that fails leaves
       // nothing of the others in the registry.
       Map<String, Builder.Assembled> assembled = new TreeMap<>();
@@ -298,6 +310,41 @@ public final class BuildCommand implements Callable<Integer> {
     return 1;
   }
 
+  /** Without --pull-secrets, every layer is pulled with the client's own credentials. */
+  private java.util.function.Function<BuildPlan.LayerRef, OciClient> pullClients(
+      BuildPlan plan, OciClient client) throws IOException, BuildException {
+    if (pullSecrets == null) {
+      return ref -> client;
+    }
+    OciClient anonymous = client.withCredentials(DockerConfig.empty());
+    Map<String, OciClient> bySecret = new TreeMap<>();
+    for (BuildPlan.ArchPlan ap : plan.architectures().values()) {
+      List<BuildPlan.LayerRef> refs = new ArrayList<>(ap.init());
+      if (ap.kernel() != null) {
+        refs.add(ap.kernel());
+      }
+      for (BuildPlan.LayerRef ref : refs) {
+        String secret = ref.pullSecret();
+        if (secret == null || bySecret.containsKey(secret)) {
+          continue;
+        }
+        // A Secret name is a DNS subdomain; anything else must not walk out of the directory.
+        if (!secret.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
+          throw new BuildException(
+              "InvalidInput", "layer " + ref.name() + ": pullSecret " + secret + " is not a name");
+        }
+        Path dir = pullSecrets.resolve(secret);
+        if (!Files.isDirectory(dir)) {
+          throw new BuildException(
+              "PullSecretMissing",
+              "layer " + ref.name() + ": pull Secret " + secret + " is not mounted at " + dir);
+        }
+        bySecret.put(secret, client.withCredentials(DockerConfig.read(dir)));
+      }
+    }
+    return ref -> ref.pullSecret() == null ? anonymous : bySecret.get(ref.pullSecret());
+  }
+
   private OciClient client() throws IOException, BuildException {
     OciClient.Builder b = OciClient.builder().insecureHosts(insecure);
     try {
@@ -326,8 +373,14 @@ public final class BuildCommand implements Callable<Integer> {
     return selected;
   }
 
-  private static BuildPlan readPlan(Path file) throws IOException {
-    return JSON.readValue(file.toFile(), BuildPlan.class);
+  private static BuildPlan readPlan(Path file) throws IOException, BuildException {
+    BuildPlan plan = JSON.readValue(file.toFile(), BuildPlan.class);
+    try {
+      PlanFactory.validateFiles("files", plan.files());
+    } catch (IllegalArgumentException e) {
+      throw new BuildException("InvalidInput", file + ": " + e.getMessage());
+    }
+    return plan;
   }
 
   /** Resolves every Layer the OSImage uses, as the operator's Layer reconciler would. */

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -298,6 +299,21 @@ public final class LocalNodeAgent implements AutoCloseable {
     }
   }
 
+  private Map<String, byte[]> secretData(String ns, String name) throws IOException {
+    Secret s = client.secrets().inNamespace(ns).withName(name).get();
+    if (s == null) {
+      throw new IOException("Secret " + name + " does not exist");
+    }
+    Map<String, byte[]> data = new LinkedHashMap<>();
+    if (s.getData() != null) {
+      s.getData().forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
+    }
+    if (s.getStringData() != null) {
+      s.getStringData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
+    }
+    return data;
+  }
+
   /** Writes each volume into {@code dir}; returns the container's mount paths mapped there. */
   private Map<String, Path> mountVolumes(Pod pod, Container container, Path dir)
       throws IOException {
@@ -322,23 +338,23 @@ public final class LocalNodeAgent implements AutoCloseable {
         }
         writeItems(target, data, v.getConfigMap().getItems());
       } else if (v.getSecret() != null) {
-        Secret s = client.secrets().inNamespace(ns).withName(v.getSecret().getSecretName()).get();
-        if (s == null) {
-          throw new IOException("Secret " + v.getSecret().getSecretName() + " does not exist");
+        writeItems(target, secretData(ns, v.getSecret().getSecretName()), v.getSecret().getItems());
+      } else if (v.getProjected() != null) {
+        for (VolumeProjection source : v.getProjected().getSources()) {
+          if (source.getSecret() == null) {
+            throw new IOException(
+                "volume "
+                    + v.getName()
+                    + ": only secret sources of projected volumes are supported");
+          }
+          writeItems(
+              target, secretData(ns, source.getSecret().getName()), source.getSecret().getItems());
         }
-        Map<String, byte[]> data = new LinkedHashMap<>();
-        if (s.getData() != null) {
-          s.getData().forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
-        }
-        if (s.getStringData() != null) {
-          s.getStringData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
-        }
-        writeItems(target, data, v.getSecret().getItems());
       } else if (v.getEmptyDir() == null) {
         throw new IOException(
             "volume "
                 + v.getName()
-                + ": only configMap, secret and emptyDir volumes are supported");
+                + ": only configMap, secret, projected secret and emptyDir volumes are supported");
       }
       volumes.put(v.getName(), target);
     }

@@ -2,12 +2,19 @@ package dev.lamina.policy;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import dev.lamina.api.FileSpec;
 import dev.lamina.api.ImagePolicy;
 import dev.lamina.api.Lamina;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
+import dev.lamina.build.PlanFactory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
@@ -42,8 +49,28 @@ public final class Manifests {
 
   // Unknown fields are typos here, not fields of a newer version: an offline check must not
   // silently ignore a misspelt spec.imgae.
-  private static final ObjectMapper STRICT =
-      Serialization.jsonMapper().copy().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final ObjectMapper STRICT = strictMapper();
+
+  // The API server takes a string only as a string and a number only as a number, so `mode: 644`
+  // or `uid: "0"` must fail here as it would there, instead of being quietly converted.
+  private static ObjectMapper strictMapper() {
+    ObjectMapper m =
+        Serialization.jsonMapper()
+            .copy()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS);
+    m.coercionConfigFor(LogicalType.Textual)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+    for (LogicalType t : List.of(LogicalType.Integer, LogicalType.Float, LogicalType.Boolean)) {
+      m.coercionConfigFor(t).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+    }
+    m.coercionConfigFor(LogicalType.Integer)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+    return m;
+  }
 
   private final List<Source<Layer>> layers = new ArrayList<>();
   private final List<Source<OSImage>> osImages = new ArrayList<>();
@@ -126,14 +153,15 @@ public final class Manifests {
     if (!(apiVersion instanceof String v) || !v.startsWith(Lamina.GROUP + "/")) {
       return;
     }
-    String where = file + ": document " + index + " (" + kind + ")";
+    String where =
+        file + ": document " + index + " (" + kind + nameIn(doc).map(n -> " " + n).orElse("") + ")";
     if (!(Lamina.GROUP + "/" + Lamina.VERSION).equals(v)) {
       throw new InvalidInputException(
           where + ": apiVersion " + v + " is not " + Lamina.GROUP + "/" + Lamina.VERSION);
     }
     if ("Layer".equals(kind)) {
       Layer l = convert(doc, Layer.class, where);
-      where = named(l, where);
+      requireName(l, where);
       String image = l.getSpec() == null ? null : l.getSpec().getImage();
       if (image == null || image.isBlank()) {
         throw new InvalidInputException(where + ": spec.image is required");
@@ -145,16 +173,21 @@ public final class Manifests {
       layers.add(new Source<>(unique(l, where), file));
     } else if ("OSImage".equals(kind)) {
       OSImage o = convert(doc, OSImage.class, where);
-      where = named(o, where);
+      requireName(o, where);
       if (o.getSpec() == null
           || o.getSpec().getArchitectures() == null
           || o.getSpec().getArchitectures().isEmpty()) {
         throw new InvalidInputException(where + ": spec.architectures is required");
       }
+      try {
+        PlanFactory.validateFiles("spec.files", o.getSpec().getFiles());
+      } catch (IllegalArgumentException e) {
+        throw new InvalidInputException(where + ": " + e.getMessage());
+      }
       osImages.add(new Source<>(unique(o, where), file));
     } else if ("ImagePolicy".equals(kind)) {
       ImagePolicy p = convert(doc, ImagePolicy.class, where);
-      where = named(p, where);
+      requireName(p, where);
       policies.add(new Source<>(unique(p, where), file));
     } else {
       throw new InvalidInputException(where + ": unknown kind " + kind + " in " + Lamina.GROUP);
@@ -168,15 +201,73 @@ public final class Manifests {
     } catch (IllegalArgumentException e) {
       if (e.getCause() instanceof JsonMappingException jme) {
         String path = pathOf(jme);
-        String problem =
-            jme instanceof UnrecognizedPropertyException
-                ? "unknown field"
-                : oneLine(jme.getOriginalMessage());
+        String problem = problem(jme, valueAt(doc, jme.getPath()));
         throw new InvalidInputException(
             where + ": " + (path.isEmpty() ? "" : path + ": ") + problem);
       }
       throw new InvalidInputException(where + ": " + oneLine(e.getMessage()));
     }
+  }
+
+  /**
+   * What is wrong, in the words of the schema rather than of Java types.
+   *
+   * @param given the YAML value the error points at, or null
+   */
+  private static String problem(JsonMappingException e, Object given) {
+    if (e instanceof UnrecognizedPropertyException) {
+      return "unknown field";
+    }
+    if (!(e instanceof MismatchedInputException m) || m.getTargetType() == null) {
+      return oneLine(e.getOriginalMessage());
+    }
+    Class<?> t = m.getTargetType();
+    if (!(given instanceof String || given instanceof Number || given instanceof Boolean)) {
+      return "expected " + typeName(t);
+    }
+    String shown = given instanceof String str ? FileSpec.quote(str) : String.valueOf(given);
+    if (t.isEnum()) {
+      List<String> allowed =
+          java.util.Arrays.stream(t.getEnumConstants()).map(String::valueOf).sorted().toList();
+      return shown + " is not one of " + allowed;
+    }
+    return shown + " is not " + typeName(t) + (t == String.class ? " (quote it)" : "");
+  }
+
+  private static String typeName(Class<?> t) {
+    if (t == String.class) {
+      return "a string";
+    }
+    if (t == Boolean.class || t == boolean.class) {
+      return "true or false";
+    }
+    if (t == Long.class || t == long.class || t == Integer.class || t == int.class) {
+      return "an integer";
+    }
+    if (Number.class.isAssignableFrom(t) || t.isPrimitive()) {
+      return "a number";
+    }
+    if (java.util.Collection.class.isAssignableFrom(t)) {
+      return "a list";
+    }
+    if (java.util.Map.class.isAssignableFrom(t) || !t.getName().startsWith("java.")) {
+      return "a mapping";
+    }
+    return t.getSimpleName();
+  }
+
+  /** The YAML value a mapping error points at, or null where the path leads nowhere. */
+  private static Object valueAt(Object node, List<JsonMappingException.Reference> path) {
+    for (JsonMappingException.Reference r : path) {
+      if (r.getFieldName() != null && node instanceof Map<?, ?> map) {
+        node = map.get(r.getFieldName());
+      } else if (r.getIndex() >= 0 && node instanceof List<?> list && r.getIndex() < list.size()) {
+        node = list.get(r.getIndex());
+      } else {
+        return null;
+      }
+    }
+    return node;
   }
 
   private static String pathOf(JsonMappingException e) {
@@ -191,13 +282,20 @@ public final class Manifests {
     return sb.toString();
   }
 
-  private static String named(HasMetadata o, String where) throws InvalidInputException {
+  private static void requireName(HasMetadata o, String where) throws InvalidInputException {
     if (o.getMetadata() == null
         || o.getMetadata().getName() == null
         || o.getMetadata().getName().isBlank()) {
       throw new InvalidInputException(where + ": metadata.name is required");
     }
-    return where.substring(0, where.length() - 1) + " " + o.getMetadata().getName() + ")";
+  }
+
+  private static java.util.Optional<String> nameIn(Map<?, ?> doc) {
+    return doc.get("metadata") instanceof Map<?, ?> meta
+            && meta.get("name") instanceof String name
+            && !name.isBlank()
+        ? java.util.Optional.of(name)
+        : java.util.Optional.empty();
   }
 
   private <T extends HasMetadata> T unique(T o, String where) throws InvalidInputException {

@@ -158,6 +158,47 @@ class CustomResourcesIT {
             "spec.files[0].mode",
             "should match"),
         invalid(
+            "file mode with a digit that is not octal",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "files: [{path: bin/su, mode: '99999'}]",
+            "spec.files[0].mode",
+            "should match"),
+        invalid(
+            "file mode in YAML 1.2 octal notation",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "files: [{path: bin/su, mode: '0o4755'}]",
+            "spec.files[0].mode",
+            "should match"),
+        invalid(
+            "file mode as a number",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "files: [{path: bin/su, mode: 4755}]",
+            "spec.files[0].mode",
+            "must be of type string"),
+        invalid(
+            "empty file path",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "files: [{path: '', contents: x}]",
+            "spec.files[0].path",
+            "at least 1 chars long"),
+        invalid(
+            "file path with NUL",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "files: [{path: \"etc/passwd\\0x\", contents: x}]",
+            "spec.files[0].path",
+            "path must not contain NUL"),
+        invalid(
+            "negative file uid",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n" + "files: [{path: a, uid: -1}]",
+            "spec.files[0].uid",
+            "greater than or equal to 0"),
+        invalid(
             "unknown compression",
             "OSImage",
             "architectures: [amd64]\nkernel: {layer: kernel}\ncompression: lz4",

@@ -9,6 +9,7 @@ import dev.lamina.api.FileSpec;
 import dev.lamina.testing.TestLayers;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -463,7 +464,31 @@ class LayerUnionTest {
             Arrays.copyOf(tar, 512 * 3),
             "layer \"l1\": truncated tar archive"),
         new Blob("bad header checksum", badSum, "layer \"l1\": corrupt tar header (bad checksum)"),
-        new Blob("empty blob", new byte[0], "layer \"l1\": empty tar archive"));
+        new Blob("empty blob", new byte[0], "layer \"l1\": empty tar archive"),
+        new Blob(
+            "extension header with a negative size",
+            negativeExtensionHeader(),
+            "layer \"l1\": extension header of -1 bytes"));
+  }
+
+  /** A PAX header whose size field is -1 in GNU base-256, then the end of the archive. */
+  static byte[] negativeExtensionHeader() {
+    byte[] tar = new byte[512 * 3];
+    byte[] name = "PaxHeaders/x".getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(name, 0, tar, 0, name.length);
+    System.arraycopy("0000644\0".getBytes(StandardCharsets.US_ASCII), 0, tar, 100, 8);
+    Arrays.fill(tar, 124, 136, (byte) 0xFF);
+    tar[156] = 'x';
+    System.arraycopy("ustar\0".getBytes(StandardCharsets.US_ASCII), 0, tar, 257, 6);
+    System.arraycopy("00".getBytes(StandardCharsets.US_ASCII), 0, tar, 263, 2);
+    Arrays.fill(tar, 148, 156, (byte) ' ');
+    int sum = 0;
+    for (int i = 0; i < 512; i++) {
+      sum += tar[i] & 0xFF;
+    }
+    byte[] chk = String.format("%06o\0 ", sum).getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(chk, 0, tar, 148, 8);
+    return tar;
   }
 
   @ParameterizedTest(name = "{0}")

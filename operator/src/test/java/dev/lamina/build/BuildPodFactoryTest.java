@@ -70,7 +70,9 @@ class BuildPodFactoryTest {
             "arm64",
             "--push",
             "--result",
-            "/dev/termination-log");
+            "/dev/termination-log",
+            "--pull-secrets",
+            "/etc/lamina/pull");
     assertThat(c.getTerminationMessagePolicy()).isEqualTo("File");
     assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
     assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
@@ -118,6 +120,70 @@ class BuildPodFactoryTest {
               assertThat(v.getSecret().getSecretName()).isEqualTo("push-creds");
               assertThat(v.getSecret().getItems().get(0).getPath()).isEqualTo("config.json");
             });
+  }
+
+  @Test
+  void eachLayersPullSecretIsMountedReadOnlyUnderItsNameBesideThePushSecret() {
+    OSImage o = image();
+    o.getSpec().getOutput().setPushSecret("push-creds");
+    var layers = new java.util.HashMap<>(PlanFactoryTest.layers());
+    layers.get("kernel").getSpec().setPullSecret("kernel-pull");
+    layers.get("base").getSpec().setPullSecret("base-pull");
+    BuildPlan plan = PlanFactory.create(o, layers);
+    Pod pod = BuildPodFactory.pod(o, plan, Architecture.amd64, 1, "img", Set.of());
+
+    assertThat(pod.getSpec().getVolumes())
+        .filteredOn(v -> v.getSecret() != null)
+        .extracting(v -> v.getName() + "=" + v.getSecret().getSecretName())
+        .containsExactly("docker-config=push-creds");
+    assertThat(pod.getSpec().getVolumes())
+        .filteredOn(v -> v.getProjected() != null)
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.getName()).isEqualTo("pull-secrets");
+              assertThat(v.getProjected().getSources())
+                  .extracting(
+                      s ->
+                          s.getSecret().getName()
+                              + ":"
+                              + s.getSecret().getItems().get(0).getKey()
+                              + "->"
+                              + s.getSecret().getItems().get(0).getPath())
+                  .containsExactly(
+                      "base-pull:.dockerconfigjson->base-pull/config.json",
+                      "kernel-pull:.dockerconfigjson->kernel-pull/config.json");
+            });
+    Container c = pod.getSpec().getContainers().get(0);
+    assertThat(c.getVolumeMounts())
+        .filteredOn(m -> m.getName().equals("pull-secrets"))
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getReadOnly()).isTrue();
+              assertThat(m.getMountPath()).isEqualTo("/etc/lamina/pull");
+            });
+    // The plan says which Secret each layer is pulled with; the pod finds it by that name.
+    assertThat(plan.architectures().get("amd64").init())
+        .extracting(BuildPlan.LayerRef::pullSecret)
+        .containsExactly("base-pull");
+    assertThat(plan.architectures().get("amd64").kernel().pullSecret()).isEqualTo("kernel-pull");
+  }
+
+  @Test
+  void pullSecretsChangeNeitherTheInputDigestNorAPlanWithoutThem() throws Exception {
+    OSImage o = image();
+    var layers = new java.util.HashMap<>(PlanFactoryTest.layers());
+    BuildPlan without = PlanFactory.create(o, layers);
+    layers.get("base").getSpec().setPullSecret("base-pull");
+    BuildPlan with = PlanFactory.create(o, layers);
+    assertThat(with.inputDigest()).isEqualTo(without.inputDigest());
+    String json = BuildPodFactory.configMap(o, without).getData().get("plan.json");
+    assertThat(json).doesNotContain("pullSecret");
+    String withJson = BuildPodFactory.configMap(o, with).getData().get("plan.json");
+    assertThat(
+            new com.fasterxml.jackson.databind.ObjectMapper().readValue(withJson, BuildPlan.class))
+        .isEqualTo(with);
   }
 
   @Test

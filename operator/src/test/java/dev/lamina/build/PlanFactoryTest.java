@@ -123,6 +123,23 @@ class PlanFactoryTest {
   }
 
   @Test
+  void fileEntryTheSchemaWouldRefuseIsNamedBeforeAnyBuild() {
+    OSImage o = image("a", "", List.of(Architecture.amd64));
+    o.getSpec()
+        .setFiles(
+            List.of(
+                new dev.lamina.api.FileSpec("etc/motd", "hi", "0644"),
+                new dev.lamina.api.FileSpec("bin/su", null, "99999")));
+    assertThatThrownBy(() -> PlanFactory.create(o, layers()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "spec.files[1].mode: \"99999\" is not an octal file mode (\"0000\" to \"07777\")");
+    o.getSpec().setFiles(List.of(new dev.lamina.api.FileSpec("", "x", null)));
+    assertThatThrownBy(() -> PlanFactory.create(o, layers()))
+        .hasMessage("spec.files[0].path: is required and must not be empty");
+  }
+
+  @Test
   void repositoryDropsTagAndDigestButKeepsRegistryPort() {
     assertThat(PlanFactory.repositoryOf("localhost:5000/a/b:v1")).isEqualTo("localhost:5000/a/b");
     assertThat(PlanFactory.repositoryOf("localhost:5000/a/b@" + K_AMD))

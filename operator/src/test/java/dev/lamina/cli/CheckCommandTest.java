@@ -198,7 +198,7 @@ class CheckCommandTest {
     CliRun r = check("-f", f);
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err().strip())
-        .isEqualTo("lamina check: " + f + ": document 1 (Layer): spec.imgae: unknown field");
+        .isEqualTo("lamina check: " + f + ": document 1 (Layer a): spec.imgae: unknown field");
   }
 
   @Test
