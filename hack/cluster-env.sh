@@ -43,7 +43,10 @@ cgroup_hierarchies() {
   done
 }
 
+# Alive and ours: every command line of the cluster names a path under $STATE, which a process
+# that reused the pid would not.
 pid_alive() {
   local f="$STATE/pids/$1.pid"
-  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null \
+    && { tr '\0' ' ' <"/proc/$(cat "$f")/cmdline"; } 2>/dev/null | grep -qF "$STATE/"
 }

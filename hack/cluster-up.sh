@@ -152,8 +152,10 @@ start() { # name, command...
   shift
   if pid_alive "$name"; then
     say "$name already running (pid $(cat "$STATE/pids/$name.pid"))"
+    STARTED_NOW=false
     return
   fi
+  STARTED_NOW=true
   setsid "$@" >>"$STATE/logs/$name.log" 2>&1 </dev/null &
   echo $! > "$STATE/pids/$name.pid"
   say "started $name (pid $!, log $STATE/logs/$name.log)"
@@ -260,6 +262,8 @@ done
 # busybox-static. Same input, same bytes: tar and gzip without times or owners.
 "$REPO/hack/cluster-images.sh" "$REGISTRY"
 
+STARTED="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+declare -A SINCE=()
 # --- nodes -----------------------------------------------------------------------------------------
 for spec in "${NODES[@]}"; do
   read -r name arch port healthz range_start range_end <<<"$spec"
@@ -378,6 +382,9 @@ EOF
   start "kubelet-$name" "$KUBELET" --config "$N/kubelet.yaml" --kubeconfig "$N/kubelet.kubeconfig" \
     --root-dir "$N/kubelet" --cert-dir "$N/kubelet/pki" --hostname-override "$name" \
     --node-ip "$GATEWAY"
+  if $STARTED_NOW; then
+    SINCE[$name]="$STARTED"
+  fi
 done
 
 # One kube-proxy serves both nodes: they share this machine's network namespace.
@@ -400,10 +407,16 @@ conntrack:
 EOF
 start kube-proxy "$BIN/kube-proxy" --config "$STATE/config/kube-proxy.yaml"
 
+# Ready as reported by the kubelet: a Node left from an earlier run still says Ready until its
+# status goes stale, so for a kubelet started now the heartbeat must be newer than its start.
+node_ready() { # name
+  local status
+  status="$("${KUBECTL[@]}" get node "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].lastHeartbeatTime}')"
+  [ "${status%% *}" = True ] && [[ ! "${status#* }" < "${SINCE[$1]:-}" ]]
+}
 for spec in "${NODES[@]}"; do
   read -r name _ <<<"$spec"
-  wait_for "node $name Ready" 600 bash -c \
-    "'$BIN/kubectl' --kubeconfig '$KUBECONFIG_PATH' get node '$name' -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True"
+  wait_for "node $name Ready" 600 node_ready "$name"
   say "node $name Ready ($("${KUBECTL[@]}" get node "$name" -o jsonpath='{.metadata.labels.kubernetes\.io/arch}'))"
 done
 
