@@ -41,6 +41,7 @@ stop kube-proxy
 for spec in "${NODES[@]}"; do
   read -r name _ <<<"$spec"
   stop "kubelet-$name"
+  stop "cri-seccomp-proxy-$name"
 done
 
 # The pods' processes, by the node's cgroup tree; then the shims, by their containerd's socket.

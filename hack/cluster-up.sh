@@ -5,7 +5,9 @@
 #   - node lamina-amd64: kubelet + its own containerd + runc, pods on the bridge lamina0;
 #   - node lamina-arm64: an arm64 kubelet and Debian's arm64 containerd, both under qemu-user, so
 #     the node is arm64 and pulls arm64 images; the native runc and shim start its containers, whose
-#     arm64 processes run through binfmt;
+#     arm64 processes run through binfmt. qemu-user can't give the emulated containerd seccomp, so
+#     a CRI proxy (hack/cri-seccomp-proxy) drops the profiles on the way: containers on this node
+#     run without a seccomp filter;
 #   - kube-proxy (iptables) for both, so pods reach the apiserver through the kubernetes Service;
 #   - docker-registry on the bridge gateway (and loopback), pulled from over plain HTTP;
 #   - the Pod Security Standard "restricted" enforced in every namespace but kube-system.
@@ -30,7 +32,7 @@ elapsed() { local ms=$(( ($(date +%s%N) - T0) / 1000000 )); printf '%d.%d' $((ms
 say() { echo "[cluster-up $(elapsed)s] $*"; }
 die() { echo "cluster-up: $*" >&2; exit 1; }
 
-for b in etcd kube-apiserver kube-scheduler kube-controller-manager kubectl kubelet kube-proxy; do
+for b in etcd kube-apiserver kube-scheduler kube-controller-manager kubectl kubelet kube-proxy cri-seccomp-proxy; do
   [ -x "$BIN/$b" ] || die "$BIN/$b is missing: run hack/install-deps.sh (it builds the control plane and the node binaries)"
 done
 [ -x "$BIN_ARM64/kubelet" ] || die "$BIN_ARM64/kubelet is missing: run hack/build-node.sh"
@@ -352,7 +354,7 @@ authentication:
     clientCAFile: $PKI/ca.crt
 authorization:
   mode: Webhook
-containerRuntimeEndpoint: unix://$(node_socket "$name")
+containerRuntimeEndpoint: unix://$(cri_socket "$name" "$arch")
 cgroupDriver: cgroupfs
 cgroupRoot: $(node_cgroup "$name")
 failSwapOn: false
@@ -379,6 +381,10 @@ EOF
   start "containerd-$name" env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     "$CONTAINERD" --config "$N/containerd.toml"
   wait_for "containerd of $name" 180 test -S "$(node_socket "$name")"
+  if [ "$arch" = arm64 ]; then
+    start "cri-seccomp-proxy-$name" "$BIN/cri-seccomp-proxy" "$(cri_socket "$name" "$arch")" "$(node_socket "$name")"
+    wait_for "CRI proxy of $name" 30 test -S "$(cri_socket "$name" "$arch")"
+  fi
   start "kubelet-$name" "$KUBELET" --config "$N/kubelet.yaml" --kubeconfig "$N/kubelet.kubeconfig" \
     --root-dir "$N/kubelet" --cert-dir "$N/kubelet/pki" --hostname-override "$name" \
     --node-ip "$GATEWAY"
