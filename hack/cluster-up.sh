@@ -60,7 +60,8 @@ grep -q '^enabled' /proc/sys/fs/binfmt_misc/qemu-aarch64 || die "binfmt qemu-aar
 issue() { # name, subject, extended key usage, subjectAltName or empty
   local name=$1 subject=$2 eku=$3 san=${4:-}
   [ -s "$PKI/$name.crt" ] && return
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+  # RSA: fabric8's kubeconfig reader takes a PKCS#8 client key for RSA unless told otherwise.
+  openssl req -new -newkey rsa:2048 -nodes \
     -keyout "$PKI/$name.key" -subj "$subject" -out "$PKI/$name.csr" 2>/dev/null
   {
     echo "basicConstraints=critical,CA:FALSE"
