@@ -5,6 +5,9 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -63,6 +66,17 @@ public final class RealCluster {
       return Optional.of("no readable kubeconfig at " + kubeconfig + ": run hack/cluster-up.sh");
     }
     try (KubernetesClient client = client(kubeconfig)) {
+      // The apiserver listens on the cluster's bridge. With the cluster down that address may
+      // well route to some other machine's apiserver, which must not be mistaken for ours.
+      String host = URI.create(client.getConfiguration().getMasterUrl()).getHost();
+      if (NetworkInterface.getByInetAddress(InetAddress.getByName(host)) == null) {
+        return Optional.of(
+            "the apiserver address "
+                + host
+                + " of "
+                + kubeconfig
+                + " is not on this machine: run hack/cluster-up.sh");
+      }
       for (String name : List.of(AMD64_NODE, ARM64_NODE)) {
         Node node = client.nodes().withName(name).get();
         if (node == null) {
