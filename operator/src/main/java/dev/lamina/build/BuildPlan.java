@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lamina.api.Compression;
 import dev.lamina.api.FileSpec;
 import dev.lamina.api.OutputFormat;
+import dev.lamina.assemble.UnionLimits;
 import java.util.List;
 import java.util.Map;
 
@@ -21,6 +22,8 @@ import java.util.Map;
  * @param compression initrd compression
  * @param sourceDateEpoch time stamped on generated entries
  * @param output where to push; null to build to a directory only
+ * @param limits what the build may unpack; null for {@link UnionLimits#DEFAULTS}. Not part of the
+ *     input digest: a limit changes whether a build succeeds, never the bytes it writes
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildPlan(
@@ -32,7 +35,13 @@ public record BuildPlan(
     List<OutputFormat> formats,
     Compression compression,
     long sourceDateEpoch,
-    OutputPlan output) {
+    OutputPlan output,
+    UnionLimits limits) {
+
+  /** The limits the build enforces. */
+  public UnionLimits effectiveLimits() {
+    return limits == null ? UnionLimits.DEFAULTS : limits;
+  }
 
   /** The layers of one architecture. {@code kernel} is null when no kernel is built. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

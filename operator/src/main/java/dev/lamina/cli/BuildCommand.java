@@ -133,6 +133,23 @@ public final class BuildCommand implements Callable<Integer> {
       return fail(err, plan, currentArch, b.reason(), b.getMessage());
     } catch (RuntimeException e) {
       return fail(err, plan, currentArch, "InternalError", String.valueOf(e));
+    } catch (OutOfMemoryError e) {
+      // The union and its buffers are unreachable once unwound to here, so reporting has room.
+      return fail(
+          err,
+          plan,
+          currentArch,
+          "OutOfMemory",
+          "the build ran out of memory (heap of "
+              + (Runtime.getRuntime().maxMemory() >> 20)
+              + " MiB); lower spec.build.limits.maxEntries or give the builder more memory");
+    } catch (StackOverflowError e) {
+      return fail(
+          err,
+          plan,
+          currentArch,
+          "StackOverflow",
+          "the build overflowed its stack on deeply nested input; please report the layer");
     } finally {
       TempDirs.deleteTree(scratch);
     }

@@ -1,5 +1,6 @@
 package dev.lamina.reconcile;
 
+import dev.lamina.assemble.UnionLimits;
 import java.time.Duration;
 import java.util.Set;
 
@@ -12,20 +13,42 @@ import java.util.Set;
  * @param builderImage the image of the build pods: the operator's own image
  * @param insecureRegistries registries (host[:port]) spoken to over plain HTTP; loopback always is
  * @param retryBackoff delay before the second attempt of a failed build; doubles per attempt
+ * @param maxLimits the most any OSImage's build may unpack; its spec.build.limits are lowered to
+ *     these
  */
 public record OperatorSettings(
     Duration tagResolveInterval,
     Duration noNodeGrace,
     String builderImage,
     Set<String> insecureRegistries,
-    Duration retryBackoff) {
+    Duration retryBackoff,
+    UnionLimits maxLimits) {
 
   public static final Duration DEFAULT_TAG_RESOLVE_INTERVAL = Duration.ofMinutes(10);
   public static final Duration DEFAULT_NO_NODE_GRACE = Duration.ofMinutes(2);
   public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(10);
 
+  /** The operator's default maximums: 32 GiB and 2,000,000 entries per build. */
+  public static final UnionLimits DEFAULT_MAX_LIMITS = new UnionLimits(32L << 30, 2_000_000);
+
   public OperatorSettings {
     insecureRegistries = Set.copyOf(insecureRegistries);
+  }
+
+  /** Settings with the default maximum limits. */
+  public OperatorSettings(
+      Duration tagResolveInterval,
+      Duration noNodeGrace,
+      String builderImage,
+      Set<String> insecureRegistries,
+      Duration retryBackoff) {
+    this(
+        tagResolveInterval,
+        noNodeGrace,
+        builderImage,
+        insecureRegistries,
+        retryBackoff,
+        DEFAULT_MAX_LIMITS);
   }
 
   /** Defaults for everything but the builder image. */
