@@ -2,7 +2,7 @@ package dev.lamina.api;
 
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Quantity;
 
 /**
@@ -11,7 +11,11 @@ import io.fabric8.kubernetes.api.model.Quantity;
  */
 public class BuildLimits {
   /** Bytes of file contents one build may unpack over all its layers, e.g. 8Gi; default 4Gi. */
-  @Pattern("^[1-9][0-9]*(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$")
+  @ValidationRule(
+      value =
+          "type(self) == int ? self > 0"
+              + " : string(self).matches('^[1-9][0-9]{0,15}(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$')",
+      message = "must be a positive size in bytes such as 8Gi, 512Mi or 1000000000")
   private Quantity maxUncompressedBytes;
 
   /** Tar entries one build may read over all its layers; default 300000. */
