@@ -232,7 +232,7 @@ public final class BuildPodFactory {
     Quantity storage = mebibytes(ephemeralStorageBytes(plan));
     return new ResourceRequirementsBuilder()
         .withRequests(
-            Map.of("cpu", new Quantity("500m"), "memory", memory, "ephemeral-storage", storage))
+            Map.of("cpu", new Quantity("250m"), "memory", memory, "ephemeral-storage", storage))
         .withLimits(
             Map.of("cpu", new Quantity("2"), "memory", memory, "ephemeral-storage", storage))
         .build();

@@ -208,7 +208,7 @@ class BuildPodFactoryTest {
         .containsEntry("memory", new Quantity("842Mi"))
         .containsEntry("ephemeral-storage", new Quantity("9034Mi"));
     assertThat(c.getResources().getRequests())
-        .containsEntry("cpu", new Quantity("500m"))
+        .containsEntry("cpu", new Quantity("250m"))
         .containsEntry("memory", new Quantity("842Mi"))
         .containsEntry("ephemeral-storage", new Quantity("9034Mi"));
     assertThat(c.getEnv())
