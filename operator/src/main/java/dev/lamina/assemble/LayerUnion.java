@@ -59,6 +59,17 @@ public final class LayerUnion implements AutoCloseable {
   private long overlapCount;
   private int blobs;
 
+  /**
+   * The directory the last entry went into, by the text of its parent path: tar writers list a
+   * directory's entries together, so the next entry usually starts there, and a deep path costs its
+   * last components instead of all of them. Valid while {@link #removals} is unchanged.
+   */
+  private String lastParent;
+
+  private Node lastDir;
+  private long lastRemovals;
+  private long removals;
+
   /** A name in the tree. {@code blob} is the changeset that last wrote it; whiteouts use it. */
   private static final class Node {
     final String name;
@@ -424,7 +435,22 @@ public final class LayerUnion implements AutoCloseable {
 
   private void apply(Changeset set, Change change) throws IOException {
     TarReader.Header h = change.header();
-    List<String> parts = components(set, h.name());
+    String name = h.name();
+    Node from = root;
+    List<String> parts = null;
+    if (lastDir != null
+        && lastRemovals == removals
+        && name.length() > lastParent.length() + 1
+        && name.startsWith(lastParent)
+        && name.charAt(lastParent.length()) == '/'
+        && name.charAt(lastParent.length() + 1) != '/') {
+      parts = components(set, name, name.substring(lastParent.length() + 1));
+      from = lastDir;
+    }
+    if (parts == null || parts.isEmpty()) {
+      parts = components(set, name);
+      from = root;
+    }
     if (parts.isEmpty()) {
       return; // the root itself: its metadata is not part of either archive
     }
@@ -436,10 +462,11 @@ public final class LayerUnion implements AutoCloseable {
       }
     }
     if (base.startsWith(WHITEOUT)) {
-      Node dir = walk(set, h.name(), parentParts, false);
+      Node dir = walk(set, h.name(), from, parentParts, false);
       if (dir == null) {
         return;
       }
+      removals++;
       if (base.equals(OPAQUE)) {
         if (dir.prunedIn != set.blob()) {
           dir.children.values().removeIf(c -> prune(c, set.blob()));
@@ -471,7 +498,8 @@ public final class LayerUnion implements AutoCloseable {
               change.content(),
               h.xattrs().isEmpty() ? Map.of() : new TreeMap<>(h.xattrs()));
     }
-    Node dir = walk(set, h.name(), parentParts, true);
+    Node dir = walk(set, h.name(), from, parentParts, true);
+    remember(name, base, dir);
     Node existing = dir.children.get(base);
     if (existing != null) {
       if (existing.isDir() && inode.type == TarReader.DIR) {
@@ -495,7 +523,29 @@ public final class LayerUnion implements AutoCloseable {
         }
       }
     }
+    if (existing != null) {
+      removals++;
+    }
     dir.children.put(base, child(set, h.name(), dir, base, inode));
+    if (existing != null) {
+      remember(name, base, dir); // only a child of dir was replaced
+    }
+  }
+
+  /** Remembers that the parent text of {@code name} is {@code dir}, when its last part is base. */
+  private void remember(String name, String base, Node dir) {
+    int end = name.length();
+    while (end > 0 && name.charAt(end - 1) == '/') {
+      end--;
+    }
+    int slash = name.lastIndexOf('/', end - 1);
+    if (slash > 0
+        && name.regionMatches(slash + 1, base, 0, base.length())
+        && slash + 1 + base.length() == end) {
+      lastParent = name.substring(0, slash);
+      lastDir = dir;
+      lastRemovals = removals;
+    }
   }
 
   /**
@@ -547,7 +597,9 @@ public final class LayerUnion implements AutoCloseable {
   private Inode linkTarget(Changeset set, TarReader.Header h) throws IOException {
     List<String> parts = components(set, h.linkName());
     Node dir =
-        parts.isEmpty() ? null : walk(set, h.name(), parts.subList(0, parts.size() - 1), false);
+        parts.isEmpty()
+            ? null
+            : walk(set, h.name(), root, parts.subList(0, parts.size() - 1), false);
     Node target = dir == null ? null : dir.children.get(parts.get(parts.size() - 1));
     if (target == null || target.isDir()) {
       throw new AssemblyException(
@@ -565,10 +617,10 @@ public final class LayerUnion implements AutoCloseable {
    * The directory that {@code parts} names, following symlinks inside the root. With {@code
    * create}, missing directories are implied; without, a missing one gives null.
    */
-  private Node walk(Changeset set, String entry, List<String> parts, boolean create)
+  private Node walk(Changeset set, String entry, Node from, List<String> parts, boolean create)
       throws AssemblyException {
     ArrayDeque<String> todo = new ArrayDeque<>(parts);
-    Node cur = root;
+    Node cur = from;
     int links = 0;
     while (!todo.isEmpty()) {
       String c = todo.pollFirst();
@@ -632,7 +684,7 @@ public final class LayerUnion implements AutoCloseable {
       if (last.equals("..")) {
         return null;
       }
-      Node dir = walk(set, raw(path), parts.subList(0, parts.size() - 1), false);
+      Node dir = walk(set, raw(path), root, parts.subList(0, parts.size() - 1), false);
       Node n = dir == null ? null : dir.children.get(last);
       if (n == null || n.inode.type != TarReader.SYMLINK) {
         return n == null ? null : n.inode;
@@ -651,7 +703,13 @@ public final class LayerUnion implements AutoCloseable {
 
   /** The components of an entry name; absolute names and ".." are errors naming entry and layer. */
   private static List<String> components(Changeset set, String name) throws AssemblyException {
-    if (name.startsWith("/")) {
+    return components(set, name, name);
+  }
+
+  /** The components of {@code text}, a part of entry {@code name} (which messages show). */
+  private static List<String> components(Changeset set, String name, String text)
+      throws AssemblyException {
+    if (text.startsWith("/")) {
       throw new AssemblyException(
           layer(set)
               + ": entry \""
@@ -659,7 +717,7 @@ public final class LayerUnion implements AutoCloseable {
               + "\" is an absolute path; entries must be relative to the image root");
     }
     List<String> parts = new ArrayList<>();
-    for (String p : name.split("/")) {
+    for (String p : text.split("/")) {
       if (p.equals("..")) {
         throw new AssemblyException(
             layer(set)
