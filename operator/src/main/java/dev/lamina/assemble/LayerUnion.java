@@ -479,6 +479,7 @@ public final class LayerUnion implements AutoCloseable {
           dir.children.remove(hidden);
         }
       }
+      remember(name, base, dir); // whiteouts remove only what is below dir
       return;
     }
     Inode inode;
