@@ -256,6 +256,28 @@ class HostileLayerTest {
         });
   }
 
+  @Test
+  void entriesAfterTheirDirectoryWasReplacedFollowTheNewTree() throws Exception {
+    byte[] lower = RawTar.inMemory().dir("x").dir("x/y").file("x/y/f1", "1").bytes();
+    byte[] upper =
+        RawTar.inMemory()
+            .file("x/y/.wh.f1", "")
+            .file("x/.wh.y", "") // y is now empty and lower: it goes
+            .file("x/y/new", "n") // a new, implied y
+            .dir("d")
+            .file("d/a", "a")
+            .symlink("d", "e") // replaces the directory d of this same layer
+            .file("d/b", "b") // through the symlink: e/b
+            .bytes();
+    try (LayerUnion u =
+        new LayerUnion(
+            List.of(layer("lower", lower), layer("upper", upper)), tmp, 0, 1, budget())) {
+      assertThat(u.entries())
+          .extracting(e -> e.inode().type + " " + e.path())
+          .containsExactly("2 d", "5 e", "0 e/b", "5 x", "5 x/y", "0 x/y/new");
+    }
+  }
+
   static Stream<String> badMtimes() {
     return Stream.of("1e999999", "9".repeat(200_000), "1.5e3", "0x10", "--1", "1.2.3", "+1");
   }
