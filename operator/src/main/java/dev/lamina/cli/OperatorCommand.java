@@ -129,7 +129,7 @@ public final class OperatorCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static long bytes(String quantity) {
+  static long bytes(String quantity) {
     try {
       return Quantity.getAmountInBytes(new Quantity(quantity))
           .setScale(0, RoundingMode.CEILING)
