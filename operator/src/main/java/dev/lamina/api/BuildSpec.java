@@ -15,6 +15,17 @@ public class BuildSpec {
   @Max(86400)
   private Long activeDeadlineSeconds;
 
+  /** What one build may unpack: bytes of file contents and tar entries. */
+  private BuildLimits limits;
+
+  public BuildLimits getLimits() {
+    return limits;
+  }
+
+  public void setLimits(BuildLimits limits) {
+    this.limits = limits;
+  }
+
   public Integer getRetries() {
     return retries;
   }

@@ -49,6 +49,7 @@ public final class LayerUnion implements AutoCloseable {
   private static final int NO_SOURCE = -1;
 
   private final Path spoolDir;
+  private final Budget budget;
   private final long sourceDateEpoch;
   private final int threads;
   private final List<Spool> spools = new ArrayList<>();
@@ -58,18 +59,42 @@ public final class LayerUnion implements AutoCloseable {
   private long overlapCount;
   private int blobs;
 
+  /**
+   * The directory the last entry went into, by the text of its parent path: tar writers list a
+   * directory's entries together, so the next entry usually starts there, and a deep path costs its
+   * last components instead of all of them. Valid while {@link #removals} is unchanged.
+   */
+  private String lastParent;
+
+  private Node lastDir;
+  private long lastRemovals;
+  private long removals;
+
   /** A name in the tree. {@code blob} is the changeset that last wrote it; whiteouts use it. */
   private static final class Node {
     final String name;
     final Node parent;
     final Inode inode;
     final Map<String, Node> children;
+
+    /** Bytes of the path from the root, as the cpio name holds it without its NUL. */
+    final int pathLength;
+
     int blob;
     int source;
+
+    /** The changeset that last pruned this directory: it holds nothing lower since. */
+    int prunedIn;
+
+    boolean pruned;
 
     Node(String name, Node parent, Inode inode, int blob, int source) {
       this.name = name;
       this.parent = parent;
+      this.pathLength =
+          parent == null
+              ? 0
+              : parent.parent == null ? name.length() : parent.pathLength + 1 + name.length();
       this.inode = inode;
       this.children = inode.type == TarReader.DIR ? new HashMap<>() : null;
       this.blob = blob;
@@ -81,11 +106,11 @@ public final class LayerUnion implements AutoCloseable {
     }
 
     String path() {
-      if (parent == null) {
-        return "";
+      ArrayDeque<String> names = new ArrayDeque<>();
+      for (Node n = this; n.parent != null; n = n.parent) {
+        names.push(n.name);
       }
-      String p = parent.path();
-      return p.isEmpty() ? name : p + "/" + name;
+      return String.join("/", names);
     }
   }
 
@@ -100,19 +125,36 @@ public final class LayerUnion implements AutoCloseable {
   /** Applies {@code layers} in order, reading their blobs on as many threads as there are cores. */
   public LayerUnion(List<LayerSource> layers, Path tempDir, long sourceDateEpoch)
       throws IOException {
-    this(layers, tempDir, sourceDateEpoch, Runtime.getRuntime().availableProcessors());
+    this(layers, tempDir, sourceDateEpoch, new Budget(UnionLimits.DEFAULTS));
+  }
+
+  /**
+   * Applies {@code layers} in order on as many threads as there are cores, charging what they
+   * unpack to {@code budget} (which may be shared with other unions of the same build).
+   */
+  public LayerUnion(List<LayerSource> layers, Path tempDir, long sourceDateEpoch, Budget budget)
+      throws IOException {
+    this(layers, tempDir, sourceDateEpoch, Runtime.getRuntime().availableProcessors(), budget);
   }
 
   /** Applies {@code layers} in order, decompressing up to {@code threads} blobs at once. */
   public LayerUnion(List<LayerSource> layers, Path tempDir, long sourceDateEpoch, int threads)
       throws IOException {
+    this(layers, tempDir, sourceDateEpoch, threads, new Budget(UnionLimits.DEFAULTS));
+  }
+
+  /** Applies {@code layers} in order, decompressing up to {@code threads} blobs at once. */
+  public LayerUnion(
+      List<LayerSource> layers, Path tempDir, long sourceDateEpoch, int threads, Budget budget)
+      throws IOException {
+    this.budget = budget;
     this.spoolDir = Files.createTempDirectory(tempDir, "lamina-union-");
     this.sourceDateEpoch = sourceDateEpoch;
     this.threads = Math.max(1, threads);
     this.root = new Node("", null, impliedDir(), 0, NO_SOURCE);
     try {
       addLayers(layers);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
       close();
       throw e;
     }
@@ -144,9 +186,9 @@ public final class LayerUnion implements AutoCloseable {
       List<Future<List<Change>>> reads = new ArrayList<>();
       for (int i = 0; i < sets.size(); i++) {
         Changeset set = sets.get(i);
-        Spool spool = newSpool();
         IoSupplier<InputStream> supplier = suppliers.get(i);
         String label = blobLabel(set, layers);
+        Spool spool = newSpool(label);
         reads.add(pool.submit(() -> read(label, supplier, spool)));
       }
       // Applying in order while later blobs are still being read keeps both cores busy.
@@ -181,6 +223,9 @@ public final class LayerUnion implements AutoCloseable {
       if (e.getCause() instanceof IOException io) {
         throw io;
       }
+      if (e.getCause() instanceof Error error) {
+        throw error; // OutOfMemoryError, StackOverflowError: the build reports them by name
+      }
       throw new IllegalStateException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -194,13 +239,14 @@ public final class LayerUnion implements AutoCloseable {
    */
   public void addTarball(String name, IoSupplier<InputStream> tarball) throws IOException {
     Changeset set = new Changeset(name, ++blobs, NO_SOURCE);
-    apply(set, read("tarball \"" + name + "\"", tarball, newSpool()));
+    String label = "tarball \"" + name + "\"";
+    apply(set, read(label, tarball, newSpool(label)));
   }
 
   /** Adds generated entries last, each stamped with {@code sourceDateEpoch}. */
   public void addFiles(List<FileSpec> files) throws IOException {
     Changeset set = new Changeset("spec.files", ++blobs, NO_SOURCE);
-    Spool spool = newSpool();
+    Spool spool = newSpool("spec.files");
     List<Change> changes = new ArrayList<>();
     for (FileSpec f : files) {
       if (f.getPath() == null) {
@@ -220,6 +266,7 @@ public final class LayerUnion implements AutoCloseable {
         byte[] data = f.getContents() == null ? new byte[0] : f.getContents().getBytes(UTF_8);
         content = data.length == 0 ? null : spool.append(data);
       }
+      spool.meter().entry(path, path.length() + link.length());
       long uid = f.getUid() == null ? 0 : f.getUid();
       long gid = f.getGid() == null ? 0 : f.getGid();
       TarReader.Header h =
@@ -327,8 +374,8 @@ public final class LayerUnion implements AutoCloseable {
     return entries;
   }
 
-  private Spool newSpool() throws IOException {
-    Spool spool = new Spool(spoolDir.resolve("spool-" + spools.size()));
+  private Spool newSpool(String label) throws IOException {
+    Spool spool = new Spool(spoolDir.resolve("spool-" + spools.size()), budget.meter(label));
     spools.add(spool);
     return spool;
   }
@@ -349,6 +396,7 @@ public final class LayerUnion implements AutoCloseable {
       try (InputStream in = format.open(raw)) {
         TarReader tar = new TarReader(in);
         for (TarReader.Header h = tar.next(); h != null; h = tar.next()) {
+          spool.meter().entry(h.name(), metadataBytes(h));
           Spool.Content content = null;
           if (h.type() == TarReader.REGULAR && h.size() > 0) {
             content = spool.append(tar.data(), h.size(), buffer);
@@ -357,8 +405,10 @@ public final class LayerUnion implements AutoCloseable {
         }
       }
       spool.seal();
+    } catch (Budget.LimitExceededException e) {
+      throw e; // names the blob that crossed the limit, which may be another one
     } catch (AssemblyException e) {
-      throw new AssemblyException(label + ": " + e.getMessage(), e);
+      throw new AssemblyException(e.reason(), label + ": " + e.getMessage(), e);
     } catch (EOFException | ZipException | ZstdIOException e) {
       throw new AssemblyException(
           label + ": truncated or corrupt " + format.label() + " stream (" + e.getMessage() + ")",
@@ -369,6 +419,14 @@ public final class LayerUnion implements AutoCloseable {
     return changes;
   }
 
+  private static long metadataBytes(TarReader.Header h) {
+    long n = h.name().length() + h.linkName().length();
+    for (Map.Entry<String, byte[]> x : h.xattrs().entrySet()) {
+      n += x.getKey().length() + x.getValue().length;
+    }
+    return n;
+  }
+
   private void apply(Changeset set, List<Change> changes) throws IOException {
     for (Change c : changes) {
       apply(set, c);
@@ -377,7 +435,22 @@ public final class LayerUnion implements AutoCloseable {
 
   private void apply(Changeset set, Change change) throws IOException {
     TarReader.Header h = change.header();
-    List<String> parts = components(set, h.name());
+    String name = h.name();
+    Node from = root;
+    List<String> parts = null;
+    if (lastDir != null
+        && lastRemovals == removals
+        && name.length() > lastParent.length() + 1
+        && name.startsWith(lastParent)
+        && name.charAt(lastParent.length()) == '/'
+        && name.charAt(lastParent.length() + 1) != '/') {
+      parts = components(set, name, name.substring(lastParent.length() + 1));
+      from = lastDir;
+    }
+    if (parts == null || parts.isEmpty()) {
+      parts = components(set, name);
+      from = root;
+    }
     if (parts.isEmpty()) {
       return; // the root itself: its metadata is not part of either archive
     }
@@ -389,12 +462,16 @@ public final class LayerUnion implements AutoCloseable {
       }
     }
     if (base.startsWith(WHITEOUT)) {
-      Node dir = walk(set, h.name(), parentParts, false);
+      Node dir = walk(set, h.name(), from, parentParts, false);
       if (dir == null) {
         return;
       }
+      removals++;
       if (base.equals(OPAQUE)) {
-        dir.children.values().removeIf(c -> prune(c, set.blob()));
+        if (dir.prunedIn != set.blob()) {
+          dir.children.values().removeIf(c -> prune(c, set.blob()));
+          dir.prunedIn = set.blob();
+        }
       } else if (!base.startsWith(WHITEOUT + WHITEOUT)) {
         String hidden = base.substring(WHITEOUT.length());
         Node n = dir.children.get(hidden);
@@ -402,6 +479,7 @@ public final class LayerUnion implements AutoCloseable {
           dir.children.remove(hidden);
         }
       }
+      remember(name, base, dir); // whiteouts remove only what is below dir
       return;
     }
     Inode inode;
@@ -421,7 +499,8 @@ public final class LayerUnion implements AutoCloseable {
               change.content(),
               h.xattrs().isEmpty() ? Map.of() : new TreeMap<>(h.xattrs()));
     }
-    Node dir = walk(set, h.name(), parentParts, true);
+    Node dir = walk(set, h.name(), from, parentParts, true);
+    remember(name, base, dir);
     Node existing = dir.children.get(base);
     if (existing != null) {
       if (existing.isDir() && inode.type == TarReader.DIR) {
@@ -445,21 +524,83 @@ public final class LayerUnion implements AutoCloseable {
         }
       }
     }
-    dir.children.put(base, new Node(base, dir, inode, set.blob(), set.source()));
+    if (existing != null) {
+      removals++;
+    }
+    dir.children.put(base, child(set, h.name(), dir, base, inode));
+    if (existing != null) {
+      remember(name, base, dir); // only a child of dir was replaced
+    }
   }
 
-  /** Removes what lower changesets put under {@code n}; true when {@code n} itself should go. */
-  private static boolean prune(Node n, int blob) {
-    if (n.isDir()) {
-      n.children.values().removeIf(c -> prune(c, blob));
+  /** Remembers that the parent text of {@code name} is {@code dir}, when its last part is base. */
+  private void remember(String name, String base, Node dir) {
+    int end = name.length();
+    while (end > 0 && name.charAt(end - 1) == '/') {
+      end--;
     }
-    return n.blob < blob && (!n.isDir() || n.children.isEmpty());
+    int slash = name.lastIndexOf('/', end - 1);
+    if (slash > 0
+        && name.regionMatches(slash + 1, base, 0, base.length())
+        && slash + 1 + base.length() == end) {
+      lastParent = name.substring(0, slash);
+      lastDir = dir;
+      lastRemovals = removals;
+    }
+  }
+
+  /**
+   * Removes what lower changesets put under {@code top}; true when {@code top} itself should go.
+   * Iterative, children before parents, so a deep tree cannot overflow the stack; a directory
+   * already pruned by this changeset holds nothing lower and is not walked again, so many opaque
+   * whiteouts in one layer cost no more than one.
+   */
+  private static boolean prune(Node top, int blob) {
+    List<Node> order = new ArrayList<>();
+    ArrayDeque<Node> todo = new ArrayDeque<>();
+    todo.push(top);
+    while (!todo.isEmpty()) {
+      Node n = todo.pop();
+      order.add(n);
+      if (n.isDir() && n.prunedIn != blob) {
+        n.children.values().forEach(todo::push);
+      }
+    }
+    for (int i = order.size() - 1; i >= 0; i--) {
+      Node n = order.get(i);
+      if (n.isDir() && n.prunedIn != blob) {
+        n.children.values().removeIf(c -> c.pruned);
+        n.prunedIn = blob;
+      }
+      n.pruned = n.blob < blob && (!n.isDir() || n.children.isEmpty());
+    }
+    return top.pruned;
+  }
+
+  /** A new node under {@code dir}; its path must fit the kernel's PATH_MAX. */
+  private static Node child(Changeset set, String entry, Node dir, String name, Inode inode)
+      throws AssemblyException {
+    Node n = new Node(name, dir, inode, set.blob(), set.source());
+    if (n.pathLength > TarReader.MAX_NAME) {
+      throw new AssemblyException(
+          AssemblyException.REASON_INVALID_ENTRY,
+          layer(set)
+              + ": entry \""
+              + utf8(entry.length() > 200 ? entry.substring(0, 200) + "…" : entry)
+              + "\" makes a path of "
+              + n.pathLength
+              + " bytes in the image; the kernel unpacks at most "
+              + TarReader.MAX_NAME);
+    }
+    return n;
   }
 
   private Inode linkTarget(Changeset set, TarReader.Header h) throws IOException {
     List<String> parts = components(set, h.linkName());
     Node dir =
-        parts.isEmpty() ? null : walk(set, h.name(), parts.subList(0, parts.size() - 1), false);
+        parts.isEmpty()
+            ? null
+            : walk(set, h.name(), root, parts.subList(0, parts.size() - 1), false);
     Node target = dir == null ? null : dir.children.get(parts.get(parts.size() - 1));
     if (target == null || target.isDir()) {
       throw new AssemblyException(
@@ -477,10 +618,10 @@ public final class LayerUnion implements AutoCloseable {
    * The directory that {@code parts} names, following symlinks inside the root. With {@code
    * create}, missing directories are implied; without, a missing one gives null.
    */
-  private Node walk(Changeset set, String entry, List<String> parts, boolean create)
+  private Node walk(Changeset set, String entry, Node from, List<String> parts, boolean create)
       throws AssemblyException {
     ArrayDeque<String> todo = new ArrayDeque<>(parts);
-    Node cur = root;
+    Node cur = from;
     int links = 0;
     while (!todo.isEmpty()) {
       String c = todo.pollFirst();
@@ -503,7 +644,7 @@ public final class LayerUnion implements AutoCloseable {
         if (!create) {
           return null;
         }
-        child = new Node(c, cur, impliedDir(), set.blob(), set.source());
+        child = child(set, entry, cur, c, impliedDir());
         cur.children.put(c, child);
       } else if (child.inode.type == TarReader.SYMLINK) {
         if (++links > MAX_SYMLINKS) {
@@ -544,7 +685,7 @@ public final class LayerUnion implements AutoCloseable {
       if (last.equals("..")) {
         return null;
       }
-      Node dir = walk(set, raw(path), parts.subList(0, parts.size() - 1), false);
+      Node dir = walk(set, raw(path), root, parts.subList(0, parts.size() - 1), false);
       Node n = dir == null ? null : dir.children.get(last);
       if (n == null || n.inode.type != TarReader.SYMLINK) {
         return n == null ? null : n.inode;
@@ -563,7 +704,13 @@ public final class LayerUnion implements AutoCloseable {
 
   /** The components of an entry name; absolute names and ".." are errors naming entry and layer. */
   private static List<String> components(Changeset set, String name) throws AssemblyException {
-    if (name.startsWith("/")) {
+    return components(set, name, name);
+  }
+
+  /** The components of {@code text}, a part of entry {@code name} (which messages show). */
+  private static List<String> components(Changeset set, String name, String text)
+      throws AssemblyException {
+    if (text.startsWith("/")) {
       throw new AssemblyException(
           layer(set)
               + ": entry \""
@@ -571,7 +718,7 @@ public final class LayerUnion implements AutoCloseable {
               + "\" is an absolute path; entries must be relative to the image root");
     }
     List<String> parts = new ArrayList<>();
-    for (String p : name.split("/")) {
+    for (String p : text.split("/")) {
       if (p.equals("..")) {
         throw new AssemblyException(
             layer(set)

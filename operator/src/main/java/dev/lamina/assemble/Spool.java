@@ -29,9 +29,12 @@ final class Spool implements Closeable {
 
   private final FileChannel channel;
   private final OutputStream out;
+  private final Budget.Meter meter;
   private long size;
 
-  Spool(Path file) throws IOException {
+  /** A spool whose appends are charged to {@code meter}, so a bomb stops before the disk fills. */
+  Spool(Path file, Budget.Meter meter) throws IOException {
+    this.meter = meter;
     channel =
         FileChannel.open(
             file,
@@ -50,6 +53,7 @@ final class Spool implements Closeable {
       if (n < 0) {
         throw new AssemblyException("stream ended " + left + " bytes early");
       }
+      meter.bytes(n);
       out.write(buffer, 0, n);
       left -= n;
     }
@@ -58,9 +62,14 @@ final class Spool implements Closeable {
   }
 
   Content append(byte[] data) throws IOException {
+    meter.bytes(data.length);
     out.write(data);
     size += data.length;
     return new Content(this, size - data.length, data.length);
+  }
+
+  Budget.Meter meter() {
+    return meter;
   }
 
   /** Makes everything appended readable. */

@@ -23,7 +23,22 @@ final class TarReader {
   static final char DIR = '5';
   static final char FIFO = '6';
 
-  private static final int MAX_META = 16 << 20;
+  /**
+   * The longest name or link target, in bytes: the kernel's initramfs unpacker skips a cpio entry
+   * whose name with its NUL is longer than PATH_MAX (4096), and symlink() refuses a longer target.
+   */
+  static final int MAX_NAME = 4095;
+
+  /**
+   * All extension headers ('x', 'L', 'K', each counted with its 512-byte header) before one entry:
+   * room for a long name and link target and the xattrs a file carries, and bounded so that a chain
+   * of headers cannot fill the heap.
+   */
+  static final int MAX_EXTENSIONS = 256 << 10;
+
+  /** The PAX global header: real ones hold a comment or a commit id. */
+  static final int MAX_GLOBAL = 64 << 10;
+
   private static final String XATTR = "SCHILY.xattr.";
 
   /** One archive member, with PAX and GNU long-name extensions already applied. */
@@ -40,6 +55,13 @@ final class TarReader {
       int devMinor,
       Map<String, byte[]> xattrs) {}
 
+  /** A name or link target the kernel could not unpack. */
+  static final class InvalidName extends AssemblyException {
+    InvalidName(String message) {
+      super(REASON_INVALID_ENTRY, message);
+    }
+  }
+
   /** A malformed tar archive (as opposed to a failing compressed stream under it). */
   static final class FormatException extends AssemblyException {
     FormatException(String message) {
@@ -50,6 +72,7 @@ final class TarReader {
   private final InputStream in;
   private final byte[] block = new byte[512];
   private final Map<String, byte[]> globalPax = new TreeMap<>();
+  private long globalSize;
   private long remaining;
   private long padding;
   private String last = "(start of archive)";
@@ -66,6 +89,7 @@ final class TarReader {
     Map<String, byte[]> pax = new TreeMap<>(globalPax);
     String longName = null;
     String longLink = null;
+    long extensions = 0;
     while (true) {
       int n = in.readNBytes(block, 0, 512);
       if (n < 512) {
@@ -82,9 +106,29 @@ final class TarReader {
       verifyChecksum();
       char type = (char) (block[156] & 0xFF);
       long size = number(124, 12);
+      if (type == 'x' || type == 'L' || type == 'K') {
+        extensions += 512 + Math.max(size, 0);
+        if (extensions > MAX_EXTENSIONS) {
+          throw new FormatException(
+              "extension headers of more than "
+                  + (MAX_EXTENSIONS >> 10)
+                  + " KiB before one entry, after \""
+                  + last
+                  + "\"");
+        }
+      }
       switch (type) {
         case 'x' -> parsePax(meta(size), pax);
         case 'g' -> {
+          globalSize += 512 + Math.max(size, 0);
+          if (globalSize > MAX_GLOBAL) {
+            throw new FormatException(
+                "PAX global headers of more than "
+                    + (MAX_GLOBAL >> 10)
+                    + " KiB, after \""
+                    + last
+                    + "\"");
+          }
           parsePax(meta(size), globalPax);
           pax.putAll(globalPax);
         }
@@ -147,8 +191,8 @@ final class TarReader {
       String key = e.getKey();
       String value = new String(e.getValue(), ISO_8859_1);
       switch (key) {
-        case "path" -> name = value;
-        case "linkpath" -> link = value;
+        case "path" -> name = noNul(key, value);
+        case "linkpath" -> link = noNul(key, value);
         case "size" -> size = decimal(key, value);
         case "uid" -> uid = decimal(key, value);
         case "gid" -> gid = decimal(key, value);
@@ -163,6 +207,24 @@ final class TarReader {
       }
     }
     last = name;
+    if (name.length() > MAX_NAME) {
+      throw new InvalidName(
+          "entry \""
+              + LayerUnion.utf8(name.substring(0, 100))
+              + "…\" has a name of "
+              + name.length()
+              + " bytes; the kernel unpacks at most "
+              + MAX_NAME);
+    }
+    if (link.length() > MAX_NAME) {
+      throw new InvalidName(
+          "entry \""
+              + LayerUnion.utf8(name)
+              + "\" has a link target of "
+              + link.length()
+              + " bytes; the kernel allows at most "
+              + MAX_NAME);
+    }
     if (type == '\0' || type == '7') {
       type = name.endsWith("/") ? DIR : REGULAR;
     } else if (type == 'D') {
@@ -176,6 +238,24 @@ final class TarReader {
     remaining = size;
     padding = (512 - size % 512) % 512;
     return new Header(name, type, mode, uid, gid, mtime, size, link, devMajor, devMinor, xattrs);
+  }
+
+  private String noNul(String key, String value) throws InvalidName {
+    int nul = value.indexOf('\0');
+    if (nul >= 0) {
+      // The kernel would read the name only up to the NUL: "etc/passwd\0x" shadows etc/passwd.
+      throw new InvalidName(
+          "PAX "
+              + key
+              + " \""
+              + LayerUnion.utf8(value.substring(0, Math.min(nul, 200)))
+              + "\\0"
+              + LayerUnion.utf8(value.substring(nul + 1, Math.min(value.length(), nul + 1 + 100)))
+              + "\" holds a NUL byte, after \""
+              + LayerUnion.utf8(last)
+              + "\"");
+    }
+    return value;
   }
 
   private void parsePax(byte[] data, Map<String, byte[]> into) throws FormatException {
@@ -211,7 +291,7 @@ final class TarReader {
   }
 
   private byte[] meta(long size) throws IOException {
-    if (size < 0 || size > MAX_META) {
+    if (size < 0 || size > MAX_EXTENSIONS) {
       throw new FormatException("extension header of " + size + " bytes after \"" + last + "\"");
     }
     byte[] data = in.readNBytes((int) size);
@@ -315,11 +395,42 @@ final class TarReader {
     try {
       return Long.parseLong(value);
     } catch (NumberFormatException e) {
-      throw new FormatException("bad PAX " + key + " \"" + value + "\" after \"" + last + "\"");
+      throw new FormatException(
+          "bad PAX "
+              + key
+              + " \""
+              + value.substring(0, Math.min(value.length(), 40))
+              + (value.length() > 40 ? "…" : "")
+              + "\" after \""
+              + last
+              + "\"");
     }
   }
 
+  /**
+   * Whole seconds of a PAX time, rounded down. Only plain decimals of bounded length: exponents
+   * ("1e999999") and a million digits would make BigDecimal spin for minutes.
+   */
   private long seconds(String value) throws FormatException {
+    boolean plain = !value.isEmpty() && value.length() <= 40;
+    int dots = 0;
+    for (int i = 0; plain && i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '.') {
+        dots++;
+      } else if (!(c >= '0' && c <= '9') && !(i == 0 && c == '-')) {
+        plain = false;
+      }
+    }
+    if (!plain || dots > 1) {
+      throw new FormatException(
+          "bad PAX mtime \""
+              + value.substring(0, Math.min(value.length(), 40))
+              + (value.length() > 40 ? "…" : "")
+              + "\" after \""
+              + last
+              + "\"");
+    }
     try {
       return new BigDecimal(value).setScale(0, RoundingMode.FLOOR).longValueExact();
     } catch (ArithmeticException | NumberFormatException e) {

@@ -5,6 +5,7 @@ import dev.lamina.api.Compression;
 import dev.lamina.api.FileSpec;
 import dev.lamina.api.OutputFormat;
 import dev.lamina.api.PolicyAction;
+import dev.lamina.assemble.UnionLimits;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +23,8 @@ import java.util.Map;
  * @param compression initrd compression
  * @param sourceDateEpoch time stamped on generated entries
  * @param output where to push; null to build to a directory only
+ * @param limits what the build may unpack; null for {@link UnionLimits#DEFAULTS}. Not part of the
+ *     input digest: a limit changes whether a build succeeds, never the bytes it writes
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildPlan(
@@ -33,7 +36,13 @@ public record BuildPlan(
     List<OutputFormat> formats,
     Compression compression,
     long sourceDateEpoch,
-    OutputPlan output) {
+    OutputPlan output,
+    UnionLimits limits) {
+
+  /** The limits the build enforces. */
+  public UnionLimits effectiveLimits() {
+    return limits == null ? UnionLimits.DEFAULTS : limits;
+  }
 
   /** The layers of one architecture. {@code kernel} is null when no kernel is built. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -90,6 +99,7 @@ public record BuildPlan(
         formats,
         compression,
         sourceDateEpoch,
-        other);
+        other,
+        limits);
   }
 }

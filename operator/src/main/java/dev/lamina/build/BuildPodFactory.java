@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lamina.api.Architecture;
 import dev.lamina.api.OSImage;
+import dev.lamina.api.OutputFormat;
+import dev.lamina.assemble.UnionLimits;
 import dev.lamina.oci.RegistryTimeouts;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -15,6 +17,8 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -48,6 +52,24 @@ public final class BuildPodFactory {
   public static final String TERMINATION_LOG = "/dev/termination-log";
 
   private static final int MAX_LABEL_VALUE = 63;
+
+  /** Share of the container's memory the builder's heap may take. */
+  static final int MAX_RAM_PERCENTAGE = 75;
+
+  /** Heap the builder needs whatever the layers: buffers, the gzip workers, the registry client. */
+  static final long HEAP_BASE = 192L << 20;
+
+  /**
+   * Heap per allowed entry: the tree node, inode and header objects (about 1 KiB, measured) and the
+   * entry's share of names, link targets and xattrs ({@link UnionLimits#METADATA_PER_ENTRY}).
+   */
+  static final long HEAP_PER_ENTRY = 1024 + UnionLimits.METADATA_PER_ENTRY;
+
+  /** Per entry and output archive: a tar or cpio header, its long-name extension and padding. */
+  static final long ARCHIVE_BYTES_PER_ENTRY = 2048;
+
+  /** Room for the plan, logs and the JVM's own temporary files. */
+  static final long STORAGE_SLACK = 256L << 20;
 
   /** The builder runs as this user: any non-root uid works, it writes only to /tmp. */
   static final long BUILD_UID = 65532;
@@ -149,6 +171,8 @@ public final class BuildPodFactory {
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();
     List<EnvVar> env = new ArrayList<>();
+    // The JVM's default heap is a quarter of the container's memory; memoryBytes() assumes this.
+    env.add(new EnvVar("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=" + MAX_RAM_PERCENTAGE, null));
     volumes.add(
         new VolumeBuilder()
             .withName("plan")
@@ -203,10 +227,7 @@ public final class BuildPodFactory {
                 .withVolumeMounts(mounts)
                 .withTerminationMessagePath(TERMINATION_LOG)
                 .withTerminationMessagePolicy("File")
-                .withNewResources()
-                .withRequests(Map.of("cpu", new Quantity("250m"), "memory", new Quantity("384Mi")))
-                .withLimits(Map.of("cpu", new Quantity("2"), "memory", new Quantity("1Gi")))
-                .endResources()
+                .withResources(resources(plan))
                 .withNewSecurityContext()
                 .withAllowPrivilegeEscalation(false)
                 .withReadOnlyRootFilesystem(true)
@@ -269,6 +290,50 @@ public final class BuildPodFactory {
         .endItem()
         .endSecret()
         .build();
+  }
+
+  /**
+   * Requests and limits derived from the plan's {@link UnionLimits}; memory and storage requests
+   * equal their limits, so a build is placed only where its worst case fits and is not evicted
+   * halfway when the node runs short.
+   */
+  public static ResourceRequirements resources(BuildPlan plan) {
+    Quantity memory = mebibytes(memoryBytes(plan.effectiveLimits()));
+    Quantity storage = mebibytes(ephemeralStorageBytes(plan));
+    return new ResourceRequirementsBuilder()
+        .withRequests(
+            Map.of("cpu", new Quantity("250m"), "memory", memory, "ephemeral-storage", storage))
+        .withLimits(
+            Map.of("cpu", new Quantity("2"), "memory", memory, "ephemeral-storage", storage))
+        .build();
+  }
+
+  /** Container memory whose {@link #MAX_RAM_PERCENTAGE} holds the heap the limits allow. */
+  static long memoryBytes(UnionLimits limits) {
+    long heap = HEAP_BASE + limits.maxEntries() * HEAP_PER_ENTRY;
+    return Math.multiplyExact(heap, 100L) / MAX_RAM_PERCENTAGE;
+  }
+
+  /**
+   * Disk the build may use in /tmp: the spool, which holds at most maxUncompressedBytes of file
+   * contents (the kernel layer's included), and each output archive (initrd, rootfs.tar), which
+   * holds at most the same contents (the kernel file and the initrd together come from the spool)
+   * plus a header per entry; and some slack. So {@code B × (1 + archives) + archives × maxEntries ×
+   * 2 KiB + 256 MiB}.
+   */
+  static long ephemeralStorageBytes(BuildPlan plan) {
+    UnionLimits limits = plan.effectiveLimits();
+    long archives =
+        (plan.formats().contains(OutputFormat.KERNEL_INITRD) ? 1 : 0)
+            + (plan.formats().contains(OutputFormat.ROOTFS_TAR) ? 1 : 0);
+    return Math.addExact(
+        Math.multiplyExact(limits.maxUncompressedBytes(), 1 + archives),
+        Math.multiplyExact(archives * limits.maxEntries(), ARCHIVE_BYTES_PER_ENTRY)
+            + STORAGE_SLACK);
+  }
+
+  private static Quantity mebibytes(long bytes) {
+    return new Quantity(((bytes + (1 << 20) - 1) >> 20) + "Mi");
   }
 
   private static List<String> args(

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lamina.api.OutputFormat;
 import dev.lamina.api.PolicyAction;
 import dev.lamina.assemble.AssemblyException;
+import dev.lamina.assemble.Budget;
 import dev.lamina.assemble.InitrdWriter;
 import dev.lamina.assemble.LayerSource;
 import dev.lamina.assemble.LayerUnion;
@@ -91,6 +92,8 @@ public final class Builder {
     if (kernelFormat && archPlan.kernel() == null) {
       throw new BuildException("KernelMissing", "kernel+initrd needs a kernel layer");
     }
+    // One budget for the whole build: the kernel layer, its modules and every init layer.
+    Budget budget = new Budget(plan.effectiveLimits());
     try {
       Files.createDirectories(outDir);
       List<LayerSource> init = new ArrayList<>();
@@ -101,9 +104,9 @@ public final class Builder {
       List<BuildResult.Overlap> overlaps = new ArrayList<>();
       int overlapCount;
       progress.accept(arch + ": applying " + init.size() + " init layer(s)");
-      try (LayerUnion union = new LayerUnion(init, tempDir, plan.sourceDateEpoch())) {
+      try (LayerUnion union = new LayerUnion(init, tempDir, plan.sourceDateEpoch(), budget)) {
         if (archPlan.kernel() != null) {
-          addKernel(plan, archPlan.kernel(), arch, union, outDir, kernelFormat, artifacts);
+          addKernel(plan, archPlan.kernel(), arch, union, outDir, kernelFormat, artifacts, budget);
         }
         if (plan.files() != null && !plan.files().isEmpty()) {
           union.addFiles(plan.files());
@@ -155,13 +158,15 @@ public final class Builder {
       LayerUnion union,
       Path outDir,
       boolean kernelFormat,
-      List<BuildResult.ArtifactRef> artifacts)
+      List<BuildResult.ArtifactRef> artifacts,
+      Budget budget)
       throws IOException, BuildException {
     progress.accept(arch + ": reading kernel layer " + kernelRef.name());
     String binary = plan.kernel() == null ? "kernel" : plan.kernel().binary();
     String modules = plan.kernel() == null ? "kernel.tar" : plan.kernel().modules();
     try (LayerUnion kernelLayer =
-        new LayerUnion(List.of(source(kernelRef, arch)), tempDir, plan.sourceDateEpoch(), 1)) {
+        new LayerUnion(
+            List.of(source(kernelRef, arch)), tempDir, plan.sourceDateEpoch(), 1, budget)) {
       if (kernelFormat) {
         Path kernel = outDir.resolve(ArtifactTypes.KERNEL_FILE);
         if (!kernelLayer.isRegularFile(binary)) {
@@ -345,8 +350,8 @@ public final class Builder {
     if (cause instanceof OciException) {
       return new BuildException("RegistryError", cause.getMessage(), e);
     }
-    if (e instanceof AssemblyException) {
-      return new BuildException("InvalidLayer", message, e);
+    if (e instanceof AssemblyException a) {
+      return new BuildException(a.reason(), message, e);
     }
     return new BuildException("IOError", message, e);
   }

@@ -33,7 +33,7 @@ public final class InputDigest {
 
   private InputDigest() {}
 
-  /** Computes the digest of {@code plan}, ignoring its osImage, inputDigest and output. */
+  /** Computes the digest of {@code plan}, ignoring its osImage, inputDigest, output and limits. */
   public static String of(BuildPlan plan) {
     BuildPlan canonical =
         new BuildPlan(
@@ -45,6 +45,7 @@ public final class InputDigest {
             plan.formats(),
             plan.compression(),
             plan.sourceDateEpoch(),
+            null,
             null);
     try {
       String json = CANONICAL.writeValueAsString(canonical) + "\nformat=" + OUTPUT_FORMAT_VERSION;

@@ -1,12 +1,17 @@
 package dev.lamina.build;
 
 import dev.lamina.api.Architecture;
+import dev.lamina.api.BuildLimits;
 import dev.lamina.api.FileSpec;
 import dev.lamina.api.KernelSpec;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageSpec;
 import dev.lamina.api.PlatformDigest;
+import dev.lamina.assemble.UnionLimits;
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +29,18 @@ public final class PlanFactory {
    * @throws IllegalArgumentException when a Layer is missing or lacks a platform the image needs
    */
   public static BuildPlan create(OSImage image, Map<String, Layer> layers) {
+    return create(image, layers, null);
+  }
+
+  /**
+   * The plan for {@code image}, its input digest filled in, its limits those of the spec (or the
+   * defaults) lowered to {@code max} where they are above it.
+   *
+   * @param layers the image's Layers by name, each already resolved
+   * @param max the operator's maximums; null for none
+   * @throws IllegalArgumentException when a Layer is missing or lacks a platform the image needs
+   */
+  public static BuildPlan create(OSImage image, Map<String, Layer> layers, UnionLimits max) {
     OSImageSpec spec = image.getSpec();
     validateFiles("spec.files", spec.getFiles());
     KernelSpec kernel = spec.getKernel();
@@ -56,7 +73,8 @@ public final class PlanFactory {
             List.copyOf(spec.effectiveFormats()),
             spec.effectiveCompression(),
             spec.effectiveSourceDateEpoch(),
-            output);
+            output,
+            limits(spec, max));
     String digest = InputDigest.of(plan);
     return new BuildPlan(
         plan.osImage(),
@@ -67,7 +85,43 @@ public final class PlanFactory {
         plan.formats(),
         plan.compression(),
         plan.sourceDateEpoch(),
-        plan.output());
+        plan.output(),
+        plan.limits());
+  }
+
+  /**
+   * The spec's limits, each missing one at its default, each at most {@code max}.
+   *
+   * @throws IllegalArgumentException when spec.build.limits.maxUncompressedBytes is not a positive
+   *     whole number of bytes (the schema rejects most such values before)
+   */
+  public static UnionLimits limits(OSImageSpec spec, UnionLimits max) {
+    BuildLimits l = spec.getBuild() == null ? null : spec.getBuild().getLimits();
+    long bytes = UnionLimits.DEFAULTS.maxUncompressedBytes();
+    long entries = UnionLimits.DEFAULTS.maxEntries();
+    if (l != null && l.getMaxUncompressedBytes() != null) {
+      BigDecimal b;
+      try {
+        b = Quantity.getAmountInBytes(l.getMaxUncompressedBytes());
+      } catch (IllegalArgumentException | ArithmeticException e) {
+        b = null;
+      }
+      if (b == null || b.signum() <= 0 || b.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+        throw new IllegalArgumentException(
+            "spec.build.limits.maxUncompressedBytes: \""
+                + l.getMaxUncompressedBytes()
+                + "\" is not a positive size such as 8Gi");
+      }
+      bytes = b.setScale(0, RoundingMode.CEILING).longValueExact();
+    }
+    if (l != null && l.getMaxEntries() != null) {
+      if (l.getMaxEntries() < 1) {
+        throw new IllegalArgumentException("spec.build.limits.maxEntries: must be at least 1");
+      }
+      entries = l.getMaxEntries();
+    }
+    UnionLimits wanted = new UnionLimits(bytes, entries);
+    return max == null ? wanted : wanted.atMost(max);
   }
 
   /**

@@ -200,6 +200,16 @@ public final class BuildCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       reason = "InternalError";
       message = String.valueOf(e);
+    } catch (OutOfMemoryError e) {
+      // The union and its buffers are unreachable once unwound to here, so reporting has room.
+      reason = "OutOfMemory";
+      message =
+          "the build ran out of memory (heap of "
+              + (Runtime.getRuntime().maxMemory() >> 20)
+              + " MiB); lower spec.build.limits.maxEntries or give the builder more memory";
+    } catch (StackOverflowError e) {
+      reason = "StackOverflow";
+      message = "the build overflowed its stack on deeply nested input; please report the layer";
     } finally {
       TempDirs.deleteTree(scratch);
     }

@@ -1,11 +1,14 @@
 package dev.lamina.cli;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.lamina.assemble.UnionLimits;
 import dev.lamina.oci.RegistryTimeouts;
 import dev.lamina.reconcile.OperatorMain;
 import dev.lamina.reconcile.OperatorSettings;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.math.RoundingMode;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -76,6 +79,23 @@ public final class OperatorCommand implements Callable<Integer> {
 
   @Mixin RegistryTimeoutOptions timeoutOptions = new RegistryTimeoutOptions();
 
+  @Option(
+      names = "--max-uncompressed-bytes",
+      defaultValue = "${env:LAMINA_MAX_UNCOMPRESSED_BYTES:-32Gi}",
+      description =
+          "Most file contents one build may unpack (a quantity such as 32Gi); a larger"
+              + " spec.build.limits.maxUncompressedBytes is lowered to it"
+              + " (env LAMINA_MAX_UNCOMPRESSED_BYTES).")
+  String maxUncompressedBytes;
+
+  @Option(
+      names = "--max-entries",
+      defaultValue = "${env:LAMINA_MAX_ENTRIES:-2000000}",
+      description =
+          "Most tar entries one build may read; a larger spec.build.limits.maxEntries is lowered"
+              + " to it (env LAMINA_MAX_ENTRIES).")
+  long maxEntries;
+
   @Override
   public Integer call() throws Exception {
     String podName = System.getenv("POD_NAME");
@@ -92,6 +112,14 @@ public final class OperatorCommand implements Callable<Integer> {
       timeouts = timeoutOptions.timeouts();
     } catch (IllegalArgumentException e) {
       System.err.println("lamina operator: registry timeouts: " + e.getMessage());
+      return 2;
+    }
+    UnionLimits maxLimits;
+    try {
+      maxLimits = new UnionLimits(bytes(maxUncompressedBytes), maxEntries);
+    } catch (IllegalArgumentException e) {
+      System.err.println(
+          "lamina operator: --max-uncompressed-bytes, --max-entries: " + e.getMessage());
       return 2;
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
@@ -112,7 +140,8 @@ public final class OperatorCommand implements Callable<Integer> {
             builderImage,
             Set.copyOf(insecureRegistries),
             retryBackoff,
-            timeouts);
+            timeouts,
+            maxLimits);
     OperatorMain operator = new OperatorMain(client, settings);
     HttpServer health = HttpServer.create(new InetSocketAddress(healthAddress, healthPort), 0);
     health.createContext("/healthz", ex -> respond(ex, operator.isHealthy()));
@@ -132,6 +161,16 @@ public final class OperatorCommand implements Callable<Integer> {
     operator.start();
     stopped.await();
     return 0;
+  }
+
+  static long bytes(String quantity) {
+    try {
+      return Quantity.getAmountInBytes(new Quantity(quantity))
+          .setScale(0, RoundingMode.CEILING)
+          .longValueExact();
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("\"" + quantity + "\" is not a size such as 32Gi");
+    }
   }
 
   private static void respond(com.sun.net.httpserver.HttpExchange ex, boolean ok)

@@ -544,6 +544,14 @@ public final class LocalNodeAgent implements AutoCloseable {
     writeNodeStatus(arch);
   }
 
+  private long usableSpace() {
+    try {
+      return Files.getFileStore(workDir).getUsableSpace();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
   private void writeNodeStatus(String arch) {
     String name = nodeName(arch);
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
@@ -551,6 +559,8 @@ public final class LocalNodeAgent implements AutoCloseable {
         Map.of(
             "cpu", new Quantity(String.valueOf(Runtime.getRuntime().availableProcessors())),
             "memory", new Quantity("8Gi"),
+            // Build pods request ephemeral storage; a node that reports none fits none of them.
+            "ephemeral-storage", new Quantity(String.valueOf(usableSpace())),
             "pods", new Quantity("32"));
     Node status =
         new NodeBuilder()

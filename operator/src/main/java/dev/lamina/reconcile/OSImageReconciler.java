@@ -289,7 +289,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       }
       BuildPlan plan;
       try {
-        plan = PlanFactory.create(image, layers);
+        plan = PlanFactory.create(image, layers, settings.maxLimits());
       } catch (IllegalArgumentException e) {
         status.setPhase(Phase.Pending);
         ready(false, "LayersNotReady", e.getMessage() + ".");

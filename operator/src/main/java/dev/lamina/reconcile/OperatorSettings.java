@@ -1,5 +1,6 @@
 package dev.lamina.reconcile;
 
+import dev.lamina.assemble.UnionLimits;
 import dev.lamina.oci.RegistryTimeouts;
 import java.time.Duration;
 import java.util.Set;
@@ -14,6 +15,8 @@ import java.util.Set;
  * @param insecureRegistries registries (host[:port]) spoken to over plain HTTP; loopback always is
  * @param retryBackoff delay before the second attempt of a failed build; doubles per attempt
  * @param registryTimeouts limits of each registry request, the operator's and its build pods'
+ * @param maxLimits the most any OSImage's build may unpack; its spec.build.limits are lowered to
+ *     these
  */
 public record OperatorSettings(
     Duration tagResolveInterval,
@@ -21,18 +24,23 @@ public record OperatorSettings(
     String builderImage,
     Set<String> insecureRegistries,
     Duration retryBackoff,
-    RegistryTimeouts registryTimeouts) {
+    RegistryTimeouts registryTimeouts,
+    UnionLimits maxLimits) {
 
   public static final Duration DEFAULT_TAG_RESOLVE_INTERVAL = Duration.ofMinutes(10);
   public static final Duration DEFAULT_NO_NODE_GRACE = Duration.ofMinutes(2);
   public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(10);
 
+  /** The operator's default maximums: 32 GiB and 2,000,000 entries per build. */
+  public static final UnionLimits DEFAULT_MAX_LIMITS = new UnionLimits(32L << 30, 2_000_000);
+
   public OperatorSettings {
     insecureRegistries = Set.copyOf(insecureRegistries);
     registryTimeouts = registryTimeouts == null ? RegistryTimeouts.DEFAULTS : registryTimeouts;
+    maxLimits = maxLimits == null ? DEFAULT_MAX_LIMITS : maxLimits;
   }
 
-  /** Settings with the default registry timeouts. */
+  /** Settings with the default registry timeouts and maximum limits. */
   public OperatorSettings(
       Duration tagResolveInterval,
       Duration noNodeGrace,
@@ -45,7 +53,8 @@ public record OperatorSettings(
         builderImage,
         insecureRegistries,
         retryBackoff,
-        RegistryTimeouts.DEFAULTS);
+        RegistryTimeouts.DEFAULTS,
+        DEFAULT_MAX_LIMITS);
   }
 
   /** Defaults for everything but the builder image. */

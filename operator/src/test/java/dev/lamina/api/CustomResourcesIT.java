@@ -145,6 +145,33 @@ class CustomResourcesIT {
             "spec.sourceDateEpoch",
             "greater than or equal to 0"),
         invalid(
+            "build limit of zero bytes",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "build: {limits: {maxUncompressedBytes: '0'}}",
+            "spec.build.limits.maxUncompressedBytes",
+            "must be a positive size"),
+        invalid(
+            "build limit that is not a size",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "build: {limits: {maxUncompressedBytes: 8 gigabytes}}",
+            "spec.build.limits.maxUncompressedBytes",
+            "must be a positive size"),
+        invalid(
+            "negative build limit",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "build: {limits: {maxUncompressedBytes: -5}}",
+            "spec.build.limits.maxUncompressedBytes",
+            "must be a positive size"),
+        invalid(
+            "build limit of no entries",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\nbuild: {limits: {maxEntries: 0}}",
+            "spec.build.limits.maxEntries",
+            "greater than or equal to 1"),
+        invalid(
             "malformed image reference",
             "Layer",
             "image: 'ghcr.io/Lamina/busybox::1.37'",

@@ -12,11 +12,13 @@ import dev.lamina.oci.MediaTypes;
 import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.Platform;
+import dev.lamina.testing.RawTar;
 import dev.lamina.testing.TestLayers;
 import dev.lamina.testing.TestRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -337,6 +339,126 @@ class BuildCommandIT {
     }
   }
 
+  @Test
+  void decompressionBombStopsAtTheLimitWithLayerTooLarge() throws Exception {
+    // 1 GiB of zeros, about 1 MiB of gzip; the OSImage allows 64 MiB.
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (OutputStream z = RawTar.gzipTo(gz)) {
+      RawTar t = RawTar.to(z);
+      t.zeros("var/bomb", 1L << 30);
+      t.end();
+    }
+    TestLayers.pushImage(
+        client.repository(registry.host() + "/layers/bomb"),
+        "1",
+        Map.of("amd64", List.of(gz.toByteArray())));
+    Path yaml = writeYaml("bomb", "bomb", "kernel:6.1", "kernel", List.of("amd64"), null);
+    Files.writeString(
+        yaml,
+        Files.readString(yaml)
+            .replace("  output:", "  build: {limits: {maxUncompressedBytes: 64Mi}}\n  output:"));
+    Path out = tmp.resolve("bomb-out");
+    Path result = tmp.resolve("bomb-result.json");
+
+    Path scratch = Files.createDirectories(tmp.resolve("bomb-tmp"));
+
+    long start = System.nanoTime();
+    Run run =
+        laminaWith(
+            List.of("-Djava.io.tmpdir=" + scratch),
+            "build",
+            "-f",
+            yaml.toString(),
+            "--out",
+            out.toString(),
+            "--push",
+            "--arch",
+            "amd64",
+            "--result",
+            result.toString());
+    long millis = (System.nanoTime() - start) / 1_000_000;
+
+    assertThat(run.exit).as(run.stderr).isEqualTo(1);
+    assertThat(run.stderr.strip())
+        .isEqualTo(
+            "lamina build: LayerTooLarge: layer \"base\" unpacks to more than 64Mi of file"
+                + " contents, the build's limit (spec.build.limits.maxUncompressedBytes)");
+    BuildResult r = BuildResult.fromJson(Files.readString(result));
+    assertThat(r.error().reason()).isEqualTo("LayerTooLarge");
+    assertThat(r.architecture()).isEqualTo("amd64");
+    assertNothingPushed("bomb");
+    assertThat(du(out)).isLessThan(1 << 20);
+    assertThat(scratch).as("the spool is gone").isEmptyDirectory();
+    assertThat(millis).as("stopped early, not after unpacking 1 GiB").isLessThan(60_000);
+  }
+
+  @Test
+  void nulInAPaxPathFailsWithInvalidEntry() throws Exception {
+    byte[] evil = RawTar.inMemory().pax('x', "path", "etc/passwd\0x").file("x", "evil").gzip();
+    TestLayers.pushImage(
+        client.repository(registry.host() + "/layers/nul"), "1", Map.of("amd64", List.of(evil)));
+    Run run = assertFailsAndPushesNothing("nul", "nul:1", "InvalidEntry");
+    assertThat(run.stderr).contains("layer \"base\": PAX path \"etc/passwd\\0x\" holds a NUL byte");
+  }
+
+  @Test
+  void pathLongerThanPathMaxFailsWithInvalidEntry() throws Exception {
+    byte[] evil = RawTar.inMemory().pax('x', "path", "d/".repeat(2100) + "f").file("x", "x").gzip();
+    TestLayers.pushImage(
+        client.repository(registry.host() + "/layers/longpath"),
+        "1",
+        Map.of("amd64", List.of(evil)));
+    Run run = assertFailsAndPushesNothing("longpath", "longpath:1", "InvalidEntry");
+    assertThat(run.stderr).contains("has a name of 4201 bytes; the kernel unpacks at most 4095");
+  }
+
+  @Test
+  void outOfMemoryIsReportedInTheResultNotAsAStackTrace() throws Exception {
+    // 200,000 entries with 90-byte names: within the default limits, far beyond a 24 MiB heap.
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (OutputStream z = RawTar.gzipTo(gz)) {
+      RawTar t = RawTar.to(z);
+      for (int i = 0; i < 200_000; i++) {
+        t.file(String.format("usr/share/many/%080d", i), "");
+      }
+      t.end();
+    }
+    TestLayers.pushImage(
+        client.repository(registry.host() + "/layers/many"),
+        "1",
+        Map.of("amd64", List.of(gz.toByteArray())));
+    Path yaml = writeYaml("oom", "many", "kernel:6.1", "kernel", List.of("amd64"), null);
+    Path result = tmp.resolve("oom-result.json");
+
+    Run run =
+        laminaWith(
+            List.of("-Xmx24m"),
+            "build",
+            "-f",
+            yaml.toString(),
+            "--push",
+            "--arch",
+            "amd64",
+            "--result",
+            result.toString());
+
+    assertThat(run.exit).as(run.stderr).isEqualTo(1);
+    assertThat(run.stderr.strip().lines()).as(run.stderr).hasSize(1);
+    assertThat(run.stderr).startsWith("lamina build: OutOfMemory: the build ran out of memory");
+    BuildResult r = BuildResult.fromJson(Files.readString(result));
+    assertThat(r.error().reason()).isEqualTo("OutOfMemory");
+    assertNothingPushed("oom");
+  }
+
+  private static long du(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return 0;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+    }
+  }
+
   private Run assertFailsAndPushesNothing(String name, String baseRef, String reason)
       throws Exception {
     Path yaml =
@@ -449,8 +571,17 @@ class BuildCommandIT {
   }
 
   static Run laminaWith(Path java, String... args) throws Exception {
-    List<String> cmd =
-        new ArrayList<>(List.of(java.toString(), "-jar", System.getProperty("lamina.jar")));
+    return laminaWith(java, List.of(), args);
+  }
+
+  static Run laminaWith(List<String> jvmOptions, String... args) throws Exception {
+    return laminaWith(Path.of(System.getProperty("java.home"), "bin", "java"), jvmOptions, args);
+  }
+
+  static Run laminaWith(Path java, List<String> jvmOptions, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(java.toString()));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-jar", System.getProperty("lamina.jar")));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).start();
     ByteArrayOutputStream err = new ByteArrayOutputStream();

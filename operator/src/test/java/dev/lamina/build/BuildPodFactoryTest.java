@@ -3,13 +3,18 @@ package dev.lamina.build;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lamina.api.Architecture;
+import dev.lamina.api.BuildLimits;
 import dev.lamina.api.BuildSpec;
 import dev.lamina.api.OSImage;
+import dev.lamina.api.OutputFormat;
+import dev.lamina.assemble.UnionLimits;
 import dev.lamina.cli.Main;
 import dev.lamina.oci.RegistryTimeouts;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
 import java.util.List;
@@ -77,14 +82,14 @@ class BuildPodFactoryTest {
     assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
     assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
     assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
-    assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
-    assertThat(c.getResources().getLimits()).containsKeys("cpu", "memory");
+    assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory", "ephemeral-storage");
+    assertThat(c.getResources().getLimits()).containsKeys("cpu", "memory", "ephemeral-storage");
     assertThat(c.getVolumeMounts())
         .extracting(m -> m.getMountPath())
         .containsExactly("/etc/lamina/plan", "/tmp");
     assertThat(pod.getSpec().getVolumes().get(0).getConfigMap().getName())
         .isEqualTo("edge-plan-" + hex10);
-    assertThat(c.getEnv()).isEmpty();
+    assertThat(c.getEnv()).extracting(EnvVar::getName).containsExactly("JAVA_TOOL_OPTIONS");
   }
 
   @Test
@@ -105,13 +110,7 @@ class BuildPodFactoryTest {
     o.getSpec().getOutput().setPushSecret("push-creds");
     Pod pod = BuildPodFactory.pod(o, plan(o), Architecture.amd64, 1, "img", Set.of());
     Container c = pod.getSpec().getContainers().get(0);
-    assertThat(c.getEnv())
-        .singleElement()
-        .satisfies(
-            e -> {
-              assertThat(e.getName()).isEqualTo("DOCKER_CONFIG");
-              assertThat(e.getValue()).isEqualTo("/etc/lamina/docker");
-            });
+    assertThat(c.getEnv()).contains(new EnvVar("DOCKER_CONFIG", "/etc/lamina/docker", null));
     assertThat(pod.getSpec().getVolumes())
         .filteredOn(v -> v.getSecret() != null)
         .singleElement()
@@ -296,5 +295,67 @@ class BuildPodFactoryTest {
         .isNotEqualTo(BuildPodFactory.shortName(other));
     assertThat(BuildPodFactory.shortName("x".repeat(51) + "--" + "z".repeat(20)))
         .matches("x{51}-[0-9a-f]{10}");
+  }
+
+  @Test
+  void defaultLimitsGiveMemoryForTheHeapAndStorageForSpoolAndInitrd() {
+    OSImage o = image();
+    Pod pod = BuildPodFactory.pod(o, plan(o), Architecture.amd64, 1, "lamina:test", Set.of());
+    Container c = pod.getSpec().getContainers().get(0);
+
+    // Heap 192Mi + 300,000 entries x 1.5 KiB = 631.5Mi, at 75% of the container: 842Mi.
+    // Disk 4Gi spool + 4Gi initrd + 300,000 x 2 KiB headers + 256Mi slack: 9034Mi.
+    assertThat(c.getResources().getLimits())
+        .containsEntry("cpu", new Quantity("2"))
+        .containsEntry("memory", new Quantity("842Mi"))
+        .containsEntry("ephemeral-storage", new Quantity("9034Mi"));
+    assertThat(c.getResources().getRequests())
+        .containsEntry("cpu", new Quantity("250m"))
+        .containsEntry("memory", new Quantity("842Mi"))
+        .containsEntry("ephemeral-storage", new Quantity("9034Mi"));
+    assertThat(c.getEnv())
+        .contains(new EnvVar("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75", null));
+  }
+
+  @Test
+  void specLimitsAndARootfsChangeTheResources() {
+    OSImage o = image();
+    BuildLimits limits = new BuildLimits();
+    limits.setMaxUncompressedBytes(new Quantity("1Gi"));
+    limits.setMaxEntries(10_000L);
+    o.getSpec().setBuild(new BuildSpec());
+    o.getSpec().getBuild().setLimits(limits);
+    o.getSpec().setFormats(List.of(OutputFormat.KERNEL_INITRD, OutputFormat.ROOTFS_TAR));
+    BuildPlan plan = PlanFactory.create(o, PlanFactoryTest.layers());
+    Container c =
+        BuildPodFactory.pod(o, plan, Architecture.amd64, 1, "lamina:test", Set.of())
+            .getSpec()
+            .getContainers()
+            .get(0);
+
+    // Heap 192Mi + 10,000 x 1.5 KiB; disk 3 x 1Gi + 2 x 10,000 x 2 KiB + 256Mi.
+    assertThat(c.getResources().getLimits())
+        .containsEntry("memory", new Quantity("276Mi"))
+        .containsEntry("ephemeral-storage", new Quantity("3368Mi"));
+  }
+
+  @Test
+  void operatorMaximumLowersTheLimitsThePodIsSizedFor() {
+    OSImage o = image();
+    BuildLimits limits = new BuildLimits();
+    limits.setMaxUncompressedBytes(new Quantity("1Ti"));
+    o.getSpec().setBuild(new BuildSpec());
+    o.getSpec().getBuild().setLimits(limits);
+    BuildPlan plan =
+        PlanFactory.create(o, PlanFactoryTest.layers(), new UnionLimits(1L << 30, 10_000));
+    Container c =
+        BuildPodFactory.pod(o, plan, Architecture.amd64, 1, "lamina:test", Set.of())
+            .getSpec()
+            .getContainers()
+            .get(0);
+
+    // 2 x 1Gi + 10,000 x 2 KiB + 256Mi.
+    assertThat(c.getResources().getLimits())
+        .containsEntry("ephemeral-storage", new Quantity("2324Mi"));
   }
 }

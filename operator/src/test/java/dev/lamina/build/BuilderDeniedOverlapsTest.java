@@ -21,7 +21,8 @@ class BuilderDeniedOverlapsTest {
         List.of(),
         null,
         0,
-        new BuildPlan.OutputPlan("reg.lan/os", null, overlaps));
+        new BuildPlan.OutputPlan("reg.lan/os", null, overlaps),
+        null);
   }
 
   static Builder.Assembled assembled(List<BuildResult.Overlap> overlaps, int count) {

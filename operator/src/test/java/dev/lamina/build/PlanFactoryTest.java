@@ -12,8 +12,10 @@ import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageSpec;
 import dev.lamina.api.PlatformDigest;
 import dev.lamina.api.PolicyAction;
+import dev.lamina.assemble.UnionLimits;
 import dev.lamina.testing.TestObjects;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -154,5 +156,81 @@ class PlanFactoryTest {
     OSImageSpec spec = image("a", "", List.of(Architecture.amd64)).getSpec();
     spec.setInit(List.of("base", "kernel", "extra"));
     assertThat(PlanFactory.layerNames(spec)).containsExactly("kernel", "base", "extra");
+  }
+
+  static final String GOLDEN_YAML =
+      """
+      apiVersion: lamina.dev/v1alpha1
+      kind: OSImage
+      metadata: {name: golden, namespace: ns}
+      spec:
+        architectures: [amd64]
+        kernel: {layer: kernel, cmdline: "console=ttyS0"}
+        init: [base]
+        files:
+          - {path: etc/motd, contents: "hi\\n"}
+        build: {retries: 1%s}
+      """;
+
+  static OSImage golden(String buildExtra) {
+    return new KubernetesSerialization()
+        .unmarshal(GOLDEN_YAML.formatted(buildExtra), OSImage.class);
+  }
+
+  static Map<String, Layer> goldenLayers() {
+    return Map.of(
+        "kernel", layer("kernel", "registry.example/kernel:1", K_AMD, null),
+        "base", layer("base", "registry.example/base:1", "sha256:" + "c".repeat(64), null));
+  }
+
+  @Test
+  void limitsLeaveTheInputDigestAsItWasBeforeThereWereLimits() {
+    // Computed by the operator before build limits existed (commit 5009b43).
+    String before = "sha256:f9a6419d3f8910b4e13a06c68e6577c8cd2ec601ed97fc9cff4ab2653ff97c08";
+    BuildPlan plain = PlanFactory.create(golden(""), goldenLayers());
+    BuildPlan limited =
+        PlanFactory.create(
+            golden(", limits: {maxUncompressedBytes: 8Gi, maxEntries: 1000}"),
+            goldenLayers(),
+            new UnionLimits(1L << 30, 500));
+
+    assertThat(plain.inputDigest()).isEqualTo(before);
+    assertThat(limited.inputDigest()).isEqualTo(before);
+    assertThat(plain.limits()).isEqualTo(UnionLimits.DEFAULTS);
+  }
+
+  @Test
+  void specLimitsAreReadAsQuantitiesAndLoweredToTheOperatorMaximum() {
+    UnionLimits max = new UnionLimits(32L << 30, 2_000_000);
+    assertThat(
+            PlanFactory.create(
+                    golden(", limits: {maxUncompressedBytes: 8Gi, maxEntries: 1000}"),
+                    goldenLayers(),
+                    max)
+                .limits())
+        .isEqualTo(new UnionLimits(8L << 30, 1000));
+    assertThat(
+            PlanFactory.create(
+                    golden(", limits: {maxUncompressedBytes: 1000000000}"), goldenLayers(), max)
+                .limits())
+        .isEqualTo(new UnionLimits(1_000_000_000L, UnionLimits.DEFAULTS.maxEntries()));
+    assertThat(
+            PlanFactory.create(
+                    golden(", limits: {maxUncompressedBytes: 64Gi, maxEntries: 5000000}"),
+                    goldenLayers(),
+                    max)
+                .limits())
+        .isEqualTo(max);
+  }
+
+  @Test
+  void nonsenseLimitIsRefusedNamingTheField() {
+    assertThatThrownBy(
+            () ->
+                PlanFactory.create(
+                    golden(", limits: {maxUncompressedBytes: 0}"), goldenLayers(), null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "spec.build.limits.maxUncompressedBytes: \"0\" is not a positive size such as 8Gi");
   }
 }

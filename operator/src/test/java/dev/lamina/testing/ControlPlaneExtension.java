@@ -194,6 +194,8 @@ public final class ControlPlaneExtension implements BeforeAllCallback, Parameter
         client.apiextensions().v1().customResourceDefinitions().withName(name).get();
     return crd != null
         && crd.getStatus() != null
+        // A CRD just created can have a status without conditions yet.
+        && crd.getStatus().getConditions() != null
         && crd.getStatus().getConditions().stream()
             .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
   }
