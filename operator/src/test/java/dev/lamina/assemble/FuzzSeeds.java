@@ -5,7 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lamina.oci.IoSupplier;
-import dev.lamina.testing.RawTar;
+import dev.lamina.testing.TarBytes;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -127,20 +127,29 @@ class FuzzSeeds {
         TestTar.layer().dir("a").file("a/b", "1").opaque("a").whiteout("a/c").file("d", "2").tar());
     seeds.put(
         "pax-global-and-records",
-        RawTar.of(
+        TarBytes.of(
             t ->
-                t.pax('g', RawTar.kv("mtime", "1700000000.5"), RawTar.kv("uid", "7"))
+                t.pax('g', TarBytes.kv("mtime", "1700000000.5"), TarBytes.kv("uid", "7"))
                     .pax(
                         'x',
-                        RawTar.kv("path", "etc/from-pax"),
-                        RawTar.kv("size", "3"),
-                        RawTar.kv("mtime", "-1.25"))
+                        TarBytes.kv("path", "etc/from-pax"),
+                        TarBytes.kv("size", "3"),
+                        TarBytes.kv("mtime", "-1.25"))
                     .header("ignored", '0', 3)
                     .raw("abc".getBytes(UTF_8))
                     .pad(3)
-                    .pax('x', RawTar.kv("linkpath", "etc/from-pax"))
+                    .pax('x', TarBytes.kv("linkpath", "etc/from-pax"))
                     .header("etc/link", '2', 0)));
-    seeds.put("empty-archive", RawTar.of(t -> {}));
+    seeds.put("empty-archive", TarBytes.of(t -> {}));
+    // Found by fuzzing: a record length past the end of its header read out of bounds.
+    seeds.put(
+        "regression-pax-record-past-header",
+        TarBytes.of(
+            t ->
+                t.header("PaxHeaders/x", 'x', 10)
+                    .raw("99 path=x\n".getBytes(UTF_8))
+                    .pad(10)
+                    .file("etc/x", "x")));
     return seeds;
   }
 

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveInputStream;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Whatever union a fuzzed layer makes, the initrd writer either refuses it with a reason or writes
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.Timeout;
  * names; the rootfs tar writer's output reads back through our own tar reader with the same names.
  */
 class InitrdWriterFuzzTest {
-  @Timeout(10)
   @FuzzTest(maxDuration = "30s")
   void writesEveryUnionAsReadableArchives(byte[] blobs) throws IOException {
     List<byte[]> parts = FuzzSeeds.split(blobs);

@@ -4,7 +4,6 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * The union fed with layer blobs as a registry could serve them: gzip, zstd or plain tar, one to
@@ -13,7 +12,6 @@ import org.junit.jupiter.api.Timeout;
  * AssemblyException} with a reason.
  */
 class LayerUnionFuzzTest {
-  @Timeout(10)
   @FuzzTest(maxDuration = "30s")
   void unionsEveryLayerOrSaysWhy(byte[] blobs) throws IOException {
     List<byte[]> parts = FuzzSeeds.split(blobs);

@@ -6,7 +6,6 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Any byte string given to the tar reader either reads as an archive or fails with an {@link
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.Timeout;
  * a bug. Seeds: {@code TarReaderFuzzTestInputs/} (written by {@link FuzzSeeds}).
  */
 class TarReaderFuzzTest {
-  @Timeout(10)
   @FuzzTest(maxDuration = "30s")
   void readsEveryArchiveOrSaysWhy(byte[] archive) throws IOException {
     TarReader tar = new TarReader(new ByteArrayInputStream(archive));

@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * The OCI documents Lamina reads from registries, layouts and Secrets: image manifests, image
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.Timeout;
  * with {@code toJson()} parses to the same value, since digests depend on those bytes.
  */
 class OciJsonFuzzTest {
-  @Timeout(10)
   @FuzzTest(maxDuration = "30s")
   void parsesEveryDocumentOrSaysWhy(byte[] input) throws Exception {
     if (input.length == 0) {

@@ -13,20 +13,20 @@ import java.io.UncheckedIOException;
  * value (NUL bytes, negative sizes, huge numbers), global headers, chains of extension headers.
  * commons-compress (see {@link TestLayers}) refuses most of these, which is why this exists.
  */
-public final class RawTar {
+public final class TarBytes {
   private final OutputStream out;
 
   /** A tar written to {@code out}, which may be a compressing stream for big archives. */
-  public RawTar(OutputStream out) {
+  public TarBytes(OutputStream out) {
     this.out = out;
   }
 
   /** Writes one header block: ustar magic, the given type and declared size, octal fields. */
-  public RawTar header(String name, char type, long size) {
+  public TarBytes header(String name, char type, long size) {
     return header(name.getBytes(UTF_8), type, size, "");
   }
 
-  public RawTar header(byte[] name, char type, long size, String link) {
+  public TarBytes header(byte[] name, char type, long size, String link) {
     byte[] h = new byte[512];
     System.arraycopy(name, 0, h, 0, Math.min(100, name.length));
     octal(h, 100, 8, type == '5' ? 0755 : 0644);
@@ -53,17 +53,17 @@ public final class RawTar {
   }
 
   /** A regular file (or other entry type) with its data, padded to a block. */
-  public RawTar entry(String name, char type, byte[] data) {
+  public TarBytes entry(String name, char type, byte[] data) {
     header(name, type, data.length);
     raw(data);
     return pad(data.length);
   }
 
-  public RawTar file(String name, String contents) {
+  public TarBytes file(String name, String contents) {
     return entry(name, '0', contents.getBytes(UTF_8));
   }
 
-  public RawTar symlink(String name, String target) {
+  public TarBytes symlink(String name, String target) {
     return header(name.getBytes(UTF_8), '2', 0, target);
   }
 
@@ -71,7 +71,7 @@ public final class RawTar {
    * An extended header ({@code 'x'} for the next entry, {@code 'g'} global) holding {@code
    * records}: each {@code key=value} framed as {@code "<len> key=value\n"}, len counting itself.
    */
-  public RawTar pax(char type, byte[]... records) {
+  public TarBytes pax(char type, byte[]... records) {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     for (byte[] r : records) {
       body.writeBytes(paxRecord(r));
@@ -102,7 +102,7 @@ public final class RawTar {
   }
 
   /** Any bytes, as they are. */
-  public RawTar raw(byte[] bytes) {
+  public TarBytes raw(byte[] bytes) {
     try {
       out.write(bytes);
     } catch (IOException e) {
@@ -112,19 +112,19 @@ public final class RawTar {
   }
 
   /** Zeros up to the next 512-byte block after {@code size} bytes of data. */
-  public RawTar pad(long size) {
+  public TarBytes pad(long size) {
     return raw(new byte[(int) ((512 - size % 512) % 512)]);
   }
 
   /** The end-of-archive marker: two zero blocks. */
-  public RawTar end() {
+  public TarBytes end() {
     return raw(new byte[1024]);
   }
 
   /** A whole archive in memory. */
-  public static byte[] of(java.util.function.Consumer<RawTar> body) {
+  public static byte[] of(java.util.function.Consumer<TarBytes> body) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    RawTar t = new RawTar(bytes);
+    TarBytes t = new TarBytes(bytes);
     body.accept(t);
     t.end();
     return bytes.toByteArray();
