@@ -300,9 +300,9 @@ class HostileCorpusIT {
         .isLessThan(MAX_SECONDS);
     assertThat(run.exit()).as(stderr).isEqualTo(1);
     assertThat(stderr.lines()).as("one line on stderr").hasSize(1);
-    assertThat(stderr).startsWith("lamina build: " + c.reason() + ":");
+    assertThat(stderr).as(shown).startsWith("lamina build: " + c.reason() + ":");
     if (c.messagePart() != null) {
-      assertThat(stderr).contains(c.messagePart());
+      assertThat(stderr).as(shown).contains(c.messagePart());
     }
     assertThat(snapshot(sandbox, out)).as("files outside --out").isEqualTo(before);
     try (Stream<Path> left = Files.list(tmp)) {
