@@ -159,7 +159,10 @@ class FuzzSeeds {
     Map<String, byte[]> tars = tars();
     seeds.put("gzip", TestTar.layer().dir("etc").file("etc/hostname", "lamina\n").gzip());
     seeds.put("zstd", TestTar.layer().dir("usr").symlink("bin", "usr/bin").zstd());
-    seeds.put("plain-posix", tars.get("posix-every-type"));
+    for (String name :
+        List.of("posix-every-type", "posix-long-names-and-xattrs", "pax-global-and-records")) {
+      seeds.put("plain-" + name, tars.get(name));
+    }
     seeds.put(
         "three-blobs-whiteouts",
         join(
