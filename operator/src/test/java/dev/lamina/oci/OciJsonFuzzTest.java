@@ -108,6 +108,8 @@ class OciJsonFuzzTest {
     seeds.put("reference-registry", seed(3, "127.0.0.1:5000/layers/base:1@" + digest));
     seeds.put("reference-hub", seed(3, "busybox:1.36"));
     seeds.put("reference-layout", seed(3, "oci:/tmp/layout:v1"));
+    // Found by fuzzing: a NUL in the layout directory surfaced as an InvalidPathException.
+    seeds.put("regression-layout-dir-with-nul", seed(3, "oci:/tmp/lay\0out:1"));
     return seeds;
   }
 
