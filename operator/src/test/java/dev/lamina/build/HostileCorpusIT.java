@@ -163,6 +163,17 @@ class HostileCorpusIT {
             null,
             "InvalidLayer",
             "mtime"),
+        new Case(
+            "pax-mtime-million-digits",
+            () ->
+                List.of(
+                    gzipTar(
+                        t ->
+                            t.pax('x', TarBytes.kv("mtime", "9".repeat(1_000_000)))
+                                .file("etc/slow", "x"))),
+            null,
+            "InvalidLayer",
+            null),
         // Escapes from the image root (handled before issue 8; kept as regressions).
         new Case(
             "dotdot-escape",
@@ -264,7 +275,7 @@ class HostileCorpusIT {
   @AfterAll
   static void tearDown() throws IOException {
     String table =
-        String.format("%-32s %5s %9s %10s  %s%n", "case", "exit", "seconds", "peak RSS", "stderr")
+        String.format("%-38s %5s %9s %10s  %s%n", "case", "exit", "seconds", "peak RSS", "stderr")
             + String.join("", TABLE);
     System.out.println(table);
     Path jar = Path.of(System.getProperty("lamina.jar"));
@@ -303,7 +314,7 @@ class HostileCorpusIT {
     String stderr = run.stderr().strip();
     TABLE.add(
         String.format(
-            "%-32s %5d %9.2f %10s  %s%n",
+            "%-38s %5d %9.2f %10s  %s%n",
             c.name(),
             run.exit(),
             run.seconds(),
