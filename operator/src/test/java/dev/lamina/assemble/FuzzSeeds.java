@@ -146,9 +146,9 @@ class FuzzSeeds {
         "regression-pax-record-past-header",
         TarBytes.of(
             t ->
-                t.header("PaxHeaders/x", 'x', 10)
-                    .raw("99 path=x\n".getBytes(UTF_8))
-                    .pad(10)
+                t.header("PaxHeaders/x", 'x', 7)
+                    .raw("20 abc\n".getBytes(UTF_8))
+                    .pad(7)
                     .file("etc/x", "x")));
     return seeds;
   }
