@@ -271,12 +271,15 @@ final class TarReader {
       } catch (NumberFormatException e) {
         throw new FormatException("malformed PAX header after \"" + last + "\"");
       }
+      if (len <= 0 || len > data.length - pos) {
+        throw new FormatException("malformed PAX header after \"" + last + "\"");
+      }
       int end = pos + len;
       int eq = space + 1;
       while (eq < end && data[eq] != '=') {
         eq++;
       }
-      if (len <= 0 || end > data.length || eq >= end || data[end - 1] != '\n') {
+      if (eq >= end || data[end - 1] != '\n') {
         throw new FormatException("malformed PAX header after \"" + last + "\"");
       }
       String key = new String(data, space + 1, eq - space - 1, ISO_8859_1);

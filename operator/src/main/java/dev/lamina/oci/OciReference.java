@@ -1,5 +1,6 @@
 package dev.lamina.oci;
 
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -88,6 +89,11 @@ public final class OciReference {
     }
     if (rest.isEmpty()) {
       throw invalid(text, "an OCI layout reference is oci:DIR:TAG or oci:DIR@sha256:...");
+    }
+    try {
+      Path.of(rest);
+    } catch (InvalidPathException e) {
+      throw invalid(text, "the layout directory is not a valid path (" + e.getReason() + ")");
     }
     return new OciReference(null, null, rest, tag, digest);
   }

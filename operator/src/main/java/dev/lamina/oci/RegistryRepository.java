@@ -211,9 +211,13 @@ final class RegistryRepository implements OciRepository {
                       + (upload.getRawQuery() == null ? "?" : "&")
                       + "digest="
                       + RegistryHttp.encode(d.digest()));
+          // fromPublisher refuses a length of 0: an empty cmdline is an empty blob.
           HttpRequest.BodyPublisher body =
-              HttpRequest.BodyPublishers.fromPublisher(
-                  HttpRequest.BodyPublishers.ofInputStream(() -> open(content, d, what)), d.size());
+              d.size() == 0
+                  ? HttpRequest.BodyPublishers.noBody()
+                  : HttpRequest.BodyPublishers.fromPublisher(
+                      HttpRequest.BodyPublishers.ofInputStream(() -> open(content, d, what)),
+                      d.size());
           r =
               send(
                   scope,

@@ -116,6 +116,15 @@ class OciClientIT {
   }
 
   @Test
+  void emptyBlobIsPushed() throws IOException {
+    OciRepository repo = repo("lamina/empty");
+    Descriptor d = pushBlob(repo, new byte[0], MediaTypes.OCTET_STREAM);
+
+    assertThat(repo.hasBlob(d.digest())).isTrue();
+    assertThat(read(repo, d)).isEmpty();
+  }
+
+  @Test
   void secondPushOfABlobOnlyChecksThatItExists() throws IOException {
     OciRepository repo = repo("lamina/dedup");
     byte[] bytes = utf8("pushed twice, uploaded once");

@@ -81,4 +81,13 @@ class OciReferenceTest {
     assertThatThrownBy(() -> OciReference.parse(" ")).hasMessageContaining("empty");
     assertThatThrownBy(() -> OciReference.parse("oci::tag")).hasMessageContaining("oci:DIR");
   }
+
+  /** Found by fuzzing: the layout directory failed only later, as an InvalidPathException. */
+  @Test
+  void layoutDirectoryThatIsNoPathIsRejectedWhenParsed() {
+    assertThatThrownBy(() -> OciReference.parse("oci:/tmp/lay\0out:1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("invalid image reference \"oci:/tmp/lay\0out:1\"")
+        .hasMessageContaining("not a valid path");
+  }
 }
