@@ -3,7 +3,7 @@
 # kernel, busybox, a tiny init) for amd64 and arm64 with `lamina layer`, assemble the OSImage in
 # samples/quickstart/osimage.yaml into a kernel and initrd per architecture with `lamina build`,
 # then boot each under QEMU and show what its init printed.
-# Needs what `hack/install-deps.sh` installs (JDK, Maven, QEMU, the arm64 package lists);
+# Needs what `hack/install-deps.sh --quickstart` installs (JDK, Maven, QEMU, the arm64 package lists);
 # downloads only Maven dependencies and two Debian packages per architecture. Writes out/quickstart/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,14 +21,14 @@ say() { printf '\n== %s\n' "$*"; }
 die() { echo "quickstart: $*" >&2; exit 1; }
 
 for tool in java qemu-system-x86_64 qemu-system-aarch64 apt-get dpkg-deb tar timeout; do
-  command -v "$tool" >/dev/null || die "$tool is missing: run 'hack/install-deps.sh' first"
+  command -v "$tool" >/dev/null || die "$tool is missing: run 'hack/install-deps.sh --quickstart' first"
 done
 if ! dpkg --print-foreign-architectures | grep -qx arm64 && [ "$(id -u)" -ne 0 ]; then
-  die "the arm64 package lists are missing: run 'hack/install-deps.sh' first"
+  die "the arm64 package lists are missing: run 'hack/install-deps.sh --quickstart' first"
 fi
 
 if [ ! -f "$jar" ]; then
-  command -v mvn >/dev/null || die "mvn is missing: run 'hack/install-deps.sh' first"
+  command -v mvn >/dev/null || die "mvn is missing: run 'hack/install-deps.sh --quickstart' first"
   say "building $jar"
   mvn -B -q package -DskipTests
 fi
