@@ -199,7 +199,8 @@ public final class Builder {
           assembled.artifacts(),
           assembled.overlaps(),
           assembled.overlapCount(),
-          null);
+          null,
+          System.getProperty("os.arch"));
     } catch (IOException e) {
       throw classify(e);
     }
@@ -214,7 +215,8 @@ public final class Builder {
         a.artifacts(),
         a.overlaps(),
         a.overlapCount(),
-        null);
+        null,
+        System.getProperty("os.arch"));
   }
 
   /**

@@ -49,7 +49,8 @@ class PodOutcomeTest {
                     "kernel", "application/octet-stream", "sha256:" + "3".repeat(64), 12)),
             null,
             null,
-            null);
+            null,
+            "amd64");
     PodOutcome o = PodOutcome.of(finished("Succeeded", 0, r.toJson(), null));
     assertThat(o.state()).isEqualTo("Succeeded");
     assertThat(o.result()).isEqualTo(r);

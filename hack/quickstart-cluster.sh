@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The whole product on the local real cluster, as a user runs it: cluster up (hack/cluster-up.sh:
+# control plane, an amd64 node and an emulated arm64 node, a registry), the operator image built
+# and pushed (hack/build-image.sh), `kubectl apply -k` of deploy/ with the image set by a kustomize
+# `images:` entry, the quickstart's Layers pushed to the cluster's registry and its OSImage for
+# amd64 and arm64 applied, `kubectl wait --for=condition=Ready`, `kubectl get lamina -A`, then the
+# artifacts pulled by the digests in status and booted under QEMU.
+# Needs root (it runs itself through sudo) and what the full hack/install-deps.sh installs.
+# Leaves the cluster running: use it with `KUBECONFIG=/var/lib/lamina-cluster/kubeconfig kubectl`,
+# stop it with hack/cluster-down.sh. Writes out/quickstart-cluster/.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then
+    exec sudo --preserve-env=LAMINA_CLUSTER_DIR,KUBE_API_TEST_DIR,HOME "$0" "$@"
+  fi
+  echo "hack/quickstart-cluster.sh starts a cluster: run it as root" >&2
+  exit 1
+fi
+cd "$(dirname "$0")/.."
+# shellcheck source=cluster-env.sh
+source hack/cluster-env.sh
+export LC_ALL=C
+
+started=$SECONDS
+out=out/quickstart-cluster
+jar=operator/target/lamina.jar
+ns=quickstart
+image_repo=lamina/lamina
+image_tag=quickstart
+arches=(amd64 arm64)
+kubectl() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
+say() { printf '\n== [%d s] %s\n' "$((SECONDS - started))" "$*"; }
+die() { echo "quickstart-cluster: $*" >&2; exit 1; }
+
+cat <<EOF
+Lamina on a local real cluster. The first run on a fresh machine takes about 25 minutes after
+hack/install-deps.sh (itself 15 to 20 minutes: it builds the control plane, the kubelets and
+kube-proxy from Go modules): the emulated arm64 node and the arm64 build run under qemu-user.
+Later runs take a few minutes. Each step prints the seconds since the start.
+EOF
+
+for tool in java skopeo qemu-system-x86_64 qemu-system-aarch64; do
+  command -v "$tool" >/dev/null || die "$tool is missing: run 'hack/install-deps.sh' first"
+done
+[ -x hack/cluster-up.sh ] || die "hack/cluster-up.sh is missing"
+[ -x hack/build-image.sh ] || die "hack/build-image.sh is missing"
+
+say "cluster up (hack/cluster-up.sh)"
+hack/cluster-up.sh
+kubectl get nodes -L kubernetes.io/arch
+
+if [ ! -f "$jar" ]; then
+  say "building $jar"
+  mvn -B -q package -DskipTests
+fi
+
+say "operator image: hack/build-image.sh --push $REGISTRY_LOOPBACK/$image_repo:$image_tag"
+hack/build-image.sh --push "$REGISTRY_LOOPBACK/$image_repo:$image_tag"
+# The digest of what the registry holds under the tag: sha256 of the index's bytes.
+image_digest="sha256:$(skopeo inspect --tls-verify=false --raw \
+  "docker://$REGISTRY_LOOPBACK/$image_repo:$image_tag" | sha256sum | cut -d' ' -f1)"
+echo "image $REGISTRY/$image_repo@$image_digest"
+
+say "kubectl apply -k: deploy/ with the image set by kustomize"
+rm -rf "$out"
+mkdir -p "$out/overlay"
+# An overlay of deploy/ as a user would write one for this cluster: the image by digest from the
+# cluster's registry, which the operator and its build pods reach over plain HTTP, and the
+# operator on the native node (the arm64 node emulates every instruction; builds go there).
+cat >"$out/overlay/kustomization.yaml" <<EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../../../deploy
+images:
+  - name: ghcr.io/lamina-dev/lamina
+    newName: $REGISTRY/$image_repo
+    digest: $image_digest
+patches:
+  - target:
+      kind: Deployment
+      name: lamina-operator
+    patch: |-
+      - op: add
+        path: /spec/template/spec/containers/0/args/-
+        value: --insecure-registry=$REGISTRY
+      - op: add
+        path: /spec/template/spec/nodeSelector
+        value:
+          kubernetes.io/arch: amd64
+EOF
+kubectl apply -k "$out/overlay"
+kubectl -n lamina-system wait --for=condition=Available deployment/lamina-operator --timeout=10m
+kubectl -n lamina-system get pods -o wide
+
+say "samples: Layers made with lamina layer, pushed to the cluster's registry"
+hack/quickstart.sh --push-layers "$REGISTRY_LOOPBACK/$ns"
+# The quickstart's objects with the Layers in the cluster's registry and an output repository.
+{
+  sed "s#oci:out/quickstart/layouts/#$REGISTRY/$ns/#" samples/quickstart/osimage.yaml
+  printf '  output:\n    repository: %s\n' "$REGISTRY/$ns/os"
+} >"$out/samples.yaml"
+kubectl create namespace "$ns" --dry-run=client -o yaml | kubectl apply -f -
+kubectl -n "$ns" apply -f "$out/samples.yaml"
+
+say "kubectl wait --for=condition=Ready osimage/quickstart"
+t_apply=$SECONDS
+if ! kubectl -n "$ns" wait --for=condition=Ready osimage/quickstart --timeout=30m; then
+  kubectl -n "$ns" get osimage quickstart -o yaml >&2
+  kubectl -n "$ns" get pods -o wide >&2
+  die "the OSImage did not become Ready"
+fi
+echo "apply -> Ready in $((SECONDS - t_apply)) s"
+kubectl get lamina -A
+digest="$(kubectl -n "$ns" get osimage quickstart -o jsonpath='{.status.digest}')"
+kubectl -n "$ns" get osimage quickstart -o jsonpath='{range .status.architectures[*]}{.architecture}{"  "}{.manifestDigest}{"\n"}{end}'
+echo "index $REGISTRY/$ns/os@$digest"
+
+say "pulling the artifacts by digest and booting both under QEMU"
+java -cp "$jar" hack/boot/PullArtifacts.java "$REGISTRY_LOOPBACK/$ns/os@$digest" "$out/artifacts" "${arches[@]}"
+for arch in "${arches[@]}"; do
+  hack/boot/qemu-boot.sh "$arch" "$out/artifacts/$arch" "$out/boot-$arch.log" || die "$arch did not boot"
+done
+
+say "done in $((SECONDS - started)) s; the cluster keeps running (hack/cluster-down.sh stops it)"
