@@ -2,6 +2,7 @@ package dev.lamina.api;
 
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 
 /** How an OSImage's build pods run. */
 public class BuildSpec {
@@ -14,6 +15,13 @@ public class BuildSpec {
   @Min(30)
   @Max(86400)
   private Long activeDeadlineSeconds;
+
+  /**
+   * Memory limit of a build pod, as a Kubernetes quantity (e.g. 2Gi); default 1Gi. A build that
+   * passes it is killed and the OSImage fails with reason OOMKilled; it requests at most 384Mi.
+   */
+  @Pattern("^[1-9][0-9]{0,5}(Mi|Gi)$")
+  private String memoryLimit;
 
   public Integer getRetries() {
     return retries;
@@ -37,5 +45,17 @@ public class BuildSpec {
 
   public long effectiveActiveDeadlineSeconds() {
     return activeDeadlineSeconds == null ? 1800L : activeDeadlineSeconds;
+  }
+
+  public String getMemoryLimit() {
+    return memoryLimit;
+  }
+
+  public void setMemoryLimit(String memoryLimit) {
+    this.memoryLimit = memoryLimit;
+  }
+
+  public String effectiveMemoryLimit() {
+    return memoryLimit == null ? "1Gi" : memoryLimit;
   }
 }

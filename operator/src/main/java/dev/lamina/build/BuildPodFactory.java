@@ -185,8 +185,8 @@ public final class BuildPodFactory {
                 .withTerminationMessagePath(TERMINATION_LOG)
                 .withTerminationMessagePolicy("File")
                 .withNewResources()
-                .withRequests(Map.of("cpu", new Quantity("250m"), "memory", new Quantity("384Mi")))
-                .withLimits(Map.of("cpu", new Quantity("2"), "memory", new Quantity("1Gi")))
+                .withRequests(Map.of("cpu", new Quantity("250m"), "memory", memoryRequest(image)))
+                .withLimits(Map.of("cpu", new Quantity("2"), "memory", memoryLimit(image)))
                 .endResources()
                 .withNewSecurityContext()
                 .withAllowPrivilegeEscalation(false)
@@ -219,6 +219,22 @@ public final class BuildPodFactory {
       args.add(host);
     }
     return args;
+  }
+
+  private static Quantity memoryLimit(OSImage image) {
+    return new Quantity(
+        image.getSpec().getBuild() == null
+            ? "1Gi"
+            : image.getSpec().getBuild().effectiveMemoryLimit());
+  }
+
+  /** 384Mi, or the limit when it is smaller: a request above the limit is refused. */
+  private static Quantity memoryRequest(OSImage image) {
+    Quantity limit = memoryLimit(image);
+    Quantity usual = new Quantity("384Mi");
+    return Quantity.getAmountInBytes(limit).compareTo(Quantity.getAmountInBytes(usual)) < 0
+        ? limit
+        : usual;
   }
 
   private static long effectiveDeadline(OSImage image) {

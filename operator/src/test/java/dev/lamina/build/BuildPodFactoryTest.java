@@ -96,6 +96,35 @@ class BuildPodFactoryTest {
   }
 
   @Test
+  void memoryLimitComesFromSpecAndTheRequestNeverExceedsIt() {
+    OSImage o = image();
+    Pod usual = BuildPodFactory.pod(o, plan(o), Architecture.amd64, 1, "img", Set.of());
+    assertThat(usual.getSpec().getContainers().get(0).getResources().getLimits().get("memory"))
+        .hasToString("1Gi");
+    BuildSpec b = new BuildSpec();
+    b.setMemoryLimit("64Mi");
+    o.getSpec().setBuild(b);
+    var resources =
+        BuildPodFactory.pod(o, plan(o), Architecture.amd64, 1, "img", Set.of())
+            .getSpec()
+            .getContainers()
+            .get(0)
+            .getResources();
+    assertThat(resources.getLimits().get("memory")).hasToString("64Mi");
+    assertThat(resources.getRequests().get("memory")).hasToString("64Mi");
+    b.setMemoryLimit("4Gi");
+    assertThat(
+            BuildPodFactory.pod(o, plan(o), Architecture.amd64, 1, "img", Set.of())
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getResources()
+                .getRequests()
+                .get("memory"))
+        .hasToString("384Mi");
+  }
+
+  @Test
   void pushSecretIsMountedAsDockerConfig() {
     OSImage o = image();
     o.getSpec().getOutput().setPushSecret("push-creds");
