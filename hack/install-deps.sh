@@ -56,6 +56,9 @@ PACKAGES=(
   qemu-system-x86 qemu-system-arm
   # measurements: htpasswd for registry auth, /usr/bin/time for peak memory
   apache2-utils time
+  # running the operator image for real (OperatorImageIT): a container runtime, and arm64
+  # containers through qemu-user binfmt
+  containerd runc qemu-user-static binfmt-support
 )
 # Only what is missing: installed packages are left at their version, so running this on a
 # machine in use does not swap the JDK under running builds.
