@@ -40,7 +40,7 @@ kube-proxy from Go modules): the emulated arm64 node and the arm64 build run und
 Later runs take a few minutes. Each step prints the seconds since the start.
 EOF
 
-for tool in java skopeo qemu-system-x86_64 qemu-system-aarch64; do
+for tool in java mvn qemu-system-x86_64 qemu-system-aarch64; do
   command -v "$tool" >/dev/null || die "$tool is missing: run 'hack/install-deps.sh' first"
 done
 [ -x hack/cluster-up.sh ] || die "hack/cluster-up.sh is missing"
@@ -50,20 +50,17 @@ say "cluster up (hack/cluster-up.sh)"
 hack/cluster-up.sh
 kubectl get nodes -L kubernetes.io/arch
 
-if [ ! -f "$jar" ]; then
-  say "building $jar"
-  mvn -B -q package -DskipTests
-fi
-
 say "operator image: hack/build-image.sh --push $REGISTRY_LOOPBACK/$image_repo:$image_tag"
-hack/build-image.sh --push "$REGISTRY_LOOPBACK/$image_repo:$image_tag"
-# The digest of what the registry holds under the tag: sha256 of the index's bytes.
-image_digest="sha256:$(skopeo inspect --tls-verify=false --raw \
-  "docker://$REGISTRY_LOOPBACK/$image_repo:$image_tag" | sha256sum | cut -d' ' -f1)"
+# It packages lamina.jar too. Its last line is the pushed index, REF@sha256:….
+mkdir -p "$out"
+hack/build-image.sh --push "$REGISTRY_LOOPBACK/$image_repo:$image_tag" | tee "$out/build-image.out"
+pushed="$(tail -n 1 "$out/build-image.out")"
+image_digest="${pushed##*@}"
+[[ "$image_digest" == sha256:* ]] || die "hack/build-image.sh did not end with REF@sha256:…: $pushed"
 echo "image $REGISTRY/$image_repo@$image_digest"
 
 say "kubectl apply -k: deploy/ with the image set by kustomize"
-rm -rf "$out"
+rm -rf "$out/overlay"
 mkdir -p "$out/overlay"
 # An overlay of deploy/ as a user would write one for this cluster: the image by digest from the
 # cluster's registry, which the operator and its build pods reach over plain HTTP, and the
