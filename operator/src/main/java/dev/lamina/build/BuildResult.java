@@ -19,8 +19,6 @@ import java.util.List;
  * @param overlaps paths that more than one init layer wrote (at most 10 listed)
  * @param overlapCount exact number of such paths
  * @param error null on success
- * @param runtimeArch the {@code os.arch} of the JVM that ran the build (amd64, aarch64): which
- *     variant of the multi-arch builder image the node ran; null on failure
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildResult(
@@ -30,8 +28,7 @@ public record BuildResult(
     List<ArtifactRef> artifacts,
     List<Overlap> overlaps,
     Integer overlapCount,
-    Failure error,
-    String runtimeArch) {
+    Failure error) {
 
   /** Limit of a container termination message. */
   public static final int MAX_BYTES = 4096;
@@ -59,7 +56,7 @@ public record BuildResult(
   public static BuildResult failure(
       String architecture, String inputDigest, String reason, String message) {
     return new BuildResult(
-        architecture, inputDigest, null, null, null, null, new Failure(reason, message), null);
+        architecture, inputDigest, null, null, null, null, new Failure(reason, message));
   }
 
   public boolean succeeded() {
@@ -85,8 +82,7 @@ public record BuildResult(
                 r.artifacts,
                 r.overlaps,
                 r.overlapCount,
-                new Failure(r.error.reason, r.error.message.substring(0, 200) + "…"),
-                r.runtimeArch);
+                new Failure(r.error.reason, r.error.message.substring(0, 200) + "…"));
       } else {
         throw new IllegalStateException("build result does not fit a termination message");
       }
@@ -97,14 +93,7 @@ public record BuildResult(
 
   private BuildResult withOverlaps(List<Overlap> list) {
     return new BuildResult(
-        architecture,
-        inputDigest,
-        manifestDigest,
-        artifacts,
-        list,
-        overlapCount,
-        error,
-        runtimeArch);
+        architecture, inputDigest, manifestDigest, artifacts, list, overlapCount, error);
   }
 
   private static String write(BuildResult r) {

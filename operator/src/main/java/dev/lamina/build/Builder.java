@@ -199,8 +199,7 @@ public final class Builder {
           assembled.artifacts(),
           assembled.overlaps(),
           assembled.overlapCount(),
-          null,
-          System.getProperty("os.arch"));
+          null);
     } catch (IOException e) {
       throw classify(e);
     }
@@ -215,8 +214,7 @@ public final class Builder {
         a.artifacts(),
         a.overlaps(),
         a.overlapCount(),
-        null,
-        System.getProperty("os.arch"));
+        null);
   }
 
   /**

@@ -49,8 +49,7 @@ class PodOutcomeTest {
                     "kernel", "application/octet-stream", "sha256:" + "3".repeat(64), 12)),
             null,
             null,
-            null,
-            "amd64");
+            null);
     PodOutcome o = PodOutcome.of(finished("Succeeded", 0, r.toJson(), null));
     assertThat(o.state()).isEqualTo("Succeeded");
     assertThat(o.result()).isEqualTo(r);
