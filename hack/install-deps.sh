@@ -56,9 +56,11 @@ PACKAGES=(
   qemu-system-x86 qemu-system-arm
   # measurements: htpasswd for registry auth, /usr/bin/time for peak memory
   apache2-utils time
-  # running the operator image for real (OperatorImageIT): a container runtime, and arm64
-  # containers through qemu-user binfmt
-  containerd runc qemu-user-static binfmt-support
+  # the real nodes of hack/cluster-up.sh, and the operator image run for real: container runtime,
+  # pod network, certificates, and qemu-user binfmt for the arm64 node (its kubelet, its containerd
+  # and its containers' processes)
+  containerd runc containernetworking-plugins iptables iproute2 openssl
+  qemu-user-static binfmt-support libc6:arm64
 )
 # Only what is missing: installed packages are left at their version, so running this on a
 # machine in use does not swap the JDK under running builds.
@@ -94,3 +96,27 @@ if [ -z "$GO_MINOR" ] || [ "$GO_MINOR" -lt 21 ]; then
 fi
 
 hack/build-control-plane.sh
+hack/build-node.sh
+
+# The arm64 node's containerd: Debian's containerd:arm64 can't be installed beside the amd64 one
+# (same paths), so its binaries are unpacked on their own; hack/cluster-up.sh runs them under
+# qemu-user. Its libc comes from libc6:arm64 above.
+ARM64_CONTAINERD=/opt/lamina/containerd-arm64
+if [ ! -x "$ARM64_CONTAINERD/usr/bin/containerd" ]; then
+  TMP_DEB="$(mktemp -d)"
+  (cd "$TMP_DEB" && apt-get download containerd:arm64)
+  rm -rf "$ARM64_CONTAINERD"
+  mkdir -p "$ARM64_CONTAINERD"
+  dpkg-deb -x "$TMP_DEB"/containerd_*_arm64.deb "$ARM64_CONTAINERD"
+  rm -rf "$TMP_DEB"
+fi
+# The arm64 busybox of the cluster's test images (hack/cluster-images.sh).
+ARM64_BUSYBOX=/opt/lamina/busybox-arm64
+if [ ! -x "$ARM64_BUSYBOX/bin/busybox" ]; then
+  TMP_DEB="$(mktemp -d)"
+  (cd "$TMP_DEB" && apt-get download busybox-static:arm64)
+  rm -rf "$ARM64_BUSYBOX"
+  mkdir -p "$ARM64_BUSYBOX"
+  dpkg-deb -x "$TMP_DEB"/busybox-static_*_arm64.deb "$ARM64_BUSYBOX"
+  rm -rf "$TMP_DEB"
+fi

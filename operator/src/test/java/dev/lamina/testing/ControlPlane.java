@@ -65,7 +65,10 @@ public final class ControlPlane implements AutoCloseable {
     return kubeconfig;
   }
 
-  /** Where the control plane runs: {@code kube-api-test} (local processes) or {@code k3s}. */
+  /**
+   * Where the control plane runs: {@code kube-api-test} (local processes), {@code nodes} (the real
+   * cluster of hack/cluster-up.sh) or {@code k3s}.
+   */
   public String flavour() {
     return flavour;
   }

@@ -50,8 +50,10 @@ import org.slf4j.LoggerFactory;
  * When etcd, kube-apiserver or kubectl are missing and {@code KUBE_API_TEST_OFFLINE_MODE} is not
  * {@code true}, kube-api-test downloads them. With {@code LAMINA_TEST_CLUSTER=k3s} and a Docker
  * engine the tests run on k3s from Testcontainers instead; without Docker that is logged with the
- * reason and the local control plane is used. Logs of the scheduler and controller manager are in
- * {@code target/control-plane/}.
+ * reason and the local control plane is used. With {@code LAMINA_TEST_CLUSTER=nodes} the tests run
+ * on the real cluster that {@code hack/cluster-up.sh} started (kubelet nodes for amd64 and arm64,
+ * see {@link RealCluster}); it must be up, and it keeps running after the tests. Logs of the
+ * scheduler and controller manager are in {@code target/control-plane/}.
  *
  * <p>Before the first test runs, every {@code crds/*.yml} of the repository (system property {@code
  * lamina.repoRoot}) is applied and Established, and the apiserver's version is logged.
@@ -133,10 +135,11 @@ public final class ControlPlaneExtension implements BeforeAllCallback, Parameter
           controlPlane = K3sControlPlane.start(kubeVersion, repoRoot, workDir);
         }
       }
+      case "nodes" -> controlPlane = RealCluster.connect(kubeVersion, repoRoot);
       case "", "local" -> {}
       default ->
           throw new IllegalStateException(
-              "LAMINA_TEST_CLUSTER must be k3s or local, not " + cluster);
+              "LAMINA_TEST_CLUSTER must be local, nodes or k3s, not " + cluster);
     }
     if (controlPlane == null) {
       controlPlane = LocalControlPlane.start(kubeVersion, repoRoot, workDir);
