@@ -34,10 +34,11 @@ say() { printf '\n== [%d s] %s\n' "$((SECONDS - started))" "$*"; }
 die() { echo "quickstart-cluster: $*" >&2; exit 1; }
 
 cat <<EOF
-Lamina on a local real cluster. The first run on a fresh machine takes about 25 minutes after
-hack/install-deps.sh (itself 15 to 20 minutes: it builds the control plane, the kubelets and
-kube-proxy from Go modules): the emulated arm64 node and the arm64 build run under qemu-user.
-Later runs take a few minutes. Each step prints the seconds since the start.
+Lamina on a local real cluster. Its first run takes about 20 minutes on 2 cores (measured parts:
+building the operator image about 8 minutes, the first cluster-up with the emulated arm64 node
+several minutes, the arm64 build under emulation several more), after the full
+hack/install-deps.sh (about 12 minutes for the control plane, more for the kubelets). Later runs
+reuse the cluster, the image layers and the packages. Each step prints the seconds since start.
 EOF
 
 for tool in java mvn qemu-system-x86_64 qemu-system-aarch64; do
