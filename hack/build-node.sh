@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the node binaries of hack/cluster-up.sh from the Go module hack/build-control-plane.sh
 # generated (same Kubernetes version, same dependency versions):
-#   <base>/k8s/<version>-linux-amd64/{kubelet,kube-proxy}
+#   <base>/k8s/<version>-linux-amd64/{kubelet,kube-proxy,cri-seccomp-proxy}
 #   <base>/k8s/<version>-linux-arm64/kubelet    (cross-compiled; runs under qemu-user)
 # <base> is ${KUBE_API_TEST_DIR:-~/.kubeapitest}. Skips every binary already there.
 set -euo pipefail
@@ -13,7 +13,8 @@ ARM64="$BASE/k8s/${KUBE_VERSION}-linux-arm64"
 WORK="${CONTROL_PLANE_BUILD_DIR:-$BASE/build-${KUBE_VERSION}}"
 
 all_present() {
-  [ -x "$AMD64/kubelet" ] && [ -x "$AMD64/kube-proxy" ] && [ -x "$ARM64/kubelet" ]
+  [ -x "$AMD64/kubelet" ] && [ -x "$AMD64/kube-proxy" ] && [ -x "$ARM64/kubelet" ] \
+    && [ -x "$AMD64/cri-seccomp-proxy" ]
 }
 if all_present; then
   echo "node binaries v${KUBE_VERSION} already built in $AMD64 and $ARM64"
@@ -29,8 +30,10 @@ if [ ! -f "$WORK/go.mod" ]; then
   echo "no generated Go module in $WORK: remove $BASE/k8s/${KUBE_VERSION}-linux-amd64 and run hack/build-control-plane.sh" >&2
   exit 1
 fi
+HACK="$(cd "$(dirname "$0")" && pwd)"
 cd "$WORK"
-mkdir -p "$AMD64" "$ARM64"
+mkdir -p "$AMD64" "$ARM64" cri-seccomp-proxy
+cp "$HACK/cri-seccomp-proxy/main.go" cri-seccomp-proxy/
 
 # A file of its own, so that the control plane's tools.go (rewritten by its build) keeps these.
 cat > node_tools.go <<'GO'
@@ -65,6 +68,10 @@ done
 # its own runtime.GOARCH rather than from a label someone set.
 if [ ! -x "$ARM64/kubelet" ]; then
   GOARCH=arm64 go build -trimpath -ldflags "$LDFLAGS" -o "$ARM64/kubelet" k8s.io/kubernetes/cmd/kubelet
+fi
+# Between the arm64 kubelet and the arm64 containerd (see its main.go); native, like the shim.
+if [ ! -x "$AMD64/cri-seccomp-proxy" ]; then
+  go build -trimpath -ldflags "-s -w" -o "$AMD64/cri-seccomp-proxy" ./cri-seccomp-proxy
 fi
 
 all_present

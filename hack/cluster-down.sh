@@ -25,7 +25,7 @@ stop() { # name: TERM, then KILL after 10 s
   [ -f "$f" ] || return 0
   local pid
   pid="$(cat "$f")"
-  if kill -0 "$pid" 2>/dev/null; then
+  if pid_alive "$1"; then
     kill "$pid" 2>/dev/null
     for _ in $(seq 100); do
       kill -0 "$pid" 2>/dev/null || break
@@ -41,6 +41,7 @@ stop kube-proxy
 for spec in "${NODES[@]}"; do
   read -r name _ <<<"$spec"
   stop "kubelet-$name"
+  stop "cri-seccomp-proxy-$name"
 done
 
 # The pods' processes, by the node's cgroup tree; then the shims, by their containerd's socket.

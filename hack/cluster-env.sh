@@ -35,6 +35,10 @@ NODES=(
 
 node_dir() { echo "$STATE/nodes/$1"; }
 node_socket() { echo "$STATE/nodes/$1/containerd.sock"; }
+# What the kubelet talks to: containerd, or on arm64 the seccomp-dropping proxy in front of it.
+cri_socket() { # name, arch
+  if [ "$2" = arm64 ]; then echo "$STATE/nodes/$1/cri-proxy.sock"; else node_socket "$1"; fi
+}
 # The kubelet's cgroupRoot, one per node, in every v1 hierarchy.
 node_cgroup() { echo "/$1"; }
 cgroup_hierarchies() {
@@ -43,7 +47,10 @@ cgroup_hierarchies() {
   done
 }
 
+# Alive and ours: every command line of the cluster names a path under $STATE, which a process
+# that reused the pid would not.
 pid_alive() {
   local f="$STATE/pids/$1.pid"
-  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null \
+    && { tr '\0' ' ' <"/proc/$(cat "$f")/cmdline"; } 2>/dev/null | grep -qF "$STATE/"
 }

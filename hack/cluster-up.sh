@@ -5,7 +5,9 @@
 #   - node lamina-amd64: kubelet + its own containerd + runc, pods on the bridge lamina0;
 #   - node lamina-arm64: an arm64 kubelet and Debian's arm64 containerd, both under qemu-user, so
 #     the node is arm64 and pulls arm64 images; the native runc and shim start its containers, whose
-#     arm64 processes run through binfmt;
+#     arm64 processes run through binfmt. qemu-user can't give the emulated containerd seccomp, so
+#     a CRI proxy (hack/cri-seccomp-proxy) drops the profiles on the way: containers on this node
+#     run without a seccomp filter;
 #   - kube-proxy (iptables) for both, so pods reach the apiserver through the kubernetes Service;
 #   - docker-registry on the bridge gateway (and loopback), pulled from over plain HTTP;
 #   - the Pod Security Standard "restricted" enforced in every namespace but kube-system.
@@ -30,7 +32,7 @@ elapsed() { local ms=$(( ($(date +%s%N) - T0) / 1000000 )); printf '%d.%d' $((ms
 say() { echo "[cluster-up $(elapsed)s] $*"; }
 die() { echo "cluster-up: $*" >&2; exit 1; }
 
-for b in etcd kube-apiserver kube-scheduler kube-controller-manager kubectl kubelet kube-proxy; do
+for b in etcd kube-apiserver kube-scheduler kube-controller-manager kubectl kubelet kube-proxy cri-seccomp-proxy; do
   [ -x "$BIN/$b" ] || die "$BIN/$b is missing: run hack/install-deps.sh (it builds the control plane and the node binaries)"
 done
 [ -x "$BIN_ARM64/kubelet" ] || die "$BIN_ARM64/kubelet is missing: run hack/build-node.sh"
@@ -58,7 +60,8 @@ grep -q '^enabled' /proc/sys/fs/binfmt_misc/qemu-aarch64 || die "binfmt qemu-aar
 issue() { # name, subject, extended key usage, subjectAltName or empty
   local name=$1 subject=$2 eku=$3 san=${4:-}
   [ -s "$PKI/$name.crt" ] && return
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+  # RSA: fabric8's kubeconfig reader takes a PKCS#8 client key for RSA unless told otherwise.
+  openssl req -new -newkey rsa:2048 -nodes \
     -keyout "$PKI/$name.key" -subj "$subject" -out "$PKI/$name.csr" 2>/dev/null
   {
     echo "basicConstraints=critical,CA:FALSE"
@@ -152,8 +155,10 @@ start() { # name, command...
   shift
   if pid_alive "$name"; then
     say "$name already running (pid $(cat "$STATE/pids/$name.pid"))"
+    STARTED_NOW=false
     return
   fi
+  STARTED_NOW=true
   setsid "$@" >>"$STATE/logs/$name.log" 2>&1 </dev/null &
   echo $! > "$STATE/pids/$name.pid"
   say "started $name (pid $!, log $STATE/logs/$name.log)"
@@ -260,6 +265,8 @@ done
 # busybox-static. Same input, same bytes: tar and gzip without times or owners.
 "$REPO/hack/cluster-images.sh" "$REGISTRY"
 
+STARTED="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+declare -A SINCE=()
 # --- nodes -----------------------------------------------------------------------------------------
 for spec in "${NODES[@]}"; do
   read -r name arch port healthz range_start range_end <<<"$spec"
@@ -348,7 +355,7 @@ authentication:
     clientCAFile: $PKI/ca.crt
 authorization:
   mode: Webhook
-containerRuntimeEndpoint: unix://$(node_socket "$name")
+containerRuntimeEndpoint: unix://$(cri_socket "$name" "$arch")
 cgroupDriver: cgroupfs
 cgroupRoot: $(node_cgroup "$name")
 failSwapOn: false
@@ -375,9 +382,16 @@ EOF
   start "containerd-$name" env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     "$CONTAINERD" --config "$N/containerd.toml"
   wait_for "containerd of $name" 180 test -S "$(node_socket "$name")"
+  if [ "$arch" = arm64 ]; then
+    start "cri-seccomp-proxy-$name" "$BIN/cri-seccomp-proxy" "$(cri_socket "$name" "$arch")" "$(node_socket "$name")"
+    wait_for "CRI proxy of $name" 30 test -S "$(cri_socket "$name" "$arch")"
+  fi
   start "kubelet-$name" "$KUBELET" --config "$N/kubelet.yaml" --kubeconfig "$N/kubelet.kubeconfig" \
     --root-dir "$N/kubelet" --cert-dir "$N/kubelet/pki" --hostname-override "$name" \
     --node-ip "$GATEWAY"
+  if $STARTED_NOW; then
+    SINCE[$name]="$STARTED"
+  fi
 done
 
 # One kube-proxy serves both nodes: they share this machine's network namespace.
@@ -400,10 +414,16 @@ conntrack:
 EOF
 start kube-proxy "$BIN/kube-proxy" --config "$STATE/config/kube-proxy.yaml"
 
+# Ready as reported by the kubelet: a Node left from an earlier run still says Ready until its
+# status goes stale, so for a kubelet started now the heartbeat must be newer than its start.
+node_ready() { # name
+  local status
+  status="$("${KUBECTL[@]}" get node "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].lastHeartbeatTime}')"
+  [ "${status%% *}" = True ] && [[ ! "${status#* }" < "${SINCE[$1]:-}" ]]
+}
 for spec in "${NODES[@]}"; do
   read -r name _ <<<"$spec"
-  wait_for "node $name Ready" 600 bash -c \
-    "'$BIN/kubectl' --kubeconfig '$KUBECONFIG_PATH' get node '$name' -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True"
+  wait_for "node $name Ready" 600 node_ready "$name"
   say "node $name Ready ($("${KUBECTL[@]}" get node "$name" -o jsonpath='{.metadata.labels.kubernetes\.io/arch}'))"
 done
 

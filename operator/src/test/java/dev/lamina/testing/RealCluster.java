@@ -77,8 +77,16 @@ public final class RealCluster {
       }
       return Optional.empty();
     } catch (IOException | RuntimeException e) {
+      Throwable cause = e;
+      while (cause.getCause() != null) {
+        cause = cause.getCause();
+      }
       return Optional.of(
-          "the cluster of " + kubeconfig + " does not answer (" + e + "): run hack/cluster-up.sh");
+          "the cluster of "
+              + kubeconfig
+              + " does not answer ("
+              + cause
+              + "): run hack/cluster-up.sh");
     }
   }
 
