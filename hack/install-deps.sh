@@ -72,6 +72,15 @@ if [ "${#MISSING[@]}" -gt 0 ]; then
   apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "${MISSING[@]}"
 fi
 
+# arm64 containers run through qemu-user binfmt (OperatorImageIT). The registration does not
+# survive a reboot and PID 1 is not systemd here, so register it whenever it is missing.
+if [ ! -e /proc/sys/fs/binfmt_misc/status ]; then
+  mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+fi
+if ! grep -qx enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null; then
+  update-binfmts --enable qemu-aarch64
+fi
+
 # hack/build-control-plane.sh needs Go >= 1.21, which fetches the toolchain Kubernetes asks for
 # (GOTOOLCHAIN=auto). Debian 12 ships 1.19, so when nothing newer is installed, use it once to
 # fetch a Go distribution from the Go module proxy (it is published there as a module) into

@@ -11,9 +11,11 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import picocli.CommandLine;
@@ -54,7 +56,8 @@ class InstallManifestsIT {
     assertThat(applied.exitCode()).as(applied.toString()).isZero();
 
     // Every request the operator makes: informers list and watch; status is patched; build pods
-    // and plan ConfigMaps are created and deleted and name an OSImage as blocking owner; Secrets
+    // and plan ConfigMaps are created and deleted and name an OSImage as blocking owner; the
+    // operator's own pod is read for its image digest (get pods); Secrets
     // are read by name; events are recorded; nodes are listed for NoNodeForArchitecture.
     List<String> allowed = new ArrayList<>();
     for (String kind : List.of("layers", "osimages", "imagepolicies")) {
@@ -71,6 +74,7 @@ class InstallManifestsIT {
     allowed.addAll(
         List.of(
             "get secrets",
+            "get pods",
             "create events",
             "patch events",
             "list nodes",
@@ -97,7 +101,8 @@ class InstallManifestsIT {
   }
 
   @Test
-  void deploymentGivesBuildPodsTheOperatorsOwnImage(ControlPlane cluster) {
+  void deploymentNamesItsImageOnceAndLetsTheOperatorFindItsOwnDigest(ControlPlane cluster)
+      throws Exception {
     KubectlResult rendered = cluster.kubectl("kustomize", "deploy");
     assertThat(rendered.exitCode()).as(rendered.toString()).isZero();
     Deployment deployment =
@@ -112,12 +117,40 @@ class InstallManifestsIT {
             .orElseThrow();
     Container operator = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
 
-    // Parsed as the container's entry point, lamina, parses it.
+    // The image comes from the one images: entry of the kustomization.
+    @SuppressWarnings("unchecked")
+    Map<String, Object> kustomization =
+        new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+            .readValue(
+                java.nio.file.Files.readString(
+                    Path.of(
+                        System.getProperty("lamina.repoRoot", ".."), "deploy/kustomization.yaml")),
+                Map.class);
+    @SuppressWarnings("unchecked")
+    List<Map<String, String>> images = (List<Map<String, String>>) kustomization.get("images");
+    assertThat(images).hasSize(1);
+    assertThat(operator.getImage())
+        .isEqualTo(images.get(0).get("newName") + ":" + images.get(0).get("newTag"));
+    assertThat(rendered.stdout().split(java.util.regex.Pattern.quote(operator.getImage()), -1))
+        .as("the image is named once")
+        .hasSize(2);
+
+    // Parsed as the container's entry point, lamina, parses it: no second image name, but the
+    // pod's own name and namespace, from which the operator reads its image digest.
     CommandLine.ParseResult parsed =
         new CommandLine(new Main()).parseArgs(operator.getArgs().toArray(String[]::new));
     assertThat(parsed.subcommand().commandSpec().name()).isEqualTo("operator");
-    assertThat(parsed.subcommand().<String>matchedOptionValue("--builder-image", null))
-        .isEqualTo(operator.getImage());
+    assertThat(parsed.subcommand().hasMatchedOption("--builder-image")).isFalse();
+    Map<String, String> fieldRefs = new java.util.TreeMap<>();
+    for (var env : operator.getEnv()) {
+      if (env.getValueFrom() != null && env.getValueFrom().getFieldRef() != null) {
+        fieldRefs.put(env.getName(), env.getValueFrom().getFieldRef().getFieldPath());
+      }
+    }
+    assertThat(fieldRefs)
+        .containsEntry("POD_NAME", "metadata.name")
+        .containsEntry("POD_NAMESPACE", "metadata.namespace");
   }
 
   private static boolean canI(ControlPlane cluster, String what) {

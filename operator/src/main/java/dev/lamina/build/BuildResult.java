@@ -19,6 +19,8 @@ import java.util.List;
  * @param overlaps paths that more than one init layer wrote (at most 10 listed)
  * @param overlapCount exact number of such paths
  * @param error null on success
+ * @param osArch the JVM's {@code os.arch} where the build ran ({@code amd64}, {@code aarch64}):
+ *     which variant of the multi-arch builder image a node actually ran
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildResult(
@@ -28,7 +30,28 @@ public record BuildResult(
     List<ArtifactRef> artifacts,
     List<Overlap> overlaps,
     Integer overlapCount,
-    Failure error) {
+    Failure error,
+    String osArch) {
+
+  /** A result of this process: {@link #osArch} is this JVM's. */
+  public BuildResult(
+      String architecture,
+      String inputDigest,
+      String manifestDigest,
+      List<ArtifactRef> artifacts,
+      List<Overlap> overlaps,
+      Integer overlapCount,
+      Failure error) {
+    this(
+        architecture,
+        inputDigest,
+        manifestDigest,
+        artifacts,
+        overlaps,
+        overlapCount,
+        error,
+        System.getProperty("os.arch"));
+  }
 
   /** Limit of a container termination message. */
   public static final int MAX_BYTES = 4096;
@@ -82,7 +105,8 @@ public record BuildResult(
                 r.artifacts,
                 r.overlaps,
                 r.overlapCount,
-                new Failure(r.error.reason, r.error.message.substring(0, 200) + "…"));
+                new Failure(r.error.reason, r.error.message.substring(0, 200) + "…"),
+                r.osArch);
       } else {
         throw new IllegalStateException("build result does not fit a termination message");
       }
@@ -93,7 +117,7 @@ public record BuildResult(
 
   private BuildResult withOverlaps(List<Overlap> list) {
     return new BuildResult(
-        architecture, inputDigest, manifestDigest, artifacts, list, overlapCount, error);
+        architecture, inputDigest, manifestDigest, artifacts, list, overlapCount, error, osArch);
   }
 
   private static String write(BuildResult r) {

@@ -55,8 +55,16 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(
       names = "--builder-image",
       defaultValue = "${env:LAMINA_BUILDER_IMAGE}",
-      description = "Image of the build pods: the operator's own image (env LAMINA_BUILDER_IMAGE).")
+      description =
+          "Image of the build pods (env LAMINA_BUILDER_IMAGE). In a cluster leave it unset: the"
+              + " operator reads its own image digest from its pod (env POD_NAME, POD_NAMESPACE).")
   String builderImage;
+
+  @Option(
+      names = "--own-image-wait",
+      defaultValue = "PT1M",
+      description = "How long to wait for the own pod's status to name its image digest.")
+  Duration ownImageWait;
 
   @Option(
       names = "--insecure-registry",
@@ -66,12 +74,26 @@ public final class OperatorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (builderImage == null || builderImage.isBlank()) {
+    String podName = System.getenv("POD_NAME");
+    String podNamespace = System.getenv("POD_NAMESPACE");
+    boolean inOwnPod = podName != null && !podName.isBlank() && podNamespace != null;
+    if ((builderImage == null || builderImage.isBlank()) && !inOwnPod) {
       System.err.println(
-          "lamina operator: set --builder-image or LAMINA_BUILDER_IMAGE to the operator's own image");
+          "lamina operator: set --builder-image or LAMINA_BUILDER_IMAGE to the operator's own"
+              + " image, or run it in a pod with POD_NAME and POD_NAMESPACE set");
       return 2;
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
+    if (builderImage == null || builderImage.isBlank()) {
+      try {
+        builderImage = OwnImage.lookUp(client, podNamespace, podName, ownImageWait);
+      } catch (IllegalStateException e) {
+        System.err.println("lamina operator: " + e.getMessage());
+        client.close();
+        return 2;
+      }
+    }
+    System.err.println("lamina operator: build pods run " + builderImage);
     OperatorSettings settings =
         new OperatorSettings(
             tagResolveInterval,
