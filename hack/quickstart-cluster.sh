@@ -72,7 +72,7 @@ kind: Kustomization
 resources:
   - ../../../deploy
 images:
-  - name: ghcr.io/lamina-dev/lamina
+  - name: lamina
     newName: $REGISTRY/$image_repo
     digest: $image_digest
 patches:

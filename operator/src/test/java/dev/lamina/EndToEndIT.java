@@ -71,7 +71,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 class EndToEndIT {
   static final String OPERATOR_NS = "lamina-system";
   static final String DEPLOYMENT = "lamina-operator";
-  static final String PRODUCT_IMAGE = "ghcr.io/lamina-dev/lamina";
+
+  /** The image name deploy/kustomization.yaml gives its images: entry. */
+  static final String PRODUCT_IMAGE = "lamina";
+
   static final String RELEASE = "lamina-e2e 1";
 
   /** The arm64 node emulates every instruction of its builds. */
