@@ -71,8 +71,9 @@ apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:
   - ../../../deploy
+# deploy/'s own images: entry has already renamed lamina to the release image; match that name.
 images:
-  - name: lamina
+  - name: ghcr.io/lamina-dev/lamina
     newName: $REGISTRY/$image_repo
     digest: $image_digest
 patches:

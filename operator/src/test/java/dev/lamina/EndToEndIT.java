@@ -72,8 +72,11 @@ class EndToEndIT {
   static final String OPERATOR_NS = "lamina-system";
   static final String DEPLOYMENT = "lamina-operator";
 
-  /** The image name deploy/kustomization.yaml gives its images: entry. */
-  static final String PRODUCT_IMAGE = "lamina";
+  /**
+   * The image as deploy/ writes it: an overlay's images: entry matches what the base's own entry
+   * (name lamina) made of it.
+   */
+  static final String PRODUCT_IMAGE = "ghcr.io/lamina-dev/lamina";
 
   static final String RELEASE = "lamina-e2e 1";
 
