@@ -2,7 +2,18 @@
 # Installs everything Lamina's tests need on a fresh Debian 12 machine, then builds the pinned
 # Kubernetes control plane. Needs root: as another user it runs itself again through sudo.
 # Running it again changes nothing.
+#
+#   hack/install-deps.sh               everything: tests, the local control plane and cluster
+#   hack/install-deps.sh --quickstart  only what hack/quickstart.sh uses (JDK, Maven, QEMU and the
+#                                      arm64 package lists): no Go, no control plane; a minute or two
 set -euo pipefail
+
+QUICKSTART=false
+case "${1:-}" in
+  --quickstart) QUICKSTART=true ;;
+  "") ;;
+  *) echo "usage: hack/install-deps.sh [--quickstart]" >&2; exit 2 ;;
+esac
 
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null; then
@@ -22,6 +33,19 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
   dpkg --add-architecture arm64
 fi
 apt-get "${APT_OPTS[@]}" update
+
+if [ "$QUICKSTART" = true ]; then
+  # The no-cluster quickstart builds the jar, fetches debs with apt-get download and boots QEMU.
+  QUICKSTART_PACKAGES=(openjdk-17-jdk-headless maven ca-certificates qemu-system-x86 qemu-system-arm)
+  NEEDED=()
+  for p in "${QUICKSTART_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || NEEDED+=("$p")
+  done
+  if [ "${#NEEDED[@]}" -gt 0 ]; then
+    apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "${NEEDED[@]}"
+  fi
+  exit 0
+fi
 
 PACKAGES=(
   # build

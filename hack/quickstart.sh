@@ -3,10 +3,21 @@
 # kernel, busybox, a tiny init) for amd64 and arm64 with `lamina layer`, assemble the OSImage in
 # samples/quickstart/osimage.yaml into a kernel and initrd per architecture with `lamina build`,
 # then boot each under QEMU and show what its init printed.
-# Needs what `hack/install-deps.sh` installs (JDK, Maven, QEMU, the arm64 package lists);
+# Needs what `hack/install-deps.sh --quickstart` installs (JDK, Maven, QEMU, the arm64 package lists);
 # downloads only Maven dependencies and two Debian packages per architecture. Writes out/quickstart/.
+#
+#   hack/quickstart.sh                      the whole job, as above
+#   hack/quickstart.sh --push-layers PREFIX only make the three Layer images and push them to
+#                                           PREFIX/kernel, PREFIX/busybox, PREFIX/init (a registry,
+#                                           e.g. 127.0.0.1:5000/quickstart; hack/quickstart-cluster.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+push_prefix=""
+case "${1:-}" in
+  --push-layers) push_prefix="${2:?--push-layers needs REGISTRY/PREFIX}" ;;
+  "") ;;
+  *) echo "usage: hack/quickstart.sh [--push-layers REGISTRY/PREFIX]" >&2; exit 2 ;;
+esac
 # Modes of the staged files reach the layers' bytes: fix them, whatever the caller's umask.
 umask 022
 export LC_ALL=C
@@ -15,20 +26,19 @@ started=$SECONDS
 out=out/quickstart
 jar=operator/target/lamina.jar
 arches=(amd64 arm64)
-boot_timeout="${LAMINA_BOOT_TIMEOUT:-120}"
 
 say() { printf '\n== %s\n' "$*"; }
 die() { echo "quickstart: $*" >&2; exit 1; }
 
 for tool in java qemu-system-x86_64 qemu-system-aarch64 apt-get dpkg-deb tar timeout; do
-  command -v "$tool" >/dev/null || die "$tool is missing: run 'hack/install-deps.sh' first"
+  command -v "$tool" >/dev/null || die "$tool is missing: run 'hack/install-deps.sh --quickstart' first"
 done
 if ! dpkg --print-foreign-architectures | grep -qx arm64 && [ "$(id -u)" -ne 0 ]; then
-  die "the arm64 package lists are missing: run 'hack/install-deps.sh' first"
+  die "the arm64 package lists are missing: run 'hack/install-deps.sh --quickstart' first"
 fi
 
 if [ ! -f "$jar" ]; then
-  command -v mvn >/dev/null || die "mvn is missing: run 'hack/install-deps.sh' first"
+  command -v mvn >/dev/null || die "mvn is missing: run 'hack/install-deps.sh --quickstart' first"
   say "building $jar"
   mvn -B -q package -DskipTests
 fi
@@ -84,41 +94,28 @@ EOF
 chmod 0755 "$init/init"
 
 say "making the Layer images with lamina layer"
-# layer NAME TAG AMD64_DIR ARM64_DIR: one image, one layer per platform, in its own OCI layout.
+# layer NAME TAG AMD64_DIR ARM64_DIR: one image, one layer per platform, in its own OCI layout
+# (or pushed to the registry of --push-layers).
 layer() {
-  local digest
-  digest="$(lamina layer --platform "linux/amd64=$3" --platform "linux/arm64=$4" \
-    --to "oci:$out/layouts/$1:$2")"
-  echo "Layer $1: oci:$out/layouts/$1:$2@$digest"
+  local digest to="oci:$out/layouts/$1:$2"
+  [ -z "$push_prefix" ] || to="$push_prefix/$1:$2"
+  digest="$(lamina layer --platform "linux/amd64=$3" --platform "linux/arm64=$4" --to "$to")"
+  echo "Layer $1: $to@$digest"
 }
 layer kernel debian12 "$out/trees/amd64/kernel" "$out/trees/arm64/kernel"
 layer busybox debian12 "$out/trees/amd64/busybox" "$out/trees/arm64/busybox"
 layer init 1 "$init" "$init"
+if [ -n "$push_prefix" ]; then
+  say "pushed the Layer images to $push_prefix in $((SECONDS - started)) s"
+  exit 0
+fi
 
 say "assembling samples/quickstart/osimage.yaml with lamina build"
 lamina build -f samples/quickstart/osimage.yaml --out "$out/image"
 
-# boot ARCH: boots the assembled kernel and initrd; the init powers off, which ends QEMU.
-boot() {
-  local arch="$1" dir="$out/image/$1" log="$out/boot-$1.log"
-  local qemu console
-  case "$arch" in
-    amd64) qemu=(qemu-system-x86_64 -M pc); console=ttyS0 ;;
-    arm64) qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57); console=ttyAMA0 ;;
-  esac
-  local t0=$SECONDS
-  # panic=-1 with -no-reboot: a kernel panic ends QEMU at once instead of hanging to the timeout.
-  timeout "$boot_timeout" "${qemu[@]}" -m 512 -nographic -no-reboot \
-    -kernel "$dir/kernel" -initrd "$dir/initrd.img" \
-    -append "console=$console panic=-1 $(cat "$dir/cmdline")" </dev/null >"$log" 2>&1 || true
-  tr -d '\r' <"$log" | grep '^LAMINA-' | sed "s/^/$arch: /" || true
-  echo "$arch: booted in $((SECONDS - t0)) s; console log $log"
-  grep -q "LAMINA-BOOT-OK" "$log" || { tail -n 20 "$log" >&2; die "$arch did not reach its init"; }
-}
-
 say "booting both images under QEMU (software emulation)"
 for arch in "${arches[@]}"; do
-  boot "$arch"
+  hack/boot/qemu-boot.sh "$arch" "$out/image/$arch" "$out/boot-$arch.log" || die "$arch did not boot"
 done
 
 say "done in $((SECONDS - started)) s: kernel and initrd per architecture in $out/image"

@@ -2,6 +2,7 @@ package dev.lamina.api;
 
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 
 /** How an OSImage's build pods run. */
 public class BuildSpec {
@@ -26,6 +27,13 @@ public class BuildSpec {
     this.limits = limits;
   }
 
+  /**
+   * Memory limit of a build pod, as a Kubernetes quantity (e.g. 2Gi); by default derived from
+   * limits. A build that passes it is killed and the OSImage fails with reason OOMKilled.
+   */
+  @Pattern("^[1-9][0-9]{0,5}(Mi|Gi)$")
+  private String memoryLimit;
+
   public Integer getRetries() {
     return retries;
   }
@@ -48,5 +56,13 @@ public class BuildSpec {
 
   public long effectiveActiveDeadlineSeconds() {
     return activeDeadlineSeconds == null ? 1800L : activeDeadlineSeconds;
+  }
+
+  public String getMemoryLimit() {
+    return memoryLimit;
+  }
+
+  public void setMemoryLimit(String memoryLimit) {
+    this.memoryLimit = memoryLimit;
   }
 }

@@ -227,7 +227,12 @@ public final class BuildPodFactory {
                 .withVolumeMounts(mounts)
                 .withTerminationMessagePath(TERMINATION_LOG)
                 .withTerminationMessagePolicy("File")
-                .withResources(resources(plan))
+                .withResources(
+                    resources(
+                        plan,
+                        image.getSpec().getBuild() == null
+                            ? null
+                            : image.getSpec().getBuild().getMemoryLimit()))
                 .withNewSecurityContext()
                 .withAllowPrivilegeEscalation(false)
                 .withReadOnlyRootFilesystem(true)
@@ -306,6 +311,27 @@ public final class BuildPodFactory {
         .withLimits(
             Map.of("cpu", new Quantity("2"), "memory", memory, "ephemeral-storage", storage))
         .build();
+  }
+
+  /**
+   * {@link #resources(BuildPlan)}, with {@code memoryLimit} (spec.build.memoryLimit) in place of
+   * the derived memory limit when set; the request is then the smaller of the two.
+   */
+  public static ResourceRequirements resources(BuildPlan plan, String memoryLimit) {
+    ResourceRequirements derived = resources(plan);
+    if (memoryLimit == null) {
+      return derived;
+    }
+    Quantity limit = new Quantity(memoryLimit);
+    Quantity request = derived.getRequests().get("memory");
+    if (Quantity.getAmountInBytes(limit).compareTo(Quantity.getAmountInBytes(request)) < 0) {
+      request = limit;
+    }
+    Map<String, Quantity> requests = new java.util.TreeMap<>(derived.getRequests());
+    Map<String, Quantity> limits = new java.util.TreeMap<>(derived.getLimits());
+    requests.put("memory", request);
+    limits.put("memory", limit);
+    return new ResourceRequirementsBuilder().withRequests(requests).withLimits(limits).build();
   }
 
   /** Container memory whose {@link #MAX_RAM_PERCENTAGE} holds the heap the limits allow. */

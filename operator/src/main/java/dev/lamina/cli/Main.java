@@ -3,7 +3,9 @@ package dev.lamina.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of lamina.jar: the operator, the builder, the policy checker and the node agent. */
+/**
+ * Entry point of lamina.jar: the operator, the builder, the layer packager and the policy checker.
+ */
 @Command(
     name = "lamina",
     mixinStandardHelpOptions = true,
@@ -14,7 +16,6 @@ import picocli.CommandLine.Command;
       BuildCommand.class,
       LayerCommand.class,
       CheckCommand.class,
-      NodeCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -460,6 +460,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       List<String> building = new ArrayList<>();
       List<String> noNode = new ArrayList<>();
       List<String> unschedulable = new ArrayList<>();
+      List<ArchitectureStatus> stuck = new ArrayList<>();
       ArchitectureStatus failed = null;
       List<ArchitectureStatus> archs = new ArrayList<>();
       for (Architecture arch : sortedArchitectures()) {
@@ -496,9 +497,18 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
           building.add(arch.name());
           continue;
         }
+        if (pod == null && RUNNING.equals(a.getState())) {
+          // Seen running, so the informer knew it: it is gone, not yet to come.
+          if (failedAttempt(a, PodOutcome.deleted(a.getPod()), null, attempts, retries)) {
+            building.add(arch.name());
+          } else {
+            failed = failed == null ? a : failed;
+          }
+          continue;
+        }
         if (pod == null) {
-          // Created but not yet in the informer's cache, or deleted by someone: the create is
-          // idempotent by name, so making sure costs one request at most.
+          // Created but not yet in the informer's cache, or deleted by someone before it ran: the
+          // create is idempotent by name, so making sure costs one request at most.
           create(
               BuildPodFactory.pod(
                   image,
@@ -522,33 +532,28 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
             a.setMessage(null);
           }
           case FAILED -> {
-            a.setState(FAILED);
-            a.setMessage(outcome.reason() + ": " + outcome.message());
             if (outcome.result() != null && outcome.result().overlapCount() != null) {
               // A pod that refused to push overlaps policy denies reports them: policy, evaluated
               // below, then blocks the image instead of retrying it.
               a.setOverlaps(IndexDocuments.overlaps(outcome.result()));
               a.setOverlapCount(IndexDocuments.overlapCount(outcome.result()));
             }
-            if (attempts <= retries) {
-              Duration backoff = settings.backoffAfter(attempts);
-              a.setNextAttemptAt(now.plus(backoff).truncatedTo(ChronoUnit.SECONDS).toString());
-              recheckIn(backoff);
+            if (failedAttempt(a, outcome, pod, attempts, retries)) {
               building.add(arch.name());
-              LOG.info(
-                  "{} attempt {} failed ({}); retrying in {}",
-                  arch,
-                  attempts,
-                  outcome.reason(),
-                  backoff);
             } else {
-              a.setNextAttemptAt(null);
               failed = failed == null ? a : failed;
             }
           }
           default -> {
             a.setState(outcome.state());
             building.add(arch.name());
+            if (outcome.reason() != null) {
+              // The kubelet keeps trying (a Secret may yet appear); say what holds it meanwhile.
+              a.setMessage(outcome.reason() + ": " + outcome.message());
+              stuck.add(a);
+            } else if (PodOutcome.CREATE_REASONS.contains(PodOutcome.reasonOf(a.getMessage()))) {
+              a.setMessage(null);
+            }
             Optional<Instant> since = PodOutcome.unschedulableSince(pod);
             if (since.isPresent()) {
               Instant due = since.get().plus(settings.noNodeGrace());
@@ -620,7 +625,18 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       }
       if (!building.isEmpty()) {
         status.setPhase(Phase.Building);
-        if (unschedulable.isEmpty()) {
+        if (!stuck.isEmpty()) {
+          ArchitectureStatus first = stuck.get(0);
+          ready(
+              false,
+              PodOutcome.reasonOf(first.getMessage()),
+              "Building "
+                  + String.join(", ", building)
+                  + "; the "
+                  + first.getArchitecture()
+                  + " build pod cannot start: "
+                  + first.getMessage());
+        } else if (unschedulable.isEmpty()) {
           ready(false, "Building", "Building " + String.join(", ", building) + ".");
         } else {
           ready(
@@ -659,6 +675,33 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       return overlaps == PolicyAction.Deny
           ? plan.withOutput(plan.output().withOverlaps(PolicyAction.Deny))
           : plan;
+    }
+
+    /**
+     * Records a failed attempt; returns true when another follows, after a backoff. A pod that
+     * cannot finish by itself (its image cannot be pulled) is deleted, so the kubelet stops trying.
+     */
+    boolean failedAttempt(
+        ArchitectureStatus a, PodOutcome outcome, Pod pod, int attempts, int retries) {
+      a.setState(FAILED);
+      a.setMessage(outcome.reason() + ": " + outcome.message());
+      if (outcome.retryAfter(attempts, retries)) {
+        Duration backoff = settings.backoffAfter(attempts);
+        a.setNextAttemptAt(now.plus(backoff).truncatedTo(ChronoUnit.SECONDS).toString());
+        recheckIn(backoff);
+        LOG.info(
+            "{} attempt {} failed ({}); retrying in {}",
+            a.getArchitecture(),
+            attempts,
+            outcome.reason(),
+            backoff);
+        return true;
+      }
+      a.setNextAttemptAt(null);
+      if (pod != null && !finished(pod)) {
+        delete(pod);
+      }
+      return false;
     }
 
     Descriptor pushIndex(String repository, String input, List<ArchitectureStatus> archs)
@@ -743,6 +786,11 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         throw e;
       }
     }
+  }
+
+  private static boolean finished(Pod pod) {
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    return SUCCEEDED.equals(phase) || FAILED.equals(phase);
   }
 
   private static Pod find(List<Pod> pods, String name) {

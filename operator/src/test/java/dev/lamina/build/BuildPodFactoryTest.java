@@ -105,6 +105,36 @@ class BuildPodFactoryTest {
   }
 
   @Test
+  void memoryLimitComesFromSpecAndTheRequestNeverExceedsIt() {
+    OSImage o = image();
+    Pod usual = BuildPodFactory.pod(o, plan(o), Architecture.amd64, 1, "img", Set.of());
+    // Without spec.build.memoryLimit, the memory the build limits need (842Mi for the defaults).
+    assertThat(usual.getSpec().getContainers().get(0).getResources().getLimits().get("memory"))
+        .hasToString("842Mi");
+    BuildSpec b = new BuildSpec();
+    b.setMemoryLimit("64Mi");
+    o.getSpec().setBuild(b);
+    var resources =
+        BuildPodFactory.pod(o, plan(o), Architecture.amd64, 1, "img", Set.of())
+            .getSpec()
+            .getContainers()
+            .get(0)
+            .getResources();
+    assertThat(resources.getLimits().get("memory")).hasToString("64Mi");
+    assertThat(resources.getRequests().get("memory")).hasToString("64Mi");
+    b.setMemoryLimit("4Gi");
+    assertThat(
+            BuildPodFactory.pod(o, plan(o), Architecture.amd64, 1, "img", Set.of())
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getResources()
+                .getRequests()
+                .get("memory"))
+        .hasToString("842Mi");
+  }
+
+  @Test
   void pushSecretIsMountedAsDockerConfig() {
     OSImage o = image();
     o.getSpec().getOutput().setPushSecret("push-creds");

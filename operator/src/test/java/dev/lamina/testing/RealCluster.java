@@ -108,7 +108,7 @@ public final class RealCluster {
    * A {@link ControlPlane} on this cluster with Lamina's CRDs to be installed by the caller;
    * closing it closes the client only, the cluster keeps running.
    */
-  static ControlPlane connect(String kubeVersion, Path repoRoot) throws IOException {
+  public static ControlPlane connect(String kubeVersion, Path repoRoot) throws IOException {
     Path kubectl = LocalControlPlane.binaryDir(kubeVersion).resolve("kubectl");
     Optional<String> reason = unavailableReason();
     if (reason.isPresent()) {

@@ -49,7 +49,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A stand-in for the kubelet, for clusters where no kubelet can run (no container runtime here). It
+ * A stand-in for the kubelet, for tests of the operator that need no container runtime: it keeps
+ * them fast and runs wherever the control plane runs. It lives in the test sources only; real
+ * kubelets (hack/cluster-up.sh) run the build pods of the end-to-end tests and of users. It
  * registers one Node per architecture, {@code local-<arch>}, keeps their Leases renewed, and runs
  * each pod the real scheduler binds to one of them as a local process. It knows nothing of Lamina
  * beyond one assumption: the image of every container is {@code lamina.jar}, so a container is run
