@@ -116,6 +116,15 @@ public final class BuildCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintStream err = System.err;
+    // When the heap runs out, helper threads (the HTTP client's selector, the registry watchdog)
+    // fail too; the build's own thread reports it with a reason, so theirs would only add a stack
+    // trace to the one-line failure.
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, e) -> {
+          if (!(e instanceof VirtualMachineError)) {
+            err.println("lamina build: thread " + thread.getName() + " failed: " + e);
+          }
+        });
     BuildPlan plan = null;
     List<String> selected = List.of();
     String currentArch = null;

@@ -24,14 +24,6 @@ final class WatchedInputStream extends FilterInputStream {
           r -> {
             Thread t = new Thread(r, "lamina-registry-watchdog");
             t.setDaemon(true);
-            // Out of memory here means the build is too; the build's own thread reports that
-            // with a reason, and the executor starts a new watchdog thread for the next check.
-            t.setUncaughtExceptionHandler(
-                (thread, e) -> {
-                  if (!(e instanceof VirtualMachineError)) {
-                    thread.getThreadGroup().uncaughtException(thread, e);
-                  }
-                });
             return t;
           });
 

@@ -443,8 +443,14 @@ class BuildCommandIT {
             result.toString());
 
     assertThat(run.exit).as(run.stderr).isEqualTo(1);
-    assertThat(run.stderr.strip().lines()).as(run.stderr).hasSize(1);
-    assertThat(run.stderr).startsWith("lamina build: OutOfMemory: the build ran out of memory");
+    // Exactly one line of Lamina's own; no stack trace. Under a 24 MiB heap the JVM itself may
+    // add a line when a helper thread's handler is out of memory too, which Lamina can't prevent.
+    List<String> own = run.stderr.lines().filter(l -> l.startsWith("lamina build:")).toList();
+    assertThat(own).as(run.stderr).hasSize(1);
+    assertThat(own.get(0)).startsWith("lamina build: OutOfMemory: the build ran out of memory");
+    assertThat(run.stderr.lines().filter(l -> l.startsWith("\tat ") || l.contains("Exception in")))
+        .as(run.stderr)
+        .isEmpty();
     BuildResult r = BuildResult.fromJson(Files.readString(result));
     assertThat(r.error().reason()).isEqualTo("OutOfMemory");
     assertNothingPushed("oom");
