@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.lamina.cli.Main;
+import dev.lamina.testing.BuildPodPolicy;
 import dev.lamina.testing.ControlPlane;
 import dev.lamina.testing.ControlPlaneExtension;
 import dev.lamina.testing.KubectlResult;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -105,16 +104,7 @@ class InstallManifestsIT {
       throws Exception {
     KubectlResult rendered = cluster.kubectl("kustomize", "deploy");
     assertThat(rendered.exitCode()).as(rendered.toString()).isZero();
-    Deployment deployment =
-        cluster
-            .client()
-            .load(new ByteArrayInputStream(rendered.stdout().getBytes(StandardCharsets.UTF_8)))
-            .items()
-            .stream()
-            .filter(Deployment.class::isInstance)
-            .map(Deployment.class::cast)
-            .findFirst()
-            .orElseThrow();
+    Deployment deployment = BuildPodPolicy.operatorDeployment(cluster, rendered.stdout());
     Container operator = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
 
     // The image comes from the one images: entry of the kustomization.

@@ -37,9 +37,7 @@ class RegistryRedirectTest {
     front.createContext(
         "/v2/",
         exchange -> {
-          if (exchange.getRequestHeaders().getFirst("Authorization") == null) {
-            exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"front\"");
-            respond(exchange, 401, utf8("{}"));
+          if (challenged(exchange)) {
             return;
           }
           exchange
@@ -51,22 +49,7 @@ class RegistryRedirectTest {
         });
     try {
       String registry = "127.0.0.1:" + front.getAddress().getPort();
-      OciClient client =
-          OciClient.builder()
-              .credentials(
-                  DockerConfig.parse(
-                      utf8(
-                          "{\"auths\":{\""
-                              + registry
-                              + "\":{\"username\":\"u\",\"password\":\"p\"}}}"),
-                      "test"))
-              .build();
-      Descriptor d = TestContent.descriptor(BLOB, MediaTypes.OCTET_STREAM);
-
-      byte[] read;
-      try (InputStream in = client.repository(registry + "/lamina/redirected").openBlob(d)) {
-        read = in.readAllBytes();
-      }
+      byte[] read = readBlobAsUser(registry + "/lamina/redirected");
 
       assertThat(read).isEqualTo(BLOB);
       assertThat(storageAuthorizations).containsExactly("null");
@@ -83,10 +66,7 @@ class RegistryRedirectTest {
     front.createContext(
         "/v2/",
         exchange -> {
-          String auth = exchange.getRequestHeaders().getFirst("Authorization");
-          if (auth == null) {
-            exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"front\"");
-            respond(exchange, 401, utf8("{}"));
+          if (challenged(exchange)) {
             return;
           }
           authorizations.add(exchange.getRequestURI().getPath());
@@ -99,28 +79,42 @@ class RegistryRedirectTest {
         });
     try {
       String registry = "127.0.0.1:" + front.getAddress().getPort();
-      OciClient client =
-          OciClient.builder()
-              .credentials(
-                  DockerConfig.parse(
-                      utf8(
-                          "{\"auths\":{\""
-                              + registry
-                              + "\":{\"username\":\"u\",\"password\":\"p\"}}}"),
-                      "test"))
-              .build();
-      Descriptor d = TestContent.descriptor(BLOB, MediaTypes.OCTET_STREAM);
-
-      byte[] read;
-      try (InputStream in = client.repository(registry + "/lamina/moved").openBlob(d)) {
-        read = in.readAllBytes();
-      }
+      byte[] read = readBlobAsUser(registry + "/lamina/moved");
 
       assertThat(read).isEqualTo(BLOB);
       assertThat(authorizations).last().isEqualTo("/v2/moved/blob");
     } finally {
       front.stop(0);
     }
+  }
+
+  /** Reads {@link #BLOB} from {@code repository} with basic credentials for its registry. */
+  private static byte[] readBlobAsUser(String repository) throws IOException {
+    String registry = repository.substring(0, repository.indexOf('/'));
+    OciClient client =
+        OciClient.builder()
+            .credentials(
+                DockerConfig.parse(
+                    utf8(
+                        "{\"auths\":{\""
+                            + registry
+                            + "\":{\"username\":\"u\",\"password\":\"p\"}}}"),
+                    "test"))
+            .build();
+    Descriptor d = TestContent.descriptor(BLOB, MediaTypes.OCTET_STREAM);
+    try (InputStream in = client.repository(repository).openBlob(d)) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** Answers 401 with a basic challenge when the request has no credentials. */
+  private static boolean challenged(HttpExchange exchange) throws IOException {
+    if (exchange.getRequestHeaders().getFirst("Authorization") != null) {
+      return false;
+    }
+    exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"front\"");
+    respond(exchange, 401, utf8("{}"));
+    return true;
   }
 
   private static HttpServer server() throws IOException {

@@ -29,22 +29,26 @@ public record BuildPodPolicy(String image, Path file) {
   public static final String NAME = "lamina-build-pods";
   public static final String ACCOUNT = "system:serviceaccount:lamina-system:lamina-operator";
 
+  /** The operator Deployment among the objects {@code kubectl kustomize deploy} rendered. */
+  public static Deployment operatorDeployment(ControlPlane cluster, String rendered) {
+    return cluster
+        .client()
+        .load(new ByteArrayInputStream(rendered.getBytes(StandardCharsets.UTF_8)))
+        .items()
+        .stream()
+        .filter(Deployment.class::isInstance)
+        .map(Deployment.class::cast)
+        .findFirst()
+        .orElseThrow();
+  }
+
   public static BuildPodPolicy install(ControlPlane cluster) throws IOException {
     KubectlResult rbac =
         cluster.kubectl("apply", "-f", "deploy/namespace.yaml", "-f", "deploy/rbac.yaml");
     assertThat(rbac.succeeded()).as(rbac.toString()).isTrue();
     KubectlResult rendered = cluster.kubectl("kustomize", "deploy");
     assertThat(rendered.succeeded()).as(rendered.toString()).isTrue();
-    Deployment operator =
-        cluster
-            .client()
-            .load(new ByteArrayInputStream(rendered.stdout().getBytes(StandardCharsets.UTF_8)))
-            .items()
-            .stream()
-            .filter(Deployment.class::isInstance)
-            .map(Deployment.class::cast)
-            .findFirst()
-            .orElseThrow();
+    Deployment operator = operatorDeployment(cluster, rendered.stdout());
     String image = operator.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
     String admission =
         Stream.of(rendered.stdout().split("(?m)^---$"))
