@@ -6,6 +6,7 @@
 set -euo pipefail
 
 KUBE_VERSION="${KUBE_VERSION:-1.34.4}"
+. "$(dirname "$0")/kube-ldflags.sh"
 GOARCH="$(go env GOARCH)"
 BASE="${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}"
 DEST="$BASE/k8s/${KUBE_VERSION}-linux-${GOARCH}"
@@ -73,13 +74,7 @@ ETCD_VERSION="$(sed -n 's#^\s*go.etcd.io/etcd/server/v3 \(v[^ ]*\).*#\1#p' "$MOD
 go get "k8s.io/kubernetes@v${KUBE_VERSION}" "go.etcd.io/etcd/server/v3@${ETCD_VERSION}"
 go mod tidy
 
-MAJOR="${KUBE_VERSION%%.*}"
-MINOR="$(echo "$KUBE_VERSION" | cut -d. -f2)"
-LDFLAGS="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  LDFLAGS="$LDFLAGS -X $pkg.gitVersion=v${KUBE_VERSION} -X $pkg.gitMajor=${MAJOR} -X $pkg.gitMinor=${MINOR}"
-  LDFLAGS="$LDFLAGS -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
-done
+LDFLAGS="$(kube_ldflags "$KUBE_VERSION")"
 
 export CGO_ENABLED=0
 go build -trimpath -ldflags "$LDFLAGS" -o "$DEST/" \

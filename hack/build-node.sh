@@ -7,6 +7,7 @@
 set -euo pipefail
 
 KUBE_VERSION="${KUBE_VERSION:-1.34.4}"
+. "$(dirname "$0")/kube-ldflags.sh"
 BASE="${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}"
 AMD64="$BASE/k8s/${KUBE_VERSION}-linux-amd64"
 ARM64="$BASE/k8s/${KUBE_VERSION}-linux-arm64"
@@ -50,13 +51,7 @@ GO
 start=$(date +%s)
 go mod tidy
 
-MAJOR="${KUBE_VERSION%%.*}"
-MINOR="$(echo "$KUBE_VERSION" | cut -d. -f2)"
-LDFLAGS="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  LDFLAGS="$LDFLAGS -X $pkg.gitVersion=v${KUBE_VERSION} -X $pkg.gitMajor=${MAJOR} -X $pkg.gitMinor=${MINOR}"
-  LDFLAGS="$LDFLAGS -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
-done
+LDFLAGS="$(kube_ldflags "$KUBE_VERSION")"
 
 export CGO_ENABLED=0
 for cmd in kubelet kube-proxy; do
