@@ -6,20 +6,19 @@ import dev.lamina.api.Layer;
 import dev.lamina.api.LayerStatus;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.PlatformDigest;
-import dev.lamina.build.ArtifactTypes;
-import dev.lamina.build.BuildException;
-import dev.lamina.build.BuildPlan;
-import dev.lamina.build.BuildResult;
-import dev.lamina.build.Builder;
-import dev.lamina.build.IndexPublisher;
-import dev.lamina.build.InputDigest;
-import dev.lamina.build.PlanFactory;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.DockerConfig;
 import dev.lamina.oci.OciClient;
 import dev.lamina.oci.Platform;
 import dev.lamina.oci.ResolvedImage;
-import dev.lamina.policy.Manifests;
+import dev.lamina.plan.ArtifactTypes;
+import dev.lamina.plan.BuildException;
+import dev.lamina.plan.BuildPlan;
+import dev.lamina.plan.BuildResult;
+import dev.lamina.plan.Builder;
+import dev.lamina.plan.IndexPublisher;
+import dev.lamina.plan.InputDigest;
+import dev.lamina.plan.PlanFactory;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -405,13 +404,13 @@ public final class BuildCommand implements Callable<Integer> {
   /** Resolves every Layer the OSImage uses, as the operator's Layer reconciler would. */
   private BuildPlan planFromFiles(OciClient client, PrintStream err)
       throws IOException, BuildException {
-    Manifests res;
+    ResourceFiles res;
     try {
-      res = Manifests.read(files);
-    } catch (Manifests.InvalidInputException e) {
+      res = ResourceFiles.read(files);
+    } catch (ResourceFiles.InvalidInputException e) {
       throw new BuildException("InvalidInput", e.getMessage());
     }
-    OSImage image = pickImage(res.osImages().stream().map(Manifests.Source::object).toList());
+    OSImage image = pickImage(res.osImages().stream().map(ResourceFiles.Source::object).toList());
     if (image.getMetadata().getNamespace() == null) {
       image.getMetadata().setNamespace("default");
     }

@@ -11,7 +11,6 @@ import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyResult;
 import dev.lamina.api.PolicyVerdict;
 import dev.lamina.policy.Evaluation;
-import dev.lamina.policy.Manifests;
 import dev.lamina.policy.PolicyEngine;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.PrintWriter;
@@ -80,10 +79,10 @@ public final class CheckCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Manifests manifests;
+    ResourceFiles manifests;
     try {
-      manifests = Manifests.read(files);
-    } catch (Manifests.InvalidInputException e) {
+      manifests = ResourceFiles.read(files);
+    } catch (ResourceFiles.InvalidInputException e) {
       err.println("lamina check: " + e.getMessage());
       return 2;
     }
@@ -94,7 +93,7 @@ public final class CheckCommand implements Callable<Integer> {
       return 2;
     }
     List<ImagePolicy> policies =
-        manifests.policies().stream().map(Manifests.Source::object).toList();
+        manifests.policies().stream().map(ResourceFiles.Source::object).toList();
     PolicyEngine engine = PolicyEngine.compile(policies);
     if (!engine.compileErrors().isEmpty()) {
       Map<String, String> fileOf = new HashMap<>();
@@ -115,15 +114,15 @@ public final class CheckCommand implements Callable<Integer> {
 
     List<Checked> checked = new ArrayList<>();
     Map<String, Map<String, Layer>> layersByNamespace = new HashMap<>();
-    for (Manifests.Source<Layer> s : manifests.layers()) {
+    for (ResourceFiles.Source<Layer> s : manifests.layers()) {
       Layer l = s.object();
-      String ns = Manifests.namespaceOf(l);
+      String ns = ResourceFiles.namespaceOf(l);
       layersByNamespace.computeIfAbsent(ns, k -> new TreeMap<>()).put(l.getMetadata().getName(), l);
       checked.add(checked(l, s.file(), engine.assessLayer(l, namespaceLabels(ns))));
     }
-    for (Manifests.Source<OSImage> s : manifests.osImages()) {
+    for (ResourceFiles.Source<OSImage> s : manifests.osImages()) {
       OSImage o = s.object();
-      String ns = Manifests.namespaceOf(o);
+      String ns = ResourceFiles.namespaceOf(o);
       Map<String, Layer> layers = layersByNamespace.getOrDefault(ns, Map.of());
       // No build has run, so overlapping init layers are unknown (null), not absent.
       checked.add(
@@ -147,7 +146,8 @@ public final class CheckCommand implements Callable<Integer> {
   }
 
   private static Checked checked(HasMetadata o, String file, Evaluation e) {
-    return new Checked(o.getKind(), Manifests.namespaceOf(o), o.getMetadata().getName(), file, e);
+    return new Checked(
+        o.getKind(), ResourceFiles.namespaceOf(o), o.getMetadata().getName(), file, e);
   }
 
   private static PolicyVerdict verdict(Checked c) {

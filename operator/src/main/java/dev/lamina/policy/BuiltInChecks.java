@@ -6,7 +6,7 @@ import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageSpec;
 import dev.lamina.api.PlatformDigest;
-import dev.lamina.build.BuildResult.Overlap;
+import dev.lamina.plan.BuildResult.Overlap;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

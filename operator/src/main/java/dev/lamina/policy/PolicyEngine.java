@@ -12,7 +12,7 @@ import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyResult;
 import dev.lamina.api.PolicyStatus;
 import dev.lamina.api.PolicyVerdict;
-import dev.lamina.build.BuildResult.Overlap;
+import dev.lamina.plan.BuildResult.Overlap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.lamina.reconcile;
 
-import dev.lamina.build.BuildPodFactory;
+import dev.lamina.plan.BuildPodFactory;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;

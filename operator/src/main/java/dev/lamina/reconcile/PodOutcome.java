@@ -1,6 +1,6 @@
 package dev.lamina.reconcile;
 
-import dev.lamina.build.BuildResult;
+import dev.lamina.plan.BuildResult;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;

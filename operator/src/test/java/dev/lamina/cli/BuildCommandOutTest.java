@@ -3,9 +3,9 @@ package dev.lamina.cli;
 import static dev.lamina.testing.TestLayers.Entry.file;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lamina.build.BuildResult;
 import dev.lamina.oci.DockerConfig;
 import dev.lamina.oci.OciClient;
+import dev.lamina.plan.BuildResult;
 import dev.lamina.testing.TestLayers;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package dev.lamina.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lamina.build.BuildResult;
+import dev.lamina.plan.BuildResult;
 import dev.lamina.testing.SlowRegistry;
 import dev.lamina.testing.SlowRegistry.Mode;
 import dev.lamina.testing.TestLayers;

@@ -5,13 +5,13 @@ import static dev.lamina.testing.TestLayers.Entry.file;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lamina.build.BuildResult;
 import dev.lamina.cli.VersionProvider;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.ImageIndex;
 import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.Platform;
+import dev.lamina.plan.BuildResult;
 import dev.lamina.testing.TestLayers;
 import dev.lamina.testing.TestRegistry;
 import java.io.PrintStream;

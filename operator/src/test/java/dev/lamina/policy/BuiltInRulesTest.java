@@ -11,7 +11,7 @@ import dev.lamina.api.ImagePolicy;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.PolicyResult;
-import dev.lamina.build.BuildResult.Overlap;
+import dev.lamina.plan.BuildResult.Overlap;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;

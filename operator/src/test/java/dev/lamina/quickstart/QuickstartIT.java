@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lamina.api.FileSpec;
 import dev.lamina.api.OSImage;
-import dev.lamina.policy.Manifests;
+import dev.lamina.cli.ResourceFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,7 +55,7 @@ class QuickstartIT {
 
   /** The /etc/lamina-release the sample OSImage adds, as the init prints it (one line). */
   private static String releaseText(Path yaml) throws Exception {
-    OSImage image = Manifests.read(List.of(yaml)).osImages().get(0).object();
+    OSImage image = ResourceFiles.read(List.of(yaml)).osImages().get(0).object();
     return image.getSpec().getFiles().stream()
         .filter(f -> f.getPath().equals("etc/lamina-release"))
         .map(FileSpec::getContents)

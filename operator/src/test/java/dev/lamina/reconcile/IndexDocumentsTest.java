@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lamina.api.ArchitectureStatus;
 import dev.lamina.api.OSImageStatus;
-import dev.lamina.build.BuildResult;
+import dev.lamina.plan.BuildResult;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

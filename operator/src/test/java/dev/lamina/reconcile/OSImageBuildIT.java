@@ -277,7 +277,7 @@ class OSImageBuildIT {
     assertThat(out.resolveTag("latest")).isEmpty();
     assertThat(
             out.resolveTag(
-                dev.lamina.build.InputDigest.cacheTag(failed.getStatus().getInputDigest())))
+                dev.lamina.plan.InputDigest.cacheTag(failed.getStatus().getInputDigest())))
         .isEmpty();
     // No tag of any name: what a pod pushed is content addressed only.
     Path tags =
@@ -420,7 +420,7 @@ class OSImageBuildIT {
         assertThat(out.resolveTag("latest")).isEmpty();
         assertThat(
                 out.resolveTag(
-                    dev.lamina.build.InputDigest.cacheTag(blocked.getStatus().getInputDigest())))
+                    dev.lamina.plan.InputDigest.cacheTag(blocked.getStatus().getInputDigest())))
             .isEmpty();
         // The pod knew LMN009 denies overlaps (the plan says so) and pushed nothing at all, not
         // even an untagged manifest or a blob; and a denial is not retried.

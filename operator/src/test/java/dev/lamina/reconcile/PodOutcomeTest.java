@@ -2,7 +2,7 @@ package dev.lamina.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lamina.build.BuildResult;
+import dev.lamina.plan.BuildResult;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;

@@ -1,4 +1,4 @@
-package dev.lamina.build;
+package dev.lamina.plan;
 
 import static dev.lamina.testing.TestLayers.Entry.file;
 import static dev.lamina.testing.TestLayers.Entry.symlink;

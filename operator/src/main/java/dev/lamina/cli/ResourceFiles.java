@@ -1,4 +1,4 @@
-package dev.lamina.policy;
+package dev.lamina.cli;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -14,7 +14,7 @@ import dev.lamina.api.ImagePolicy;
 import dev.lamina.api.Lamina;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
-import dev.lamina.build.PlanFactory;
+import dev.lamina.plan.PlanFactory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
@@ -36,7 +36,7 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * The Layers, OSImages and ImagePolicies in YAML files, in the order they appear. Documents of
  * other kinds are skipped, so a whole directory of manifests can be checked.
  */
-public final class Manifests {
+public final class ResourceFiles {
   /** Input that can't be checked; its message is one line naming the file and document. */
   public static final class InvalidInputException extends Exception {
     public InvalidInputException(String message) {
@@ -90,8 +90,8 @@ public final class Manifests {
   }
 
   /** Reads each file, or each *.yaml and *.yml under a directory in name order. */
-  public static Manifests read(List<Path> paths) throws InvalidInputException {
-    Manifests m = new Manifests();
+  public static ResourceFiles read(List<Path> paths) throws InvalidInputException {
+    ResourceFiles m = new ResourceFiles();
     for (Path path : paths) {
       for (Path file : expand(path)) {
         m.readFile(file);

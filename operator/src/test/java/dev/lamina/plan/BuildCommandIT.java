@@ -1,4 +1,4 @@
-package dev.lamina.build;
+package dev.lamina.plan;
 
 import static dev.lamina.testing.TestLayers.Entry.dir;
 import static dev.lamina.testing.TestLayers.Entry.file;

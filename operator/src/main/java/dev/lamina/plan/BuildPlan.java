@@ -1,4 +1,4 @@
-package dev.lamina.build;
+package dev.lamina.plan;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lamina.api.Compression;

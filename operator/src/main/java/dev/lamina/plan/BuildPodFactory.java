@@ -1,4 +1,4 @@
-package dev.lamina.build;
+package dev.lamina.plan;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

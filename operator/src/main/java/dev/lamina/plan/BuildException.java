@@ -1,4 +1,4 @@
-package dev.lamina.build;
+package dev.lamina.plan;
 
 /** A build that cannot go on; {@code reason} is a CamelCase word shown in status. */
 public final class BuildException extends Exception {

@@ -1,4 +1,4 @@
-package dev.lamina.build;
+package dev.lamina.plan;
 
 import dev.lamina.api.Architecture;
 import dev.lamina.api.BuildLimits;

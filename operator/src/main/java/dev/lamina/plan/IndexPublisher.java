@@ -1,4 +1,4 @@
-package dev.lamina.build;
+package dev.lamina.plan;
 
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.ImageIndex;
