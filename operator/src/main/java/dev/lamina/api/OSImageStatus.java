@@ -32,6 +32,12 @@ public class OSImageStatus {
   /** A sentence on the current phase. */
   private String message;
 
+  /** The digest each Layer resolved to for inputDigest, by Layer name: what a moved tag changed. */
+  private java.util.Map<String, String> layerDigests;
+
+  /** The lamina.dev/rebuild annotation value last acted on. */
+  private String rebuild;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -102,5 +108,21 @@ public class OSImageStatus {
 
   public void setMessage(String message) {
     this.message = message;
+  }
+
+  public java.util.Map<String, String> getLayerDigests() {
+    return layerDigests;
+  }
+
+  public void setLayerDigests(java.util.Map<String, String> layerDigests) {
+    this.layerDigests = layerDigests;
+  }
+
+  public String getRebuild() {
+    return rebuild;
+  }
+
+  public void setRebuild(String rebuild) {
+    this.rebuild = rebuild;
   }
 }

@@ -96,6 +96,15 @@ public final class OperatorCommand implements Callable<Integer> {
               + " to it (env LAMINA_MAX_ENTRIES).")
   long maxEntries;
 
+  @Option(
+      names = "--max-build-pods",
+      defaultValue = "${env:LAMINA_MAX_BUILD_PODS:-4}",
+      description =
+          "Build pods at once in the whole cluster; OSImages beyond it wait in phase Queued, first"
+              + " come first served. 0: no limit. Default ${DEFAULT-VALUE} (env"
+              + " LAMINA_MAX_BUILD_PODS).")
+  int maxBuildPods;
+
   @Override
   public Integer call() throws Exception {
     String podName = System.getenv("POD_NAME");
@@ -141,7 +150,8 @@ public final class OperatorCommand implements Callable<Integer> {
             Set.copyOf(insecureRegistries),
             retryBackoff,
             timeouts,
-            maxLimits);
+            maxLimits,
+            maxBuildPods);
     OperatorMain operator = new OperatorMain(client, settings);
     HttpServer health = HttpServer.create(new InetSocketAddress(healthAddress, healthPort), 0);
     health.createContext("/healthz", ex -> respond(ex, operator.isHealthy()));
