@@ -17,10 +17,19 @@ public class OSImageStatus {
   /** sha256 of the canonical spec, the resolved layer digests and the output-format version. */
   private String inputDigest;
 
-  /** Digest of the multi-architecture image index in the registry. */
+  /**
+   * Digest of the last multi-architecture image index built: kept while a new input builds, so what
+   * deploys it keeps a good image.
+   */
   private String digest;
 
-  /** Repository the index was pushed to. */
+  /**
+   * The input digest that digest was built from; inputDigest differs from it while a new input is
+   * in progress.
+   */
+  private String readyInputDigest;
+
+  /** Repository the index of digest was pushed to. */
   private String repository;
 
   /** Per-architecture artifacts and build state. */
@@ -124,5 +133,13 @@ public class OSImageStatus {
 
   public void setRebuild(String rebuild) {
     this.rebuild = rebuild;
+  }
+
+  public String getReadyInputDigest() {
+    return readyInputDigest;
+  }
+
+  public void setReadyInputDigest(String readyInputDigest) {
+    this.readyInputDigest = readyInputDigest;
   }
 }

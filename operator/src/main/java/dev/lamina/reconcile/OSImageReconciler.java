@@ -392,14 +392,17 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         return;
       }
 
+      if (status.getDigest() != null && status.getReadyInputDigest() == null) {
+        // Written before readyInputDigest existed, when digest was cleared with each new input.
+        status.setReadyInputDigest(status.getInputDigest());
+      }
       if (!input.equals(status.getInputDigest())) {
-        // A new input: whatever was built or building belongs to the old one.
+        // A new input: whatever was building belongs to the old one. The last index built stays in
+        // digest until the new one replaces it.
         status.setInputDigest(input);
         Map<String, String> digests = new java.util.TreeMap<>();
         layers.forEach((n, l) -> digests.put(n, l.getStatus().getDigest()));
         status.setLayerDigests(digests);
-        status.setDigest(null);
-        status.setRepository(null);
         status.setArchitectures(new ArrayList<>());
         status.setConditions(remove(status.getConditions(), SCHEDULED));
       }
@@ -409,7 +412,9 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
 
       rebuildIfAsked();
       String repository = image.getSpec().getOutput().getRepository();
-      if (status.getDigest() != null && Phase.Ready == status.getPhase()) {
+      if (status.getDigest() != null
+          && input.equals(status.getReadyInputDigest())
+          && Phase.Ready == status.getPhase()) {
         ready(true, "Built", "Index " + status.getDigest() + " is in " + repository + ".");
         deleteAll(pods, p -> true);
         deleteAll(configMaps, c -> true);
@@ -541,6 +546,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         repo.pushManifest(indexBytes, dev.lamina.oci.MediaTypes.OCI_INDEX, tag);
       }
       status.setDigest(index.get().digest());
+      status.setReadyInputDigest(input);
       status.setRepository(repository);
       status.setPhase(Phase.Ready);
       ready(
@@ -708,7 +714,6 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         }
       }
       status.setArchitectures(archs);
-      status.setRepository(repository);
       if (deniedByNewOverlaps(plan.inputDigest())) {
         return;
       }
@@ -801,6 +806,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       }
       Descriptor index = pushIndex(repository, plan.inputDigest(), archs);
       status.setDigest(index.digest());
+      status.setReadyInputDigest(plan.inputDigest());
+      status.setRepository(repository);
       status.setPhase(Phase.Ready);
       ready(true, "Built", "Index " + index.digest() + " is in " + repository + ".");
       events.emit(

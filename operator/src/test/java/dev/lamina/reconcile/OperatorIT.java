@@ -258,9 +258,13 @@ class OperatorIT {
           .atMost(Duration.ofSeconds(10))
           .until(() -> Phase.Ready == phase(ns, "first"));
       assertThat(pods.created).isEmpty();
+      // A new object found in the cache says so in Ready alone: an Event each made half of the
+      // operator's requests for a fleet created at once (ScaleBenchmark).
+      assertThat(ready(osImageStatus(ns, "second").getStatus().getConditions()).getMessage())
+          .endsWith("(cache hit).");
       assertThat(client.v1().events().inNamespace(ns).list().getItems())
           .filteredOn(e -> "CacheHit".equals(e.getReason()))
-          .hasSize(2);
+          .isEmpty();
     }
   }
 
