@@ -34,50 +34,6 @@ public class ArchitectureStatus {
   /** How many paths two init layers both write; unset until the build reports it. */
   private Integer overlapCount;
 
-  /** A path that two init layers both write; the upper layer's copy is the one in the image. */
-  public static class Overlap {
-    /** Path inside the image. */
-    private String path;
-
-    /** Init layer whose copy is overwritten. */
-    private String lower;
-
-    /** Init layer whose copy wins. */
-    private String upper;
-
-    public Overlap() {}
-
-    public Overlap(String path, String lower, String upper) {
-      this.path = path;
-      this.lower = lower;
-      this.upper = upper;
-    }
-
-    public String getPath() {
-      return path;
-    }
-
-    public void setPath(String path) {
-      this.path = path;
-    }
-
-    public String getLower() {
-      return lower;
-    }
-
-    public void setLower(String lower) {
-      this.lower = lower;
-    }
-
-    public String getUpper() {
-      return upper;
-    }
-
-    public void setUpper(String upper) {
-      this.upper = upper;
-    }
-  }
-
   public String getArchitecture() {
     return architecture;
   }

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.lamina.api.FileSpec;
+import dev.lamina.api.Overlap;
 import dev.lamina.oci.IoSupplier;
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,6 +3,7 @@ package dev.lamina.plan;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lamina.api.OutputFormat;
+import dev.lamina.api.Overlap;
 import dev.lamina.api.PolicyAction;
 import dev.lamina.assemble.AssemblyException;
 import dev.lamina.assemble.Budget;
@@ -79,7 +80,7 @@ public final class Builder {
       String architecture,
       Path dir,
       List<BuildResult.ArtifactRef> artifacts,
-      List<BuildResult.Overlap> overlaps,
+      List<Overlap> overlaps,
       int overlapCount) {}
 
   /** Assembles {@code arch} of {@code plan} into {@code outDir} (created if needed). */
@@ -101,7 +102,7 @@ public final class Builder {
         init.add(source(ref, arch));
       }
       List<BuildResult.ArtifactRef> artifacts = new ArrayList<>();
-      List<BuildResult.Overlap> overlaps = new ArrayList<>();
+      List<Overlap> overlaps = new ArrayList<>();
       int overlapCount;
       progress.accept(arch + ": applying " + init.size() + " init layer(s)");
       try (LayerUnion union = new LayerUnion(init, tempDir, plan.sourceDateEpoch(), budget)) {
@@ -136,12 +137,7 @@ public final class Builder {
           }
           artifacts.add(artifact(rootfs, ArtifactTypes.ROOTFS_FILE, ArtifactTypes.ROOTFS_TAR));
         }
-        union
-            .overlaps()
-            .forEach(
-                o ->
-                    overlaps.add(
-                        new BuildResult.Overlap(o.path(), o.lowerLayer(), o.upperLayer())));
+        overlaps.addAll(union.overlaps());
         overlapCount = (int) union.overlapCount();
       }
       return new Assembled(
@@ -240,7 +236,7 @@ public final class Builder {
         || a.overlapCount() == 0) {
       return Optional.empty();
     }
-    BuildResult.Overlap first = a.overlaps().isEmpty() ? null : a.overlaps().get(0);
+    Overlap first = a.overlaps().isEmpty() ? null : a.overlaps().get(0);
     String message =
         "policy rule LMN009 denies init layers that write the same path: "
             + a.overlapCount()
@@ -302,7 +298,7 @@ public final class Builder {
           Map.of("role", "init", "name", ref.name(), "image", ref.image(), "digest", ref.digest()));
     }
     config.put("layers", sources);
-    List<BuildResult.Overlap> overlaps = assembled.overlaps();
+    List<Overlap> overlaps = assembled.overlaps();
     config.put(
         "overlaps", overlaps.subList(0, Math.min(overlaps.size(), BuildResult.MAX_OVERLAPS)));
     config.put("overlapCount", assembled.overlapCount());

@@ -2,8 +2,8 @@ package dev.lamina.reconcile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lamina.api.ArchitectureStatus;
 import dev.lamina.api.Artifact;
+import dev.lamina.api.Overlap;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.ImageManifest;
 import dev.lamina.oci.OciRepository;
@@ -65,12 +65,12 @@ final class IndexDocuments {
   }
 
   /** A build result's listed overlaps, as status keeps them. */
-  static List<ArchitectureStatus.Overlap> overlaps(BuildResult result) {
-    List<ArchitectureStatus.Overlap> list = new ArrayList<>();
+  static List<Overlap> overlaps(BuildResult result) {
+    List<Overlap> list = new ArrayList<>();
     if (result.overlaps() != null) {
-      for (BuildResult.Overlap o : result.overlaps()) {
+      for (Overlap o : result.overlaps()) {
         if (list.size() < BuildResult.MAX_OVERLAPS) {
-          list.add(new ArchitectureStatus.Overlap(o.path(), o.lower(), o.upper()));
+          list.add(o);
         }
       }
     }
@@ -91,7 +91,7 @@ final class IndexDocuments {
    * @param overlaps the listed ones, at most {@link BuildResult#MAX_OVERLAPS}
    * @param overlapCount all of them
    */
-  record BuildConfig(List<ArchitectureStatus.Overlap> overlaps, int overlapCount) {}
+  record BuildConfig(List<Overlap> overlaps, int overlapCount) {}
 
   /**
    * Reads the Lamina build config of a per-architecture manifest; empty when the config is not
@@ -116,11 +116,11 @@ final class IndexDocuments {
     if (!root.path("overlapCount").isInt()) {
       return Optional.empty();
     }
-    List<ArchitectureStatus.Overlap> list = new ArrayList<>();
+    List<Overlap> list = new ArrayList<>();
     for (JsonNode o : root.path("overlaps")) {
       if (list.size() < BuildResult.MAX_OVERLAPS) {
         list.add(
-            new ArchitectureStatus.Overlap(
+            new Overlap(
                 o.path("path").asText(), o.path("lower").asText(), o.path("upper").asText()));
       }
     }

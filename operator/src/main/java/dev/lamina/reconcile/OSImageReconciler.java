@@ -6,6 +6,7 @@ import dev.lamina.api.Conditions;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageStatus;
+import dev.lamina.api.Overlap;
 import dev.lamina.api.Phase;
 import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyStatus;
@@ -14,7 +15,6 @@ import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.plan.BuildPlan;
 import dev.lamina.plan.BuildPodFactory;
-import dev.lamina.plan.BuildResult;
 import dev.lamina.plan.IndexPublisher;
 import dev.lamina.plan.InputDigest;
 import dev.lamina.plan.PlanFactory;
@@ -806,12 +806,12 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
    * @param listed the listed overlaps of every architecture; null while no build has reported
    * @param count the largest count an architecture reported
    */
-  record Overlaps(List<BuildResult.Overlap> listed, int count) {
+  record Overlaps(List<Overlap> listed, int count) {
     static Overlaps of(OSImageStatus status, String input) {
       if (!input.equals(status.getInputDigest()) || status.getArchitectures() == null) {
         return new Overlaps(null, 0);
       }
-      List<BuildResult.Overlap> listed = null;
+      List<Overlap> listed = null;
       int count = 0;
       for (ArchitectureStatus a : status.getArchitectures()) {
         if (a.getOverlapCount() == null) {
@@ -819,9 +819,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         }
         listed = listed == null ? new ArrayList<>() : listed;
         if (a.getOverlaps() != null) {
-          for (ArchitectureStatus.Overlap o : a.getOverlaps()) {
-            listed.add(new BuildResult.Overlap(o.getPath(), o.getLower(), o.getUpper()));
-          }
+          listed.addAll(a.getOverlaps());
         }
         count = Math.max(count, a.getOverlapCount());
       }
