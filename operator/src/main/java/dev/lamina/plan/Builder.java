@@ -1,7 +1,5 @@
 package dev.lamina.plan;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lamina.api.OutputFormat;
 import dev.lamina.api.Overlap;
 import dev.lamina.api.PolicyAction;
@@ -29,7 +27,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,9 +40,6 @@ import java.util.function.Function;
  * lamina build} both run this.
  */
 public final class Builder {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
-
   private final OciClient client;
   private final Function<BuildPlan.LayerRef, OciClient> pullClient;
   private final Path tempDir;
@@ -205,7 +199,7 @@ public final class Builder {
         repo.pushBlob(d, () -> Files.newInputStream(file), null);
         layers.add(d);
       }
-      byte[] config = configJson(plan, assembled);
+      byte[] config = BuildConfig.of(plan, assembled).toJson();
       Descriptor configDesc =
           new Descriptor(ArtifactTypes.BUILD_CONFIG, Digests.sha256(config), config.length);
       repo.pushBlob(configDesc, () -> new java.io.ByteArrayInputStream(config), null);
@@ -266,43 +260,6 @@ public final class Builder {
         a.overlaps(),
         a.overlapCount(),
         null);
-  }
-
-  /**
-   * Build metadata stored as the manifest's config: what went in, never when, and the paths that
-   * two init layers both write, so a cache hit can report them as a build would (policy LMN008).
-   */
-  static byte[] configJson(BuildPlan plan, Assembled assembled) throws IOException {
-    String arch = assembled.architecture();
-    Map<String, Object> config = new LinkedHashMap<>();
-    config.put("architecture", arch);
-    config.put("os", "linux");
-    config.put("inputDigest", plan.inputDigest());
-    config.put("formatVersion", InputDigest.OUTPUT_FORMAT_VERSION);
-    BuildPlan.ArchPlan ap = plan.architectures().get(arch);
-    List<Map<String, String>> sources = new ArrayList<>();
-    if (ap.kernel() != null) {
-      sources.add(
-          Map.of(
-              "role",
-              "kernel",
-              "name",
-              ap.kernel().name(),
-              "image",
-              ap.kernel().image(),
-              "digest",
-              ap.kernel().digest()));
-    }
-    for (BuildPlan.LayerRef ref : ap.init()) {
-      sources.add(
-          Map.of("role", "init", "name", ref.name(), "image", ref.image(), "digest", ref.digest()));
-    }
-    config.put("layers", sources);
-    List<Overlap> overlaps = assembled.overlaps();
-    config.put(
-        "overlaps", overlaps.subList(0, Math.min(overlaps.size(), BuildResult.MAX_OVERLAPS)));
-    config.put("overlapCount", assembled.overlapCount());
-    return JSON.writeValueAsBytes(config);
   }
 
   private LayerSource source(BuildPlan.LayerRef ref, String arch) throws IOException {

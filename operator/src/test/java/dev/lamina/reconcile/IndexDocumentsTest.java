@@ -19,10 +19,12 @@ class IndexDocumentsTest {
   void manifestsAreFoundByArchitectureOfLinuxEntries() throws Exception {
     String index =
         "{\"schemaVersion\":2,\"manifests\":["
-            + "{\"digest\":\""
+            + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"size\":9,"
+            + "\"digest\":\""
             + M1
             + "\",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
-            + "{\"digest\":\""
+            + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"size\":9,"
+            + "\"digest\":\""
             + M2
             + "\",\"platform\":{\"os\":\"windows\",\"architecture\":\"arm64\"}}]}";
     assertThat(IndexDocuments.manifestsByArchitecture(index.getBytes(StandardCharsets.UTF_8)))
