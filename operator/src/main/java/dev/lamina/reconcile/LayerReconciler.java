@@ -9,6 +9,7 @@ import dev.lamina.api.PolicyStatus;
 import dev.lamina.oci.AuthException;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.NotFoundException;
+import dev.lamina.oci.OciReference;
 import dev.lamina.oci.Platform;
 import dev.lamina.oci.ResolvedImage;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -104,7 +105,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
     LayerStatus old = layer.getStatus();
     LayerStatus status = old == null ? new LayerStatus() : json.clone(old);
     String image = layer.getSpec().getImage();
-    boolean pinned = image.contains("@sha256:");
+    boolean pinned = OciReference.parse(image).digest() != null;
     Instant now = clock.instant();
     Instant resolvedAt =
         old == null || old.getResolvedAt() == null ? null : Instant.parse(old.getResolvedAt());
