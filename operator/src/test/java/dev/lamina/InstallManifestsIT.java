@@ -28,7 +28,7 @@ class InstallManifestsIT {
   void kustomizationAppliesWithServerDryRunAndMeetsRestrictedPodSecurity(ControlPlane cluster) {
     // A server dry run creates nothing, so the namespace its objects live in must exist first;
     // its restricted label is also what makes the apiserver check the Deployment's pod template.
-    KubectlResult namespace = cluster.kubectl("apply", "-f", "deploy/namespace.yaml");
+    KubectlResult namespace = cluster.kubectl("apply", "-f", "deploy/base/namespace.yaml");
     assertThat(namespace.exitCode()).as(namespace.toString()).isZero();
 
     KubectlResult result = cluster.kubectl("apply", "-k", "deploy", "--dry-run=server");
@@ -51,7 +51,7 @@ class InstallManifestsIT {
   @Test
   void operatorServiceAccountMayDoWhatTheOperatorDoes(ControlPlane cluster) {
     KubectlResult applied =
-        cluster.kubectl("apply", "-f", "deploy/namespace.yaml", "-f", "deploy/rbac.yaml");
+        cluster.kubectl("apply", "-f", "deploy/base/namespace.yaml", "-f", "deploy/base/rbac.yaml");
     assertThat(applied.exitCode()).as(applied.toString()).isZero();
 
     // Every request the operator makes: informers list and watch; status is patched; build pods
@@ -115,7 +115,7 @@ class InstallManifestsIT {
             .readValue(
                 java.nio.file.Files.readString(
                     Path.of(
-                        System.getProperty("lamina.repoRoot", ".."), "deploy/kustomization.yaml")),
+                        System.getProperty("lamina.repoRoot", ".."), "deploy/base/kustomization.yaml")),
                 Map.class);
     @SuppressWarnings("unchecked")
     List<Map<String, String>> images = (List<Map<String, String>>) kustomization.get("images");
