@@ -115,7 +115,8 @@ class InstallManifestsIT {
             .readValue(
                 java.nio.file.Files.readString(
                     Path.of(
-                        System.getProperty("lamina.repoRoot", ".."), "deploy/base/kustomization.yaml")),
+                        System.getProperty("lamina.repoRoot", ".."),
+                        "deploy/base/kustomization.yaml")),
                 Map.class);
     @SuppressWarnings("unchecked")
     List<Map<String, String>> images = (List<Map<String, String>>) kustomization.get("images");

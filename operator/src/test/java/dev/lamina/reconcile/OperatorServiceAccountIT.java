@@ -37,9 +37,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The operator with nothing but the rights deploy/base/rbac.yaml gives its ServiceAccount: every request
- * goes to the apiserver as {@code system:serviceaccount:lamina-system:lamina-operator}, so a
- * missing rule fails an informer's start or a reconcile here, as it would in a cluster.
+ * The operator with nothing but the rights deploy/base/rbac.yaml gives its ServiceAccount: every
+ * request goes to the apiserver as {@code system:serviceaccount:lamina-system:lamina-operator}, so
+ * a missing rule fails an informer's start or a reconcile here, as it would in a cluster.
  */
 @ExtendWith(ControlPlaneExtension.class)
 class OperatorServiceAccountIT {

@@ -77,9 +77,9 @@ class PullSecretBuildIT {
   @TempDir Path tmp;
 
   /**
-   * The operator runs as its ServiceAccount with deploy/base/rbac.yaml, under deploy/base/build-pods.yaml,
-   * with the Deployment's image as builder image: its build pods must pass the policy with their
-   * pull and push Secrets mounted.
+   * The operator runs as its ServiceAccount with deploy/base/rbac.yaml, under
+   * deploy/base/build-pods.yaml, with the Deployment's image as builder image: its build pods must
+   * pass the policy with their pull and push Secrets mounted.
    */
   @BeforeAll
   void start(ControlPlane cluster) throws Exception {

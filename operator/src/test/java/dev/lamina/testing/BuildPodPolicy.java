@@ -19,8 +19,9 @@ import java.time.Duration;
 import java.util.stream.Stream;
 
 /**
- * deploy/base/build-pods.yaml installed as deploy/ installs it (rendered by kustomize, the operator's
- * image copied in), with deploy/base/rbac.yaml. The control plane outlives a test class: uninstall it.
+ * deploy/base/build-pods.yaml installed as deploy/ installs it (rendered by kustomize, the
+ * operator's image copied in), with deploy/base/rbac.yaml. The control plane outlives a test class:
+ * uninstall it.
  *
  * @param image the operator Deployment's image, the only one the policy admits in build pods
  * @param file the rendered policy and binding
