@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "lamina",
     mixinStandardHelpOptions = true,
+    showDefaultValues = true,
     versionProvider = VersionProvider.class,
     description = "Assembles operating-system images from OCI layers.",
     subcommands = {

@@ -6,6 +6,7 @@ import dev.lamina.api.LayerStatus;
 import dev.lamina.api.PlatformDigest;
 import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyStatus;
+import dev.lamina.metrics.LaminaMetrics;
 import dev.lamina.oci.AuthException;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.NotFoundException;
@@ -93,7 +94,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
     MDC.put("namespace", layer.getMetadata().getNamespace());
     MDC.put("name", layer.getMetadata().getName());
     try {
-      return doReconcile(layer);
+      return LaminaMetrics.of(context).layerReconciled(layer, doReconcile(layer));
     } finally {
       MDC.remove("namespace");
       MDC.remove("name");

@@ -11,6 +11,7 @@ import dev.lamina.api.Phase;
 import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyStatus;
 import dev.lamina.api.PolicyVerdict;
+import dev.lamina.metrics.LaminaMetrics;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.plan.BuildPlan;
@@ -151,6 +152,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
             context,
             policies,
             o -> o.getStatus() == null ? null : o.getStatus().getPolicy());
+    LaminaMetrics.of(context).watchOSImages(() -> context.getPrimaryCache().list());
     return List.of(
         podSource,
         configMapSource,
@@ -366,6 +368,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       }
       deleteAll(pods, p -> true);
       status.setPhase(Phase.Blocked);
+      if (old == null || old.getPhase() != Phase.Blocked)
+        LaminaMetrics.of(context).policyDenied("OSImage");
       ready(false, "PolicyDenied", "Denied by policy: " + firstDeny(policy));
       return true;
     }
@@ -430,6 +434,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
           "Built",
           "Index " + index.get().digest() + " was already in " + repository + " (cache hit).");
       if (old == null || !input.equals(old.getInputDigest()) || old.getPhase() != Phase.Ready) {
+        LaminaMetrics.of(context).cacheHit();
         events.emit(
             image,
             Events.NORMAL,
@@ -524,6 +529,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         PodOutcome outcome = PodOutcome.of(pod);
         switch (outcome.state()) {
           case SUCCEEDED -> {
+            LaminaMetrics.of(context).buildSucceeded(arch.name(), pod);
             a.setState(SUCCEEDED);
             a.setManifestDigest(outcome.result().manifestDigest());
             a.setArtifacts(IndexDocuments.artifacts(outcome.result()));
@@ -683,6 +689,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
      */
     boolean failedAttempt(
         ArchitectureStatus a, PodOutcome outcome, Pod pod, int attempts, int retries) {
+      LaminaMetrics.of(context).buildFailed(a.getArchitecture(), outcome.reason(), pod);
       a.setState(FAILED);
       a.setMessage(outcome.reason() + ": " + outcome.message());
       if (outcome.retryAfter(attempts, retries)) {
@@ -729,6 +736,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
               settings.insecureRegistries(),
               settings.registryTimeouts());
       create(pod);
+      LaminaMetrics.of(context).buildStarted(arch.name());
       a.setAttempts(attempt);
       a.setPod(pod.getMetadata().getName());
       a.setState(PENDING);
