@@ -87,10 +87,18 @@ public final class Builder {
     if (kernelFormat && archPlan.kernel() == null) {
       throw new BuildException("KernelMissing", "kernel+initrd needs a kernel layer");
     }
+    boolean efi = plan.formats().stream().anyMatch(OutputFormat::efi);
+    if (efi && (archPlan.kernel() == null || archPlan.stub() == null || plan.efi() == null)) {
+      throw new BuildException(
+          "InvalidPlan", "the EFI formats need a kernel layer and spec.uki.stub for " + arch);
+    }
     // One budget for the whole build: the kernel layer, its modules and every init layer.
     Budget budget = new Budget(plan.effectiveLimits());
     try {
       Files.createDirectories(outDir);
+      // The kernel and initrd the EFI formats are built from, when they aren't artifacts too.
+      Path work = efi ? Files.createTempDirectory(tempDir, "efi-") : null;
+      Path kernelDir = kernelFormat ? outDir : work;
       List<LayerSource> init = new ArrayList<>();
       for (BuildPlan.LayerRef ref : archPlan.init()) {
         init.add(source(ref, arch));
@@ -101,17 +109,38 @@ public final class Builder {
       progress.accept(arch + ": applying " + init.size() + " init layer(s)");
       try (LayerUnion union = new LayerUnion(init, tempDir, plan.sourceDateEpoch(), budget)) {
         if (archPlan.kernel() != null) {
-          addKernel(plan, archPlan.kernel(), arch, union, outDir, kernelFormat, artifacts, budget);
+          addKernel(plan, archPlan.kernel(), arch, union, kernelDir, kernelFormat || efi, budget);
+          if (kernelFormat) {
+            Path kernel = outDir.resolve(ArtifactTypes.KERNEL_FILE);
+            artifacts.add(artifact(kernel, ArtifactTypes.KERNEL_FILE, ArtifactTypes.KERNEL));
+          }
         }
         if (plan.files() != null && !plan.files().isEmpty()) {
           union.addFiles(plan.files());
         }
-        if (kernelFormat) {
-          Path initrd = outDir.resolve(ArtifactTypes.INITRD_FILE);
+        if (kernelFormat || efi) {
+          Path initrd = kernelDir.resolve(ArtifactTypes.INITRD_FILE);
           progress.accept(arch + ": writing " + ArtifactTypes.INITRD_FILE);
           try (OutputStream out = Files.newOutputStream(initrd)) {
             new InitrdWriter(plan.compression()).write(union, out);
           }
+          if (efi) {
+            EfiArtifacts.write(
+                plan,
+                arch,
+                source(archPlan.stub(), arch),
+                kernelDir.resolve(ArtifactTypes.KERNEL_FILE),
+                initrd,
+                EfiArtifacts.osRelease(union),
+                work,
+                outDir,
+                budget,
+                progress,
+                artifacts);
+          }
+        }
+        if (kernelFormat) {
+          Path initrd = outDir.resolve(ArtifactTypes.INITRD_FILE);
           artifacts.add(
               artifact(
                   initrd, ArtifactTypes.INITRD_FILE, ArtifactTypes.initrd(plan.compression())));
@@ -134,6 +163,9 @@ public final class Builder {
         overlaps.addAll(union.overlaps());
         overlapCount = (int) union.overlapCount();
       }
+      if (work != null) {
+        deleteTree(work);
+      }
       return new Assembled(
           arch, outDir, List.copyOf(artifacts), List.copyOf(overlaps), overlapCount);
     } catch (IOException e) {
@@ -146,9 +178,8 @@ public final class Builder {
       BuildPlan.LayerRef kernelRef,
       String arch,
       LayerUnion union,
-      Path outDir,
-      boolean kernelFormat,
-      List<BuildResult.ArtifactRef> artifacts,
+      Path kernelDir,
+      boolean copyKernel,
       Budget budget)
       throws IOException, BuildException {
     progress.accept(arch + ": reading kernel layer " + kernelRef.name());
@@ -157,15 +188,14 @@ public final class Builder {
     try (LayerUnion kernelLayer =
         new LayerUnion(
             List.of(source(kernelRef, arch)), tempDir, plan.sourceDateEpoch(), 1, budget)) {
-      if (kernelFormat) {
-        Path kernel = outDir.resolve(ArtifactTypes.KERNEL_FILE);
+      if (copyKernel) {
+        Path kernel = kernelDir.resolve(ArtifactTypes.KERNEL_FILE);
         if (!kernelLayer.isRegularFile(binary)) {
           throw new BuildException(
               "KernelMissing",
               "kernel binary \"" + binary + "\" not found in layer \"" + kernelRef.name() + "\"");
         }
         kernelLayer.copyFile("kernel binary", binary, kernel);
-        artifacts.add(artifact(kernel, ArtifactTypes.KERNEL_FILE, ArtifactTypes.KERNEL));
       }
       if (kernelLayer.isRegularFile(modules)) {
         progress.accept(arch + ": unpacking " + modules + " from " + kernelRef.name());
@@ -274,7 +304,15 @@ public final class Builder {
     return new LayerSource(ref.name(), blobs);
   }
 
-  private static BuildResult.ArtifactRef artifact(Path file, String name, String mediaType)
+  private static void deleteTree(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  static BuildResult.ArtifactRef artifact(Path file, String name, String mediaType)
       throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
       return new BuildResult.ArtifactRef(name, mediaType, Digests.sha256(in), Files.size(file));

@@ -286,6 +286,39 @@ final class BuiltInChecks {
         }
         sink.failUnlisted(Math.max(0, overlapCount - distinct.size()));
       }
+      case EFI_STUB_PRESENT -> {
+        if (spec.hasEfiFormat() && stubLayer(spec) == null) {
+          String format =
+              spec.effectiveFormats().stream()
+                  .filter(f -> f.efi())
+                  .findFirst()
+                  .orElseThrow()
+                  .value();
+          sink.fail(
+              "spec.uki.stub",
+              "format " + format + " is built on an EFI stub, and spec.uki.stub.layer names none");
+        }
+      }
+      case EFI_STUB_PINNED -> {
+        String name = stubLayer(spec);
+        if (name == null) {
+          return;
+        }
+        Layer stub = layers.get(name);
+        String ref = stub == null || stub.getSpec() == null ? null : stub.getSpec().getImage();
+        if (ref == null) {
+          sink.notEvaluated("spec.uki.stub", "Layer " + name + " does not exist");
+        } else if (!ImageReference.parse(ref).pinned()) {
+          sink.fail(
+              "spec.uki.stub",
+              "the EFI stub's Layer "
+                  + name
+                  + " has image "
+                  + ref
+                  + ", not pinned by digest; the stub runs first at boot, so pin it with"
+                  + " @sha256:<digest>");
+        }
+      }
       default -> throw new IllegalArgumentException(rule.id() + " does not apply to an OSImage");
     }
   }
@@ -299,7 +332,19 @@ final class BuiltInChecks {
     if (spec.getInit() != null) {
       names.addAll(spec.getInit());
     }
+    String stub = stubLayer(spec);
+    if (stub != null) {
+      names.add(stub);
+    }
     return names;
+  }
+
+  /** The stub Layer of the EFI formats, or null when none is built or none is named. */
+  static String stubLayer(OSImageSpec spec) {
+    if (!spec.hasEfiFormat() || spec.getUki() == null || spec.getUki().getStub() == null) {
+      return null;
+    }
+    return spec.getUki().getStub().getLayer();
   }
 
   static List<PlatformDigest> resolvedPlatforms(Layer layer) {
