@@ -34,6 +34,17 @@ public class ArchitectureStatus {
   /** How many paths two init layers both write; unset until the build reports it. */
   private Integer overlapCount;
 
+  /** The Java os.arch the build pod reported (amd64, aarch64): what the node really ran. */
+  private String nodeArchitecture;
+
+  public String getNodeArchitecture() {
+    return nodeArchitecture;
+  }
+
+  public void setNodeArchitecture(String nodeArchitecture) {
+    this.nodeArchitecture = nodeArchitecture;
+  }
+
   /** A path that two init layers both write; the upper layer's copy is the one in the image. */
   public static class Overlap {
     /** Path inside the image. */

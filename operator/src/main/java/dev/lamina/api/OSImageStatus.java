@@ -32,6 +32,17 @@ public class OSImageStatus {
   /** A sentence on the current phase. */
   private String message;
 
+  /** Fingerprint (sha256 of the public key) of the key the pushed index and manifests carry. */
+  private String signingKey;
+
+  public String getSigningKey() {
+    return signingKey;
+  }
+
+  public void setSigningKey(String signingKey) {
+    this.signingKey = signingKey;
+  }
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
