@@ -37,6 +37,18 @@ public class ArchitectureStatus {
       "How many paths two init layers both write; unset until the build reports it.")
   private Integer overlapCount;
 
+  @JsonPropertyDescription(
+      "The Java os.arch the build pod reported (amd64, aarch64): what the node really ran.")
+  private String nodeArchitecture;
+
+  public String getNodeArchitecture() {
+    return nodeArchitecture;
+  }
+
+  public void setNodeArchitecture(String nodeArchitecture) {
+    this.nodeArchitecture = nodeArchitecture;
+  }
+
   public String getArchitecture() {
     return architecture;
   }

@@ -35,6 +35,17 @@ public class OSImageStatus {
   @JsonPropertyDescription("A sentence on the current phase.")
   private String message;
 
+  /** Fingerprint (sha256 of the public key) of the key the pushed index and manifests carry. */
+  private String signingKey;
+
+  public String getSigningKey() {
+    return signingKey;
+  }
+
+  public void setSigningKey(String signingKey) {
+    this.signingKey = signingKey;
+  }
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }

@@ -20,6 +20,8 @@ import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciException;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.RegistryTimeoutException;
+import dev.lamina.supply.Referrers;
+import dev.lamina.supply.Sbom;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -100,8 +102,13 @@ public final class Builder {
       Path work = efi ? Files.createTempDirectory(tempDir, "efi-") : null;
       Path kernelDir = kernelFormat ? outDir : work;
       List<LayerSource> init = new ArrayList<>();
+      Sbom sbom = new Sbom(plan.osImage(), arch, plan.sourceDateEpoch());
+      if (archPlan.kernel() != null) {
+        sbom.layer("kernel", archPlan.kernel());
+      }
       for (BuildPlan.LayerRef ref : archPlan.init()) {
         init.add(source(ref, arch));
+        sbom.layer("init", ref);
       }
       List<BuildResult.ArtifactRef> artifacts = new ArrayList<>();
       List<Overlap> overlaps = new ArrayList<>();
@@ -109,7 +116,8 @@ public final class Builder {
       progress.accept(arch + ": applying " + init.size() + " init layer(s)");
       try (LayerUnion union = new LayerUnion(init, tempDir, plan.sourceDateEpoch(), budget)) {
         if (archPlan.kernel() != null) {
-          addKernel(plan, archPlan.kernel(), arch, union, kernelDir, kernelFormat || efi, budget);
+          addKernel(
+              plan, archPlan.kernel(), arch, union, kernelDir, kernelFormat || efi, budget, sbom);
           if (kernelFormat) {
             Path kernel = outDir.resolve(ArtifactTypes.KERNEL_FILE);
             artifacts.add(artifact(kernel, ArtifactTypes.KERNEL_FILE, ArtifactTypes.KERNEL));
@@ -160,6 +168,11 @@ public final class Builder {
           }
           artifacts.add(artifact(rootfs, ArtifactTypes.ROOTFS_FILE, ArtifactTypes.ROOTFS_TAR));
         }
+        progress.accept(arch + ": writing " + Sbom.FILE);
+        sbom.scan(union);
+        Path sbomFile = outDir.resolve(Sbom.FILE);
+        Files.write(sbomFile, sbom.toJson());
+        artifacts.add(artifact(sbomFile, Sbom.FILE, Sbom.MEDIA_TYPE));
         overlaps.addAll(union.overlaps());
         overlapCount = (int) union.overlapCount();
       }
@@ -180,7 +193,8 @@ public final class Builder {
       LayerUnion union,
       Path kernelDir,
       boolean copyKernel,
-      Budget budget)
+      Budget budget,
+      Sbom sbom)
       throws IOException, BuildException {
     progress.accept(arch + ": reading kernel layer " + kernelRef.name());
     String binary = plan.kernel() == null ? "kernel" : plan.kernel().binary();
@@ -197,6 +211,7 @@ public final class Builder {
         }
         kernelLayer.copyFile("kernel binary", binary, kernel);
       }
+      sbom.kernelFiles(kernelLayer);
       if (kernelLayer.isRegularFile(modules)) {
         progress.accept(arch + ": unpacking " + modules + " from " + kernelRef.name());
         union.addTarball(
@@ -214,7 +229,13 @@ public final class Builder {
     try {
       OciRepository repo = client.repository(plan.output().repository());
       List<Descriptor> layers = new ArrayList<>();
+      BuildResult.ArtifactRef sbom = null;
       for (BuildResult.ArtifactRef a : assembled.artifacts()) {
+        if (Sbom.MEDIA_TYPE.equals(a.mediaType())) {
+          // Not an artifact of the image: it refers to the manifest, pushed after it.
+          sbom = a;
+          continue;
+        }
         Path file = assembled.dir().resolve(a.name());
         Descriptor d =
             new Descriptor(
@@ -236,6 +257,15 @@ public final class Builder {
       ImageManifest manifest =
           ImageManifest.of(ArtifactTypes.OS_IMAGE, configDesc, layers, Map.of());
       Descriptor pushed = repo.pushManifest(manifest.toJson(), MediaTypes.OCI_MANIFEST, null);
+      if (sbom != null) {
+        progress.accept(assembled.architecture() + ": pushing " + sbom.name() + " as a referrer");
+        Referrers.push(
+            repo,
+            pushed,
+            Sbom.MEDIA_TYPE,
+            sbom.name(),
+            Files.readAllBytes(assembled.dir().resolve(sbom.name())));
+      }
       return new BuildResult(
           assembled.architecture(),
           plan.inputDigest(),

@@ -20,6 +20,8 @@ import dev.lamina.plan.IndexPublisher;
 import dev.lamina.plan.InputDigest;
 import dev.lamina.plan.PlanFactory;
 import dev.lamina.policy.BuiltInRule;
+import dev.lamina.supply.SigningKeys;
+import dev.lamina.supply.SupplyException;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -81,6 +83,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
   private final Registries registries;
   private final PolicySet policies;
   private final KubernetesClient client;
+  private final OSImageSigning signing;
   private final KubernetesSerialization json;
   private final Events events;
   private final Clock clock;
@@ -100,6 +103,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     this.client = client;
     this.json = client.getKubernetesSerialization();
     this.events = new Events(client);
+    this.signing = new OSImageSigning(client);
     this.clock = clock;
   }
 
@@ -315,12 +319,22 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
             "Set spec.output.repository: build pods push their artifacts there.");
         return;
       }
+      Optional<SigningKeys.KeyPair> signingKey;
+      try {
+        signingKey = signing.key(image);
+      } catch (SupplyException e) {
+        // Before any build: an index pushed now could not be signed.
+        status.setPhase(Phase.Failed);
+        ready(false, e.reason(), e.getMessage() + ".");
+        return;
+      }
 
       if (!input.equals(status.getInputDigest())) {
         // A new input: whatever was built or building belongs to the old one.
         status.setInputDigest(input);
         status.setDigest(null);
         status.setRepository(null);
+        status.setSigningKey(null);
         status.setArchitectures(new ArrayList<>());
         status.setConditions(remove(status.getConditions(), SCHEDULED));
       }
@@ -330,6 +344,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
 
       String repository = image.getSpec().getOutput().getRepository();
       if (status.getDigest() != null && Phase.Ready == status.getPhase()) {
+        signing.signIfNeeded(
+            image, status, plan, repository(repository), settings.builderImage(), signingKey);
         ready(true, "Built", "Index " + status.getDigest() + " is in " + repository + ".");
         deleteAll(pods, p -> true);
         deleteAll(configMaps, c -> true);
@@ -341,10 +357,14 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
           && pods.stream()
               .noneMatch(p -> inputLabel.equals(label(p, BuildPodFactory.LABEL_INPUT)))) {
         if (fromCache(repository, input)) {
+          signing.signIfNeeded(
+              image, status, plan, repository(repository), settings.builderImage(), signingKey);
           return;
         }
       }
       build(plan, pods, configMaps, repository);
+      signing.signIfNeeded(
+          image, status, plan, repository(repository), settings.builderImage(), signingKey);
     }
 
     /**
@@ -532,6 +552,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
             LaminaMetrics.of(context).buildSucceeded(arch.name(), pod);
             a.setState(SUCCEEDED);
             a.setManifestDigest(outcome.result().manifestDigest());
+            a.setNodeArchitecture(outcome.result().osArch());
             a.setArtifacts(IndexDocuments.artifacts(outcome.result()));
             a.setOverlaps(IndexDocuments.overlaps(outcome.result()));
             a.setOverlapCount(IndexDocuments.overlapCount(outcome.result()));
