@@ -203,6 +203,9 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
             e instanceof IOException ? "RegistryError" : "ReconcileError",
             String.valueOf(e.getMessage()),
             image.getMetadata().getGeneration()));
+    // JOSDK retries the reconcile with its backoff.
+    status.setConditions(
+        Progress.RECONCILING.apply(status.getConditions(), image.getMetadata().getGeneration()));
     return ErrorStatusUpdateControl.patchStatus(fresh(image, status));
   }
 
@@ -220,6 +223,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     Map<String, Layer> layers;
     List<Pod> pods;
     Overlaps policyOverlaps;
+    boolean layersStalled;
 
     Run(OSImage image, Context<OSImage> context) {
       this.image = image;
@@ -234,6 +238,14 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
 
     UpdateControl<OSImage> finish() {
       status.setObservedGeneration(generation);
+      status.setConditions(
+          Progress.ofOSImage(
+                  status.getPhase(),
+                  Conditions.find(status.getConditions(), Conditions.READY)
+                      .map(Condition::getReason)
+                      .orElse(null),
+                  layersStalled)
+              .apply(status.getConditions(), generation));
       if (old == null || !json.asJson(status).equals(json.asJson(old))) {
         // The status is the build's state (attempts, pods): the next reconcile, which a pod event
         // may start at once, must read this write, not the informer's older copy.
@@ -262,7 +274,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       String namespace = image.getMetadata().getNamespace();
       Map<String, Layer> layers = new LinkedHashMap<>();
       Map<String, Layer> refused = new LinkedHashMap<>();
-      List<String> waiting = new ArrayList<>();
+      List<LayerWait> waiting = new ArrayList<>();
       for (String name : PlanFactory.layerNames(image.getSpec())) {
         Optional<Layer> layer = layerSource.get(new ResourceID(name, namespace));
         if (layer.isPresent() && layerReady(layer.get())) {
@@ -270,7 +282,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         } else if (layer.isPresent() && refusedByPolicy(layer.get())) {
           refused.put(name, layer.get());
         } else {
-          waiting.add(name);
+          waiting.add(LayerWait.of(name, layer));
         }
       }
       if (waiting.isEmpty() && !refused.isEmpty()) {
@@ -284,20 +296,20 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
           return;
         }
       }
-      waiting.addAll(refused.keySet());
+      refused.forEach((name, layer) -> waiting.add(LayerWait.of(name, Optional.of(layer))));
       if (!waiting.isEmpty()) {
         status.setPhase(Phase.Pending);
-        ready(
-            false,
-            "LayersNotReady",
-            "Waiting for Layer(s) " + String.join(", ", waiting) + " to be Ready.");
+        layersStalled = waiting.stream().anyMatch(LayerWait::stalled);
+        ready(false, "LayersNotReady", LayerWait.message(waiting));
         return;
       }
       BuildPlan plan;
       try {
         plan = PlanFactory.create(image, layers, settings.maxLimits());
       } catch (IllegalArgumentException e) {
+        // A resolved Layer that lacks what the image needs (an architecture): it won't by itself.
         status.setPhase(Phase.Pending);
+        layersStalled = true;
         ready(false, "LayersNotReady", e.getMessage() + ".");
         return;
       }
@@ -621,7 +633,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
                 "NoNodeForArchitecture",
                 msg,
                 generation));
-        status.setPhase(Phase.Building);
+        // Nothing is being built while the pod waits for a node that may never come.
+        status.setPhase(Phase.Pending);
         ready(false, "NoNodeForArchitecture", msg);
         return;
       }
