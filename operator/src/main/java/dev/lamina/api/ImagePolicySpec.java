@@ -36,7 +36,7 @@ public class ImagePolicySpec {
       message = "custom rule names must be unique")
   private List<CustomRule> customRules;
 
-  /** Keys that the Layers this policy applies to must be signed by. */
+  @JsonPropertyDescription("Keys that the Layers this policy applies to must be signed by.")
   private TrustSpec trust;
 
   public TrustSpec getTrust() {

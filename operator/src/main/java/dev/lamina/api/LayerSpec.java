@@ -32,10 +32,8 @@ public class LayerSpec {
   @Size(max = 253)
   private String pullSecret;
 
-  /**
-   * Follow (default): a tag is resolved again periodically and OSImages follow where it moves. Pin:
-   * the first resolution is kept until this spec changes.
-   */
+  @JsonPropertyDescription(
+      "* Follow (default): a tag is resolved again periodically and OSImages follow where it moves. Pin: the first resolution is kept until this spec changes.")
   private UpdatePolicy updatePolicy;
 
   public LayerSpec() {}

@@ -29,7 +29,8 @@ public class LayerStatus {
   @JsonPropertyDescription("Policy verdict and results for this Layer on its own.")
   private PolicyStatus policy;
 
-  /** The cosign signatures of the resolved digest, as checked against spec.trust keys. */
+  @JsonPropertyDescription(
+      "The cosign signatures of the resolved digest, as checked against spec.trust keys.")
   private LayerSignature signature;
 
   public LayerSignature getSignature() {

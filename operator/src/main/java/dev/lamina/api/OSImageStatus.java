@@ -35,7 +35,8 @@ public class OSImageStatus {
   @JsonPropertyDescription("A sentence on the current phase.")
   private String message;
 
-  /** Fingerprint (sha256 of the public key) of the key the pushed index and manifests carry. */
+  @JsonPropertyDescription(
+      "Fingerprint (sha256 of the public key) of the key the pushed index and manifests carry.")
   private String signingKey;
 
   public String getSigningKey() {

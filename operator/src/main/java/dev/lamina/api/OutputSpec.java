@@ -26,7 +26,8 @@ public class OutputSpec {
   @Size(max = 253)
   private String pushSecret;
 
-  /** Sign the index and each manifest, and attach SLSA provenance, with a key from a Secret. */
+  @JsonPropertyDescription(
+      "Sign the index and each manifest, and attach SLSA provenance, with a key from a Secret.")
   private SigningSpec signing;
 
   public SigningSpec getSigning() {
