@@ -4,6 +4,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
 import java.util.List;
 
 /** What to assemble: architectures, kernel, init layers, extra files, formats and destination. */
@@ -77,6 +78,22 @@ public class OSImageSpec {
 
   public void setInit(List<String> init) {
     this.init = init;
+  }
+
+  /** The Layer names this image uses: its kernel layer first, then its init layers, each once. */
+  public List<String> layerNames() {
+    List<String> names = new ArrayList<>();
+    if (kernel != null && kernel.getLayer() != null) {
+      names.add(kernel.getLayer());
+    }
+    if (init != null) {
+      for (String n : init) {
+        if (!names.contains(n)) {
+          names.add(n);
+        }
+      }
+    }
+    return names;
   }
 
   public List<FileSpec> getFiles() {

@@ -140,22 +140,6 @@ public final class PlanFactory {
     }
   }
 
-  /** The Layer names an OSImage uses: its kernel layer first, then its init layers in order. */
-  public static List<String> layerNames(OSImageSpec spec) {
-    List<String> names = new ArrayList<>();
-    if (spec.getKernel() != null && spec.getKernel().getLayer() != null) {
-      names.add(spec.getKernel().getLayer());
-    }
-    if (spec.getInit() != null) {
-      for (String n : spec.getInit()) {
-        if (!names.contains(n)) {
-          names.add(n);
-        }
-      }
-    }
-    return names;
-  }
-
   /** The manifest a Layer resolved to for {@code arch}, matching linux/ARCH with any variant. */
   public static Optional<PlatformDigest> platform(Layer layer, Architecture arch) {
     if (layer.getStatus() == null || layer.getStatus().getPlatforms() == null) {

@@ -441,7 +441,7 @@ public final class PolicyEngine {
     if (image.getSpec() == null) {
       return List.of();
     }
-    return BuiltInChecks.layerNames(image.getSpec()).stream()
+    return image.getSpec().layerNames().stream()
         .filter(n -> BuiltInChecks.resolvedPlatforms(layers.get(n)).isEmpty())
         .collect(Collectors.toList());
   }

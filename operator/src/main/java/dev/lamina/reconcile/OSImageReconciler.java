@@ -109,7 +109,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         .addIndexer(
             LAYER_INDEX,
             o ->
-                PlanFactory.layerNames(o.getSpec()).stream()
+                o.getSpec().layerNames().stream()
                     .map(n -> o.getMetadata().getNamespace() + "/" + n)
                     .toList());
     podSource =
@@ -257,7 +257,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       Map<String, Layer> layers = new LinkedHashMap<>();
       Map<String, Layer> refused = new LinkedHashMap<>();
       List<String> waiting = new ArrayList<>();
-      for (String name : PlanFactory.layerNames(image.getSpec())) {
+      for (String name : image.getSpec().layerNames()) {
         Optional<Layer> layer = layerSource.get(new ResourceID(name, namespace));
         if (layer.isPresent() && layerReady(layer.get())) {
           layers.put(name, layer.get());
