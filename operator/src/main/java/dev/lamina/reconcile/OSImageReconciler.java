@@ -19,6 +19,7 @@ import dev.lamina.plan.IndexPublisher;
 import dev.lamina.plan.InputDigest;
 import dev.lamina.plan.PlanFactory;
 import dev.lamina.policy.BuiltInRule;
+import dev.lamina.policy.Subject;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -353,12 +354,10 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       PolicyStatus policy =
           policyWatch
               .engine()
-              .evaluateOSImage(
-                  image,
-                  layers,
-                  policyWatch.namespaceLabels(image),
-                  policyOverlaps.listed(),
-                  policyOverlaps.count());
+              .assess(
+                  Subject.osImage(image, layers, policyOverlaps.listed(), policyOverlaps.count()),
+                  policyWatch.namespaceLabels(image))
+              .status();
       status.setPolicy(policy);
       status.setConditions(policyCondition(status.getConditions(), policy, generation));
       if (policy.getVerdict() != PolicyVerdict.Deny) {
