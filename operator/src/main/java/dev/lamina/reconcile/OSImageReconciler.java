@@ -20,6 +20,7 @@ import dev.lamina.plan.IndexPublisher;
 import dev.lamina.plan.InputDigest;
 import dev.lamina.plan.PlanFactory;
 import dev.lamina.policy.BuiltInRule;
+import dev.lamina.policy.Subject;
 import dev.lamina.supply.SigningKeys;
 import dev.lamina.supply.SupplyException;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -114,7 +115,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         .addIndexer(
             LAYER_INDEX,
             o ->
-                PlanFactory.layerNames(o.getSpec()).stream()
+                o.getSpec().layerNames().stream()
                     .map(n -> o.getMetadata().getNamespace() + "/" + n)
                     .toList());
     podSource =
@@ -275,7 +276,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       Map<String, Layer> layers = new LinkedHashMap<>();
       Map<String, Layer> refused = new LinkedHashMap<>();
       List<LayerWait> waiting = new ArrayList<>();
-      for (String name : PlanFactory.layerNames(image.getSpec())) {
+      for (String name : image.getSpec().layerNames()) {
         Optional<Layer> layer = layerSource.get(new ResourceID(name, namespace));
         if (layer.isPresent() && layerReady(layer.get())) {
           layers.put(name, layer.get());
@@ -387,12 +388,10 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       PolicyStatus policy =
           policyWatch
               .engine()
-              .evaluateOSImage(
-                  image,
-                  layers,
-                  policyWatch.namespaceLabels(image),
-                  policyOverlaps.listed(),
-                  policyOverlaps.count());
+              .assess(
+                  Subject.osImage(image, layers, policyOverlaps.listed(), policyOverlaps.count()),
+                  policyWatch.namespaceLabels(image))
+              .status();
       status.setPolicy(policy);
       status.setConditions(policyCondition(status.getConditions(), policy, generation));
       if (policy.getVerdict() != PolicyVerdict.Deny) {

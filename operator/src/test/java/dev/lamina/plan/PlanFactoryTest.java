@@ -145,7 +145,7 @@ class PlanFactoryTest {
   void layerNamesListKernelFirstWithoutDuplicates() {
     OSImageSpec spec = image("a", "", List.of(Architecture.amd64)).getSpec();
     spec.setInit(List.of("base", "kernel", "extra"));
-    assertThat(PlanFactory.layerNames(spec)).containsExactly("kernel", "base", "extra");
+    assertThat(spec.layerNames()).containsExactly("kernel", "base", "extra");
   }
 
   static final String GOLDEN_YAML =

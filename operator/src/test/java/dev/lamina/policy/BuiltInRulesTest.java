@@ -49,13 +49,13 @@ class BuiltInRulesTest {
   static final String ARM64 = "linux/arm64";
 
   static Case layerCase(String name, String rule, Layer layer, ImagePolicy policy, int failures) {
-    return new Case(name, rule, e -> e.assessLayer(layer, NS), failures, policy);
+    return new Case(name, rule, e -> e.assess(Subject.layer(layer), NS), failures, policy);
   }
 
   static Case imageCase(
       String name, String rule, OSImage image, List<Layer> layers, ImagePolicy p, int failures) {
     Map<String, Layer> byName = byName(layers);
-    return new Case(name, rule, e -> e.assessOSImage(image, byName, NS, null, 0), failures, p);
+    return new Case(name, rule, e -> e.assess(Subject.osImage(image, byName), NS), failures, p);
   }
 
   /** An OSImage whose Layers all have both platforms. */
@@ -84,7 +84,7 @@ class BuiltInRulesTest {
     return new Case(
         name,
         "LMN009",
-        e -> e.assessOSImage(image(""), byName, NS, overlaps, count),
+        e -> e.assess(Subject.osImage(image(""), byName, overlaps, count), NS),
         failures,
         null);
   }
@@ -217,7 +217,7 @@ class BuiltInRulesTest {
     Overlap b = new Overlap("etc/b", "base", "app");
     Evaluation e =
         PolicyEngine.compile(List.of())
-            .assessOSImage(image(""), byName(BOTH_ARCHES), NS, List.of(a, b), 25);
+            .assess(Subject.osImage(image(""), byName(BOTH_ARCHES), List.of(a, b), 25), NS);
     assertThat(e.results()).hasSize(2);
     assertThat(e.status().getWarn()).isEqualTo(25);
     assertThat(e.status().getTotal()).isEqualTo(25);
