@@ -124,8 +124,8 @@ class InstallManifestsIT {
   }
 
   @Test
-  void twoReplicasRollOneAtATimeAndServeMetricsThroughTheServiceAndItsMonitor(
-      ControlPlane cluster) throws Exception {
+  void twoReplicasRollOneAtATimeAndServeMetricsThroughTheServiceAndItsMonitor(ControlPlane cluster)
+      throws Exception {
     // An overlay of deploy/ with the optional ServiceMonitor component, as a user would write it.
     Path repo = cluster.repoRoot();
     Path overlay = Files.createTempDirectory(repo.resolve("operator/target"), "overlay");
@@ -147,16 +147,22 @@ class InstallManifestsIT {
     List<HasMetadata> objects =
         cluster
             .client()
-            .load(new java.io.ByteArrayInputStream(rendered.stdout().getBytes(StandardCharsets.UTF_8)))
+            .load(
+                new java.io.ByteArrayInputStream(
+                    rendered.stdout().getBytes(StandardCharsets.UTF_8)))
             .items();
     Deployment deployment = BuildPodPolicy.operatorDeployment(cluster, rendered.stdout());
     assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
     assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
-    assertThat(deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal())
+    assertThat(
+            deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal())
         .isZero();
     Container operator = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     ContainerPort port =
-        operator.getPorts().stream().filter(p -> "health".equals(p.getName())).findFirst().orElseThrow();
+        operator.getPorts().stream()
+            .filter(p -> "health".equals(p.getName()))
+            .findFirst()
+            .orElseThrow();
 
     Service service =
         objects.stream()

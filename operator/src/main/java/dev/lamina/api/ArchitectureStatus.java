@@ -39,13 +39,13 @@ public class ArchitectureStatus {
 
   /** A path that two init layers both write; the upper layer's copy is the one in the image. */
   public static class Overlap {
-    /** Path inside the image. */
+    @JsonPropertyDescription("Path inside the image.")
     private String path;
 
-    /** Init layer whose copy is overwritten. */
+    @JsonPropertyDescription("Init layer whose copy is overwritten.")
     private String lower;
 
-    /** Init layer whose copy wins. */
+    @JsonPropertyDescription("Init layer whose copy wins.")
     private String upper;
 
     public Overlap() {}

@@ -229,6 +229,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     }
 
     UpdateControl<OSImage> finish() {
+      status.setArchitectureList(OSImageStatus.architectureList(image.getSpec()));
       status.setObservedGeneration(generation);
       if (old == null || !json.asJson(status).equals(json.asJson(old))) {
         // The status is the build's state (attempts, pods): the next reconcile, which a pod event
@@ -600,7 +601,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
                 "NoNodeForArchitecture",
                 msg,
                 generation));
-        status.setPhase(Phase.Building);
+        status.setPhase(Phase.Pending);
         ready(false, "NoNodeForArchitecture", msg);
         return;
       }
