@@ -37,48 +37,16 @@ public class ArchitectureStatus {
       "How many paths two init layers both write; unset until the build reports it.")
   private Integer overlapCount;
 
-  /** A path that two init layers both write; the upper layer's copy is the one in the image. */
-  public static class Overlap {
-    @JsonPropertyDescription("Path inside the image.")
-    private String path;
+  @JsonPropertyDescription(
+      "The Java os.arch the build pod reported (amd64, aarch64): what the node really ran.")
+  private String nodeArchitecture;
 
-    @JsonPropertyDescription("Init layer whose copy is overwritten.")
-    private String lower;
+  public String getNodeArchitecture() {
+    return nodeArchitecture;
+  }
 
-    @JsonPropertyDescription("Init layer whose copy wins.")
-    private String upper;
-
-    public Overlap() {}
-
-    public Overlap(String path, String lower, String upper) {
-      this.path = path;
-      this.lower = lower;
-      this.upper = upper;
-    }
-
-    public String getPath() {
-      return path;
-    }
-
-    public void setPath(String path) {
-      this.path = path;
-    }
-
-    public String getLower() {
-      return lower;
-    }
-
-    public void setLower(String lower) {
-      this.lower = lower;
-    }
-
-    public String getUpper() {
-      return upper;
-    }
-
-    public void setUpper(String upper) {
-      this.upper = upper;
-    }
+  public void setNodeArchitecture(String nodeArchitecture) {
+    this.nodeArchitecture = nodeArchitecture;
   }
 
   public String getArchitecture() {

@@ -36,6 +36,17 @@ public class ImagePolicySpec {
       message = "custom rule names must be unique")
   private List<CustomRule> customRules;
 
+  @JsonPropertyDescription("Keys that the Layers this policy applies to must be signed by.")
+  private TrustSpec trust;
+
+  public TrustSpec getTrust() {
+    return trust;
+  }
+
+  public void setTrust(TrustSpec trust) {
+    this.trust = trust;
+  }
+
   public LabelSelector getObjectSelector() {
     return objectSelector;
   }

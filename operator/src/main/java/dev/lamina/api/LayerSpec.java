@@ -32,6 +32,10 @@ public class LayerSpec {
   @Size(max = 253)
   private String pullSecret;
 
+  @JsonPropertyDescription(
+      "* Follow (default): a tag is resolved again periodically and OSImages follow where it moves. Pin: the first resolution is kept until this spec changes.")
+  private UpdatePolicy updatePolicy;
+
   public LayerSpec() {}
 
   public LayerSpec(String image) {
@@ -59,6 +63,14 @@ public class LayerSpec {
     return platforms == null || platforms.isEmpty()
         ? List.of("linux/amd64", "linux/arm64")
         : platforms;
+  }
+
+  public UpdatePolicy getUpdatePolicy() {
+    return updatePolicy;
+  }
+
+  public void setUpdatePolicy(UpdatePolicy updatePolicy) {
+    this.updatePolicy = updatePolicy;
   }
 
   public String getPullSecret() {

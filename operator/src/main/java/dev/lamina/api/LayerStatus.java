@@ -29,6 +29,18 @@ public class LayerStatus {
   @JsonPropertyDescription("Policy verdict and results for this Layer on its own.")
   private PolicyStatus policy;
 
+  @JsonPropertyDescription(
+      "The cosign signatures of the resolved digest, as checked against spec.trust keys.")
+  private LayerSignature signature;
+
+  public LayerSignature getSignature() {
+    return signature;
+  }
+
+  public void setSignature(LayerSignature signature) {
+    this.signature = signature;
+  }
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }

@@ -16,6 +16,13 @@ import java.util.List;
     fieldPath = ".kernel",
     reason = "FieldValueRequired")
 @ValidationRule(
+    value =
+        "!has(self.formats) || !self.formats.exists(f, f in ['uki', 'raw-efi', 'qcow2-efi',"
+            + " 'iso-efi']) || (has(self.kernel) && has(self.kernel.layer))",
+    message = "kernel.layer is required when an EFI format is built",
+    fieldPath = ".kernel",
+    reason = "FieldValueRequired")
+@ValidationRule(
     value = "!has(self.sourceDateEpoch) || self.sourceDateEpoch >= 0",
     message = "sourceDateEpoch must not be negative",
     fieldPath = ".sourceDateEpoch")
@@ -42,8 +49,18 @@ public class OSImageSpec {
   private List<FileSpec> files;
 
   @JsonPropertyDescription("Artifacts to build; default kernel+initrd.")
-  @Size(min = 1, max = 2)
+  @Size(min = 1, max = 6)
+  @ValidationRule(
+      value = "self.all(a, self.exists_one(b, b == a))",
+      message = "formats must be unique")
   private List<OutputFormat> formats;
+
+  @JsonPropertyDescription(
+      "The EFI stub of the UKI that the EFI formats (uki, raw-efi, qcow2-efi, iso-efi) are built on.")
+  private UkiSpec uki;
+
+  @JsonPropertyDescription("The disk of the raw-efi and qcow2-efi formats.")
+  private DiskSpec disk;
 
   @JsonPropertyDescription("Compression of the initrd; default gzip.")
   private Compression compression;
@@ -101,6 +118,27 @@ public class OSImageSpec {
   /** The formats asked for, or the default. */
   public List<OutputFormat> effectiveFormats() {
     return formats == null || formats.isEmpty() ? List.of(OutputFormat.KERNEL_INITRD) : formats;
+  }
+
+  public UkiSpec getUki() {
+    return uki;
+  }
+
+  public void setUki(UkiSpec uki) {
+    this.uki = uki;
+  }
+
+  public DiskSpec getDisk() {
+    return disk;
+  }
+
+  public void setDisk(DiskSpec disk) {
+    this.disk = disk;
+  }
+
+  /** Whether any format asked for is built from a UKI. */
+  public boolean hasEfiFormat() {
+    return effectiveFormats().stream().anyMatch(OutputFormat::efi);
   }
 
   public Compression getCompression() {

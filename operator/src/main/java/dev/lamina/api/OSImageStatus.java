@@ -39,6 +39,18 @@ public class OSImageStatus {
       "The architectures of spec.architectures, comma-separated (kubectl's ARCHITECTURES column).")
   private String architectureList;
 
+  @JsonPropertyDescription(
+      "Fingerprint (sha256 of the public key) of the key the pushed index and manifests carry.")
+  private String signingKey;
+
+  public String getSigningKey() {
+    return signingKey;
+  }
+
+  public void setSigningKey(String signingKey) {
+    this.signingKey = signingKey;
+  }
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }

@@ -26,6 +26,18 @@ public class OutputSpec {
   @Size(max = 253)
   private String pushSecret;
 
+  @JsonPropertyDescription(
+      "Sign the index and each manifest, and attach SLSA provenance, with a key from a Secret.")
+  private SigningSpec signing;
+
+  public SigningSpec getSigning() {
+    return signing;
+  }
+
+  public void setSigning(SigningSpec signing) {
+    this.signing = signing;
+  }
+
   public String getRepository() {
     return repository;
   }

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       BuildCommand.class,
       LayerCommand.class,
       CheckCommand.class,
+      RebuildCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
