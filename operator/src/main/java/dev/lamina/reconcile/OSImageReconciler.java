@@ -238,6 +238,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     }
 
     UpdateControl<OSImage> finish() {
+      status.setArchitectureList(OSImageStatus.architectureList(image.getSpec()));
       status.setObservedGeneration(generation);
       status.setConditions(
           Progress.ofOSImage(
