@@ -1,5 +1,6 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -26,7 +27,7 @@ import java.util.List;
     message = "sourceDateEpoch must not be negative",
     fieldPath = ".sourceDateEpoch")
 public class OSImageSpec {
-  /** Architectures to build, one build pod each. */
+  @JsonPropertyDescription("Architectures to build, one build pod each.")
   @Required
   @Size(min = 1, max = 2)
   @ValidationRule(
@@ -34,43 +35,44 @@ public class OSImageSpec {
       message = "architectures must be unique")
   private List<Architecture> architectures;
 
-  /** The kernel: which Layer holds it, where in that Layer, and its command line. */
+  @JsonPropertyDescription(
+      "The kernel: which Layer holds it, where in that Layer, and its command line.")
   private KernelSpec kernel;
 
-  /** Names of Layers in this namespace, unioned in order into the root filesystem; later wins. */
+  @JsonPropertyDescription(
+      "Names of Layers in this namespace, unioned in order into the root filesystem; later wins.")
   @Size(max = 64)
   private List<String> init;
 
-  /** Files, directories and symlinks added on top of the union. */
+  @JsonPropertyDescription("Files, directories and symlinks added on top of the union.")
   @Size(max = 256)
   private List<FileSpec> files;
 
-  /** Artifacts to build; default kernel+initrd. */
+  @JsonPropertyDescription("Artifacts to build; default kernel+initrd.")
   @Size(min = 1, max = 6)
   @ValidationRule(
       value = "self.all(a, self.exists_one(b, b == a))",
       message = "formats must be unique")
   private List<OutputFormat> formats;
 
-  /**
-   * The EFI stub of the UKI that the EFI formats (uki, raw-efi, qcow2-efi, iso-efi) are built on.
-   */
+  @JsonPropertyDescription(
+      "The EFI stub of the UKI that the EFI formats (uki, raw-efi, qcow2-efi, iso-efi) are built on.")
   private UkiSpec uki;
 
-  /** The disk of the raw-efi and qcow2-efi formats. */
+  @JsonPropertyDescription("The disk of the raw-efi and qcow2-efi formats.")
   private DiskSpec disk;
 
-  /** Compression of the initrd; default gzip. */
+  @JsonPropertyDescription("Compression of the initrd; default gzip.")
   private Compression compression;
 
-  /** Registry repository the artifacts are pushed to. */
+  @JsonPropertyDescription("Registry repository the artifacts are pushed to.")
   private OutputSpec output;
 
-  /** Seconds since the epoch stamped on generated entries; default 0. */
+  @JsonPropertyDescription("Seconds since the epoch stamped on generated entries; default 0.")
   @Min(0)
   private Long sourceDateEpoch;
 
-  /** How build pods run. */
+  @JsonPropertyDescription("How build pods run.")
   private BuildSpec build;
 
   public List<Architecture> getArchitectures() {

@@ -1,5 +1,6 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -7,9 +8,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** Where the UKI's EFI stub is: a Layer in this namespace and a path in it. */
 public class StubSpec {
-  /**
-   * Name of the Layer (in this namespace) holding the stub, e.g. one made from systemd-boot-efi.
-   */
+  @JsonPropertyDescription(
+      "* Name of the Layer (in this namespace) holding the stub, e.g. one made from systemd-boot-efi.")
   @Required
   @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
   @Size(max = 253)

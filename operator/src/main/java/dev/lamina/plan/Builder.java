@@ -1,8 +1,7 @@
 package dev.lamina.plan;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lamina.api.OutputFormat;
+import dev.lamina.api.Overlap;
 import dev.lamina.api.PolicyAction;
 import dev.lamina.assemble.AssemblyException;
 import dev.lamina.assemble.Budget;
@@ -21,6 +20,8 @@ import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciException;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.RegistryTimeoutException;
+import dev.lamina.supply.Referrers;
+import dev.lamina.supply.Sbom;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,7 +29,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,9 +42,6 @@ import java.util.function.Function;
  * lamina build} both run this.
  */
 public final class Builder {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
-
   private final OciClient client;
   private final Function<BuildPlan.LayerRef, OciClient> pullClient;
   private final Path tempDir;
@@ -79,7 +76,7 @@ public final class Builder {
       String architecture,
       Path dir,
       List<BuildResult.ArtifactRef> artifacts,
-      List<BuildResult.Overlap> overlaps,
+      List<Overlap> overlaps,
       int overlapCount) {}
 
   /** Assembles {@code arch} of {@code plan} into {@code outDir} (created if needed). */
@@ -105,16 +102,22 @@ public final class Builder {
       Path work = efi ? Files.createTempDirectory(tempDir, "efi-") : null;
       Path kernelDir = kernelFormat ? outDir : work;
       List<LayerSource> init = new ArrayList<>();
+      Sbom sbom = new Sbom(plan.osImage(), arch, plan.sourceDateEpoch());
+      if (archPlan.kernel() != null) {
+        sbom.layer("kernel", archPlan.kernel());
+      }
       for (BuildPlan.LayerRef ref : archPlan.init()) {
         init.add(source(ref, arch));
+        sbom.layer("init", ref);
       }
       List<BuildResult.ArtifactRef> artifacts = new ArrayList<>();
-      List<BuildResult.Overlap> overlaps = new ArrayList<>();
+      List<Overlap> overlaps = new ArrayList<>();
       int overlapCount;
       progress.accept(arch + ": applying " + init.size() + " init layer(s)");
       try (LayerUnion union = new LayerUnion(init, tempDir, plan.sourceDateEpoch(), budget)) {
         if (archPlan.kernel() != null) {
-          addKernel(plan, archPlan.kernel(), arch, union, kernelDir, kernelFormat || efi, budget);
+          addKernel(
+              plan, archPlan.kernel(), arch, union, kernelDir, kernelFormat || efi, budget, sbom);
           if (kernelFormat) {
             Path kernel = outDir.resolve(ArtifactTypes.KERNEL_FILE);
             artifacts.add(artifact(kernel, ArtifactTypes.KERNEL_FILE, ArtifactTypes.KERNEL));
@@ -165,12 +168,12 @@ public final class Builder {
           }
           artifacts.add(artifact(rootfs, ArtifactTypes.ROOTFS_FILE, ArtifactTypes.ROOTFS_TAR));
         }
-        union
-            .overlaps()
-            .forEach(
-                o ->
-                    overlaps.add(
-                        new BuildResult.Overlap(o.path(), o.lowerLayer(), o.upperLayer())));
+        progress.accept(arch + ": writing " + Sbom.FILE);
+        sbom.scan(union);
+        Path sbomFile = outDir.resolve(Sbom.FILE);
+        Files.write(sbomFile, sbom.toJson());
+        artifacts.add(artifact(sbomFile, Sbom.FILE, Sbom.MEDIA_TYPE));
+        overlaps.addAll(union.overlaps());
         overlapCount = (int) union.overlapCount();
       }
       if (work != null) {
@@ -190,7 +193,8 @@ public final class Builder {
       LayerUnion union,
       Path kernelDir,
       boolean copyKernel,
-      Budget budget)
+      Budget budget,
+      Sbom sbom)
       throws IOException, BuildException {
     progress.accept(arch + ": reading kernel layer " + kernelRef.name());
     String binary = plan.kernel() == null ? "kernel" : plan.kernel().binary();
@@ -207,6 +211,7 @@ public final class Builder {
         }
         kernelLayer.copyFile("kernel binary", binary, kernel);
       }
+      sbom.kernelFiles(kernelLayer);
       if (kernelLayer.isRegularFile(modules)) {
         progress.accept(arch + ": unpacking " + modules + " from " + kernelRef.name());
         union.addTarball(
@@ -224,7 +229,13 @@ public final class Builder {
     try {
       OciRepository repo = client.repository(plan.output().repository());
       List<Descriptor> layers = new ArrayList<>();
+      BuildResult.ArtifactRef sbom = null;
       for (BuildResult.ArtifactRef a : assembled.artifacts()) {
+        if (Sbom.MEDIA_TYPE.equals(a.mediaType())) {
+          // Not an artifact of the image: it refers to the manifest, pushed after it.
+          sbom = a;
+          continue;
+        }
         Path file = assembled.dir().resolve(a.name());
         Descriptor d =
             new Descriptor(
@@ -239,13 +250,22 @@ public final class Builder {
         repo.pushBlob(d, () -> Files.newInputStream(file), null);
         layers.add(d);
       }
-      byte[] config = configJson(plan, assembled);
+      byte[] config = BuildConfig.of(plan, assembled).toJson();
       Descriptor configDesc =
           new Descriptor(ArtifactTypes.BUILD_CONFIG, Digests.sha256(config), config.length);
       repo.pushBlob(configDesc, () -> new java.io.ByteArrayInputStream(config), null);
       ImageManifest manifest =
           ImageManifest.of(ArtifactTypes.OS_IMAGE, configDesc, layers, Map.of());
       Descriptor pushed = repo.pushManifest(manifest.toJson(), MediaTypes.OCI_MANIFEST, null);
+      if (sbom != null) {
+        progress.accept(assembled.architecture() + ": pushing " + sbom.name() + " as a referrer");
+        Referrers.push(
+            repo,
+            pushed,
+            Sbom.MEDIA_TYPE,
+            sbom.name(),
+            Files.readAllBytes(assembled.dir().resolve(sbom.name())));
+      }
       return new BuildResult(
           assembled.architecture(),
           plan.inputDigest(),
@@ -270,7 +290,7 @@ public final class Builder {
         || a.overlapCount() == 0) {
       return Optional.empty();
     }
-    BuildResult.Overlap first = a.overlaps().isEmpty() ? null : a.overlaps().get(0);
+    Overlap first = a.overlaps().isEmpty() ? null : a.overlaps().get(0);
     String message =
         "policy rule LMN009 denies init layers that write the same path: "
             + a.overlapCount()
@@ -300,43 +320,6 @@ public final class Builder {
         a.overlaps(),
         a.overlapCount(),
         null);
-  }
-
-  /**
-   * Build metadata stored as the manifest's config: what went in, never when, and the paths that
-   * two init layers both write, so a cache hit can report them as a build would (policy LMN008).
-   */
-  static byte[] configJson(BuildPlan plan, Assembled assembled) throws IOException {
-    String arch = assembled.architecture();
-    Map<String, Object> config = new LinkedHashMap<>();
-    config.put("architecture", arch);
-    config.put("os", "linux");
-    config.put("inputDigest", plan.inputDigest());
-    config.put("formatVersion", InputDigest.OUTPUT_FORMAT_VERSION);
-    BuildPlan.ArchPlan ap = plan.architectures().get(arch);
-    List<Map<String, String>> sources = new ArrayList<>();
-    if (ap.kernel() != null) {
-      sources.add(
-          Map.of(
-              "role",
-              "kernel",
-              "name",
-              ap.kernel().name(),
-              "image",
-              ap.kernel().image(),
-              "digest",
-              ap.kernel().digest()));
-    }
-    for (BuildPlan.LayerRef ref : ap.init()) {
-      sources.add(
-          Map.of("role", "init", "name", ref.name(), "image", ref.image(), "digest", ref.digest()));
-    }
-    config.put("layers", sources);
-    List<BuildResult.Overlap> overlaps = assembled.overlaps();
-    config.put(
-        "overlaps", overlaps.subList(0, Math.min(overlaps.size(), BuildResult.MAX_OVERLAPS)));
-    config.put("overlapCount", assembled.overlapCount());
-    return JSON.writeValueAsBytes(config);
   }
 
   private LayerSource source(BuildPlan.LayerRef ref, String arch) throws IOException {

@@ -9,6 +9,7 @@ import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageSpec;
 import dev.lamina.api.PlatformDigest;
 import dev.lamina.assemble.UnionLimits;
+import dev.lamina.oci.OciReference;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -235,20 +236,6 @@ public final class PlanFactory {
         .findFirst();
   }
 
-  /** The repository of an image reference: the reference without its tag and digest. */
-  public static String repositoryOf(String reference) {
-    String r = reference;
-    int at = r.indexOf('@');
-    if (at >= 0) {
-      r = r.substring(0, at);
-    }
-    int colon = r.lastIndexOf(':');
-    if (colon > r.lastIndexOf('/') && !(r.startsWith("oci:") && colon == 3)) {
-      r = r.substring(0, colon);
-    }
-    return r;
-  }
-
   private static BuildPlan.LayerRef ref(Map<String, Layer> layers, String name, Architecture arch) {
     Layer layer = layers.get(name);
     if (layer == null) {
@@ -263,7 +250,7 @@ public final class PlanFactory {
     String secret = layer.getSpec().getPullSecret();
     return new BuildPlan.LayerRef(
         name,
-        repositoryOf(layer.getSpec().getImage()),
+        OciReference.parse(layer.getSpec().getImage()).repository(),
         p.getDigest(),
         secret == null || secret.isEmpty() ? null : secret);
   }

@@ -5,8 +5,9 @@ import dev.lamina.api.FileSpec;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageSpec;
+import dev.lamina.api.Overlap;
 import dev.lamina.api.PlatformDigest;
-import dev.lamina.plan.BuildResult.Overlap;
+import dev.lamina.oci.OciReference;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,6 +29,16 @@ final class BuiltInChecks {
     void failUnlisted(int count);
   }
 
+  /** The parsed image, or null (and not evaluated) when it is malformed. */
+  private static OciReference reference(String image, Sink sink) {
+    try {
+      return OciReference.parse(image);
+    } catch (IllegalArgumentException e) {
+      sink.notEvaluated("spec.image", e.getMessage());
+      return null;
+    }
+  }
+
   static void layer(BuiltInRule rule, Layer layer, Parameters p, Sink sink) {
     String image = layer.getSpec() == null ? null : layer.getSpec().getImage();
     if (image == null || image.isBlank()) {
@@ -36,7 +47,8 @@ final class BuiltInChecks {
     }
     switch (rule) {
       case IMAGE_PINNED -> {
-        if (!ImageReference.parse(image).pinned()) {
+        OciReference ref = reference(image, sink);
+        if (ref != null && ref.digest() == null) {
           sink.fail(
               "spec.image",
               "image "
@@ -49,8 +61,11 @@ final class BuiltInChecks {
         if (p.allowedRegistries().isEmpty()) {
           return;
         }
-        ImageReference ref = ImageReference.parse(image);
-        if (ref.layout()) {
+        OciReference ref = reference(image, sink);
+        if (ref == null) {
+          return;
+        }
+        if (ref.isLayout()) {
           sink.fail(
               "spec.image",
               "image "
@@ -58,11 +73,12 @@ final class BuiltInChecks {
                   + " is an OCI layout on disk, not from an allowed registry ("
                   + String.join(", ", p.allowedRegistries())
                   + ")");
-        } else if (!p.allowedRegistries().contains(ref.registry())) {
+        } else if (!p.allowedRegistries()
+            .contains(OciReference.normalizeRegistry(ref.registry()))) {
           sink.fail(
               "spec.image",
               "registry "
-                  + ref.registry()
+                  + OciReference.normalizeRegistry(ref.registry())
                   + " of image "
                   + image
                   + " is not allowed; allowed: "
