@@ -306,9 +306,10 @@ final class BuiltInChecks {
         }
         Layer stub = layers.get(name);
         String ref = stub == null || stub.getSpec() == null ? null : stub.getSpec().getImage();
+        OciReference parsed = ref == null ? null : reference(ref, sink);
         if (ref == null) {
           sink.notEvaluated("spec.uki.stub", "Layer " + name + " does not exist");
-        } else if (!ImageReference.parse(ref).pinned()) {
+        } else if (parsed != null && parsed.digest() == null) {
           sink.fail(
               "spec.uki.stub",
               "the EFI stub's Layer "
