@@ -106,6 +106,9 @@ fi
 
 hack/build-control-plane.sh
 hack/build-node.sh
+# The stock supply-chain verifiers the SBOM and signature tests run (cosign from its Go module,
+# pyspdxtools from PyPI), at pinned versions under /opt/lamina.
+hack/build-supply-tools.sh
 
 # The arm64 node's containerd: Debian's containerd:arm64 can't be installed beside the amd64 one
 # (same paths), so its binaries are unpacked on their own; hack/cluster-up.sh runs them under
