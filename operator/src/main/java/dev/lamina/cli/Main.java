@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       BuildCommand.class,
       LayerCommand.class,
       CheckCommand.class,
+      VerifyCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

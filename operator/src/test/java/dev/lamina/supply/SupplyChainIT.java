@@ -9,6 +9,7 @@ import dev.lamina.api.Compression;
 import dev.lamina.api.OutputFormat;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.ImageIndex;
+import dev.lamina.oci.ImageManifest;
 import dev.lamina.oci.MediaTypes;
 import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciRepository;
@@ -267,6 +268,94 @@ class SupplyChainIT {
     assertThat(entries).noneMatch(e -> CosignArtifacts.signs(e, p.index(), keys));
     var otherKey = List.of(newKey().publicKey());
     assertThat(entries).noneMatch(e -> CosignArtifacts.signs(e, p.manifest(), otherKey));
+  }
+
+  @Test
+  void laminaVerifyConfirmsARebuildAndNamesATamperedArtifact() throws Exception {
+    Pushed p = build("verified");
+    SigningKeys.KeyPair key = newKey();
+    Path pub = tmp.resolve("verify.pub");
+    Files.writeString(pub, SigningKeys.publicPem(key.publicKey()));
+    OciRepository repo = client.repository(p.plan().output().repository());
+    BuildSigning.sign(
+        repo,
+        key,
+        new Provenance.Build(
+            repo.name(),
+            p.index(),
+            Map.of("amd64", p.manifest()),
+            Map.of(),
+            Map.of(),
+            Map.of(),
+            p.plan(),
+            null));
+    String ref = repo.name() + ":v1";
+    Cli ok = cli("verify", ref, "--key", pub.toString(), "--insecure-registry", registry.host());
+    assertThat(ok.exit()).as(ok.err()).isZero();
+    assertThat(ok.out())
+        .contains("match   amd64 initrd.img", "match   amd64 sbom.spdx.json", "verified " + ref);
+
+    // Signed by another key: not trusted.
+    Path otherPub = tmp.resolve("other-verify.pub");
+    Files.writeString(otherPub, SigningKeys.publicPem(newKey().publicKey()));
+    Cli untrusted =
+        cli("verify", ref, "--key", otherPub.toString(), "--insecure-registry", registry.host());
+    assertThat(untrusted.exit()).isEqualTo(2);
+    assertThat(untrusted.err()).contains("not signed by the given key");
+
+    // Someone swaps the initrd, re-tags v1 and copies the provenance over.
+    ImageManifest manifest = ImageManifest.parse(repo.manifestBytes(p.manifest()));
+    List<Descriptor> layers = new java.util.ArrayList<>(manifest.layers());
+    Descriptor initrd = layers.get(1);
+    byte[] evil = "not the initrd".getBytes(UTF_8);
+    Descriptor evilBlob = TestLayers.pushBlob(repo, evil, initrd.mediaType());
+    layers.set(
+        1,
+        new Descriptor(
+            initrd.mediaType(), evilBlob.digest(), evil.length, initrd.annotations(), null, null));
+    byte[] evilManifest =
+        new ImageManifest(
+                manifest.mediaType(),
+                manifest.artifactType(),
+                manifest.config(),
+                layers,
+                manifest.annotations())
+            .toJson();
+    Descriptor evilManifestDesc = repo.pushManifest(evilManifest, MediaTypes.OCI_MANIFEST, null);
+    Descriptor evilIndex =
+        IndexPublisher.publish(repo, Map.of("amd64", evilManifestDesc.digest()), List.of("v1"));
+    Descriptor att = repo.resolveTag(CosignArtifacts.attestationTag(p.index())).orElseThrow();
+    repo.pushManifest(
+        repo.manifestBytes(att.digest()),
+        MediaTypes.OCI_MANIFEST,
+        CosignArtifacts.attestationTag(evilIndex.digest()));
+    Cli caught =
+        cli("verify", ref, "--key", pub.toString(), "--insecure-registry", registry.host());
+    assertThat(caught.exit()).as(caught.out()).isEqualTo(1);
+    assertThat(caught.out())
+        .contains(
+            "DIFFERS amd64 initrd.img pushed " + evilBlob.digest(),
+            "match   amd64 kernel",
+            "DIFFERS amd64 manifest");
+    assertThat(caught.err()).contains("amd64/initrd.img").doesNotContain("amd64/kernel,");
+  }
+
+  record Cli(int exit, String out, String err) {}
+
+  static Cli cli(String... args) throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream oldOut = System.out;
+    java.io.PrintStream oldErr = System.err;
+    System.setOut(new java.io.PrintStream(out, true, UTF_8));
+    System.setErr(new java.io.PrintStream(err, true, UTF_8));
+    try {
+      int exit = dev.lamina.cli.Main.run(args);
+      return new Cli(exit, out.toString(UTF_8), err.toString(UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
   }
 
   static SigningKeys.KeyPair newKey() throws Exception {
