@@ -67,7 +67,28 @@ public enum BuiltInRule {
       false,
       true,
       "No path is written by two init layers",
-      "When two layers ship the same file, only the order of spec.init decides which one boots.");
+      "When two layers ship the same file, only the order of spec.init decides which one boots."),
+  LAYER_SIGNED(
+      "LMN010",
+      PolicyAction.Warn,
+      true,
+      false,
+      "Layer image carries a cosign signature",
+      "An unsigned image carries no one's statement that they built or vetted it."),
+  OUTPUT_SIGNED(
+      "LMN011",
+      PolicyAction.Off,
+      false,
+      true,
+      "OSImage signs what it pushes (spec.output.signing)",
+      "Machines and admission controllers can only check images that carry a signature."),
+  LAYER_TRUSTED(
+      "LMN012",
+      PolicyAction.Deny,
+      true,
+      false,
+      "Layer image is signed by a key of the policy's spec.trust",
+      "A digest signed by a known key is one its owner vouched for; anything else may be swapped.");
 
   private final String id;
   private final PolicyAction defaultAction;
