@@ -1058,7 +1058,11 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         && Objects.equals(
             layer.getMetadata().getGeneration(), layer.getStatus().getObservedGeneration())
         && Conditions.find(layer.getStatus().getConditions(), Conditions.READY)
-            .map(c -> LayerReconciler.REFUSED.equals(c.getReason()))
+            .map(
+                c ->
+                    LayerReconciler.REFUSED.equals(c.getReason())
+                        || LayerReconciler.UNSIGNED.equals(c.getReason())
+                        || LayerReconciler.UNTRUSTED.equals(c.getReason()))
             .orElse(false);
   }
 
