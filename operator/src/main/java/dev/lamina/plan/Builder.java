@@ -296,7 +296,7 @@ public final class Builder {
                 null));
       }
     }
-    byte[] config = configJson(plan, assembled);
+    byte[] config = BuildConfig.of(plan, assembled).toJson();
     Descriptor configDesc =
         new Descriptor(ArtifactTypes.BUILD_CONFIG, Digests.sha256(config), config.length);
     return ImageManifest.of(ArtifactTypes.OS_IMAGE, configDesc, layers, Map.of());

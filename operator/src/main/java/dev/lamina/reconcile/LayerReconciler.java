@@ -18,7 +18,6 @@ import dev.lamina.oci.OciReference;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.Platform;
 import dev.lamina.oci.ResolvedImage;
-import dev.lamina.plan.PlanFactory;
 import dev.lamina.policy.Subject;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -198,7 +197,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
     OciRepository repo =
         registries
             .client(layer.getMetadata().getNamespace(), layer.getSpec().getPullSecret())
-            .repository(PlanFactory.repositoryOf(layer.getSpec().getImage()));
+            .repository(OciReference.parse(layer.getSpec().getImage()).repository());
     LayerSignature sig = trust.check(repo, status.getDigest(), trusting);
     status.setSignature(sig);
     if (trusting.isEmpty() || sig.getState() == SignatureState.Verified) {

@@ -96,7 +96,7 @@ class PlanFactoryTest {
         .containsEntry("arm64", "usr/lib/systemd/boot/efi/linuxaa64.efi.stub");
     assertThat(plan.efi().diskSize()).isEqualTo(512L << 20);
     assertThat(plan.inputDigest()).isNotEqualTo(before);
-    assertThat(PlanFactory.layerNames(o.getSpec())).containsExactly("kernel", "base", "stub");
+    assertThat(o.getSpec().layerNames()).containsExactly("kernel", "base", "stub");
 
     disk.setSize("1Gi");
     assertThat(PlanFactory.create(o, layers).inputDigest()).isNotEqualTo(plan.inputDigest());
