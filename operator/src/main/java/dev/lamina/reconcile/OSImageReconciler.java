@@ -7,19 +7,23 @@ import dev.lamina.api.Lamina;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageStatus;
+import dev.lamina.api.Overlap;
 import dev.lamina.api.Phase;
 import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyStatus;
 import dev.lamina.api.PolicyVerdict;
+import dev.lamina.metrics.LaminaMetrics;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.plan.BuildPlan;
 import dev.lamina.plan.BuildPodFactory;
-import dev.lamina.plan.BuildResult;
 import dev.lamina.plan.IndexPublisher;
 import dev.lamina.plan.InputDigest;
 import dev.lamina.plan.PlanFactory;
 import dev.lamina.policy.BuiltInRule;
+import dev.lamina.policy.Subject;
+import dev.lamina.supply.SigningKeys;
+import dev.lamina.supply.SupplyException;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -91,6 +95,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
   private final Registries registries;
   private final PolicySet policies;
   private final KubernetesClient client;
+  private final OSImageSigning signing;
   private final KubernetesSerialization json;
   private final Events events;
   private final Clock clock;
@@ -111,6 +116,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     this.client = client;
     this.json = client.getKubernetesSerialization();
     this.events = new Events(client);
+    this.signing = new OSImageSigning(client);
     this.clock = clock;
   }
 
@@ -121,7 +127,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         .addIndexer(
             LAYER_INDEX,
             o ->
-                PlanFactory.layerNames(o.getSpec()).stream()
+                o.getSpec().layerNames().stream()
                     .map(n -> o.getMetadata().getNamespace() + "/" + n)
                     .toList());
     podSource =
@@ -179,6 +185,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
             context,
             policies,
             o -> o.getStatus() == null ? null : o.getStatus().getPolicy());
+    LaminaMetrics.of(context).watchOSImages(() -> context.getPrimaryCache().list());
     return List.of(
         podSource,
         configMapSource,
@@ -292,6 +299,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     }
 
     UpdateControl<OSImage> finish() {
+      status.setArchitectureList(OSImageStatus.architectureList(image.getSpec()));
       status.setObservedGeneration(generation);
       status.setConditions(
           Progress.ofOSImage(
@@ -335,7 +343,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       Map<String, Layer> layers = new LinkedHashMap<>();
       Map<String, Layer> refused = new LinkedHashMap<>();
       List<LayerWait> waiting = new ArrayList<>();
-      for (String name : PlanFactory.layerNames(image.getSpec())) {
+      for (String name : image.getSpec().layerNames()) {
         Optional<Layer> layer = layerSource.get(new ResourceID(name, namespace));
         if (layer.isPresent() && layerReady(layer.get())) {
           layers.put(name, layer.get());
@@ -391,6 +399,15 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
             "Set spec.output.repository: build pods push their artifacts there.");
         return;
       }
+      Optional<SigningKeys.KeyPair> signingKey;
+      try {
+        signingKey = signing.key(image);
+      } catch (SupplyException e) {
+        // Before any build: an index pushed now could not be signed.
+        status.setPhase(Phase.Failed);
+        ready(false, e.reason(), e.getMessage() + ".");
+        return;
+      }
 
       if (status.getDigest() != null && status.getReadyInputDigest() == null) {
         // Written before readyInputDigest existed, when digest was cleared with each new input.
@@ -415,6 +432,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       if (status.getDigest() != null
           && input.equals(status.getReadyInputDigest())
           && Phase.Ready == status.getPhase()) {
+        signing.signIfNeeded(
+            image, status, plan, repository(repository), settings.builderImage(), signingKey);
         ready(true, "Built", "Index " + status.getDigest() + " is in " + repository + ".");
         deleteAll(pods, p -> true);
         deleteAll(configMaps, c -> true);
@@ -426,10 +445,14 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
           && pods.stream()
               .noneMatch(p -> inputLabel.equals(label(p, BuildPodFactory.LABEL_INPUT)))) {
         if (fromCache(repository, input)) {
+          signing.signIfNeeded(
+              image, status, plan, repository(repository), settings.builderImage(), signingKey);
           return;
         }
       }
       build(plan, pods, configMaps, repository);
+      signing.signIfNeeded(
+          image, status, plan, repository(repository), settings.builderImage(), signingKey);
     }
 
     /**
@@ -476,12 +499,10 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       PolicyStatus policy =
           policyWatch
               .engine()
-              .evaluateOSImage(
-                  image,
-                  layers,
-                  policyWatch.namespaceLabels(image),
-                  policyOverlaps.listed(),
-                  policyOverlaps.count());
+              .assess(
+                  Subject.osImage(image, layers, policyOverlaps.listed(), policyOverlaps.count()),
+                  policyWatch.namespaceLabels(image))
+              .status();
       status.setPolicy(policy);
       status.setConditions(policyCondition(status.getConditions(), policy, generation));
       if (policy.getVerdict() != PolicyVerdict.Deny) {
@@ -489,6 +510,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       }
       deleteAll(pods, p -> true);
       status.setPhase(Phase.Blocked);
+      if (old == null || old.getPhase() != Phase.Blocked)
+        LaminaMetrics.of(context).policyDenied("OSImage");
       ready(false, "PolicyDenied", "Denied by policy: " + firstDeny(policy));
       return true;
     }
@@ -547,12 +570,17 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       }
       status.setDigest(index.get().digest());
       status.setReadyInputDigest(input);
+      // The signature recorded was the previous index's.
+      status.setSigningKey(null);
       status.setRepository(repository);
       status.setPhase(Phase.Ready);
       ready(
           true,
           "Built",
           "Index " + index.get().digest() + " was already in " + repository + " (cache hit).");
+      if (old == null || !input.equals(old.getInputDigest()) || old.getPhase() != Phase.Ready) {
+        LaminaMetrics.of(context).cacheHit();
+      }
       // Only when the cache spared a build that a changed input would have started: on an
       // object's first reconcile the Ready message says so, and 5,000 new objects made 5,000
       // Events, half the operator's requests.
@@ -662,8 +690,10 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         PodOutcome outcome = PodOutcome.of(pod);
         switch (outcome.state()) {
           case SUCCEEDED -> {
+            LaminaMetrics.of(context).buildSucceeded(arch.name(), pod);
             a.setState(SUCCEEDED);
             a.setManifestDigest(outcome.result().manifestDigest());
+            a.setNodeArchitecture(outcome.result().osArch());
             a.setArtifacts(IndexDocuments.artifacts(outcome.result()));
             a.setOverlaps(IndexDocuments.overlaps(outcome.result()));
             a.setOverlapCount(IndexDocuments.overlapCount(outcome.result()));
@@ -807,6 +837,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       Descriptor index = pushIndex(repository, plan.inputDigest(), archs);
       status.setDigest(index.digest());
       status.setReadyInputDigest(plan.inputDigest());
+      // The signature recorded was the previous index's.
+      status.setSigningKey(null);
       status.setRepository(repository);
       status.setPhase(Phase.Ready);
       ready(true, "Built", "Index " + index.digest() + " is in " + repository + ".");
@@ -839,6 +871,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
      */
     boolean failedAttempt(
         ArchitectureStatus a, PodOutcome outcome, Pod pod, int attempts, int retries) {
+      LaminaMetrics.of(context).buildFailed(a.getArchitecture(), outcome.reason(), pod);
       a.setState(FAILED);
       a.setMessage(outcome.reason() + ": " + outcome.message());
       // Counted from the first attempt since the last rebuild request, if any.
@@ -914,6 +947,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
               settings.insecureRegistries(),
               settings.registryTimeouts());
       create(pod);
+      LaminaMetrics.of(context).buildStarted(arch.name());
       a.setAttempts(attempt);
       a.setPod(pod.getMetadata().getName());
       a.setState(PENDING);
@@ -991,12 +1025,12 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
    * @param listed the listed overlaps of every architecture; null while no build has reported
    * @param count the largest count an architecture reported
    */
-  record Overlaps(List<BuildResult.Overlap> listed, int count) {
+  record Overlaps(List<Overlap> listed, int count) {
     static Overlaps of(OSImageStatus status, String input) {
       if (!input.equals(status.getInputDigest()) || status.getArchitectures() == null) {
         return new Overlaps(null, 0);
       }
-      List<BuildResult.Overlap> listed = null;
+      List<Overlap> listed = null;
       int count = 0;
       for (ArchitectureStatus a : status.getArchitectures()) {
         if (a.getOverlapCount() == null) {
@@ -1004,9 +1038,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         }
         listed = listed == null ? new ArrayList<>() : listed;
         if (a.getOverlaps() != null) {
-          for (ArchitectureStatus.Overlap o : a.getOverlaps()) {
-            listed.add(new BuildResult.Overlap(o.getPath(), o.getLower(), o.getUpper()));
-          }
+          listed.addAll(a.getOverlaps());
         }
         count = Math.max(count, a.getOverlapCount());
       }
@@ -1036,7 +1068,11 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         && Objects.equals(
             layer.getMetadata().getGeneration(), layer.getStatus().getObservedGeneration())
         && Conditions.find(layer.getStatus().getConditions(), Conditions.READY)
-            .map(c -> LayerReconciler.REFUSED.equals(c.getReason()))
+            .map(
+                c ->
+                    LayerReconciler.REFUSED.equals(c.getReason())
+                        || LayerReconciler.UNSIGNED.equals(c.getReason())
+                        || LayerReconciler.UNTRUSTED.equals(c.getReason()))
             .orElse(false);
   }
 
