@@ -84,6 +84,7 @@ class InstallManifestsIT {
         List.of(
             "get secrets",
             "get pods",
+            "get events",
             "create events",
             "patch events",
             "list nodes",

@@ -127,6 +127,7 @@ class NamespacedRbacIT {
     expected.addAll(
         List.of(
             watched + " get secrets",
+            watched + " get events",
             watched + " create events",
             watched + " patch events",
             "lamina-system get pods",
@@ -188,6 +189,7 @@ class NamespacedRbacIT {
             "delete configmaps -n " + watched,
             "get secrets -n " + watched,
             "create events -n " + watched,
+            "get events -n " + watched,
             "get pods -n lamina-system",
             "get leases.coordination.k8s.io -n lamina-system",
             "create leases.coordination.k8s.io -n lamina-system",
