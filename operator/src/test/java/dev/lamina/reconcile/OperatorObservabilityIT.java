@@ -143,6 +143,9 @@ class OperatorObservabilityIT {
       assertThat(gone)
           .as("the refused registry, reported on the Layer's lines\n" + log)
           .anySatisfy(l -> assertThat(l).contains("127.0.0.1:1"));
+      assertThat(gone)
+          .as("one line per failed attempt: JOSDK's repeat of it is dropped\n" + log)
+          .noneMatch(l -> l.contains(" EventProcessor "));
       assertThat(lines.stream().filter(l -> l.contains("OSImage " + ns + "/built ")))
           .as("lines about the OSImage name it\n" + log)
           .isNotEmpty();
