@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
       LayerCommand.class,
       CheckCommand.class,
       RebuildCommand.class,
+      AssembleCommand.class,
+      VerifyCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -3,10 +3,12 @@ package dev.lamina.policy;
 import dev.lamina.api.Architecture;
 import dev.lamina.api.FileSpec;
 import dev.lamina.api.Layer;
+import dev.lamina.api.LayerSignature;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageSpec;
 import dev.lamina.api.Overlap;
 import dev.lamina.api.PlatformDigest;
+import dev.lamina.api.SignatureState;
 import dev.lamina.oci.OciReference;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -122,6 +124,23 @@ final class BuiltInChecks {
           }
         }
       }
+      case LAYER_SIGNED -> {
+        LayerSignature sig = layer.getStatus() == null ? null : layer.getStatus().getSignature();
+        if (sig == null || sig.getState() == null) {
+          sink.notEvaluated("status.signature", "the Layer's signatures are not checked yet");
+        } else if (sig.getState() == SignatureState.Unsigned) {
+          sink.fail(
+              "spec.image",
+              "image "
+                  + image
+                  + " ("
+                  + sig.getDigest()
+                  + ") has no cosign signature; sign it with cosign sign --key");
+        }
+      }
+      case LAYER_TRUSTED -> {
+        // Evaluated per policy by PolicyEngine, which knows whose spec.trust applies.
+      }
       default -> throw new IllegalArgumentException(rule.id() + " does not apply to a Layer");
     }
   }
@@ -137,7 +156,7 @@ final class BuiltInChecks {
     OSImageSpec spec = image.getSpec() == null ? new OSImageSpec() : image.getSpec();
     switch (rule) {
       case PLATFORMS_AVAILABLE -> {
-        for (String name : layerNames(spec)) {
+        for (String name : spec.layerNames()) {
           List<PlatformDigest> resolved = resolvedPlatforms(layers.get(name));
           if (resolved.isEmpty()) {
             sink.notEvaluated("Layer " + name, unresolvedReason(layers, name));
@@ -238,7 +257,7 @@ final class BuiltInChecks {
         for (Architecture arch : architectures(spec)) {
           long total = 0;
           String unknown = null;
-          for (String name : layerNames(spec)) {
+          for (String name : spec.layerNames()) {
             PlatformDigest d = platformOf(resolvedPlatforms(layers.get(name)), arch);
             if (d == null || d.getLayersSize() == null) {
               unknown = name;
@@ -306,9 +325,10 @@ final class BuiltInChecks {
         }
         Layer stub = layers.get(name);
         String ref = stub == null || stub.getSpec() == null ? null : stub.getSpec().getImage();
+        OciReference parsed = ref == null ? null : reference(ref, sink);
         if (ref == null) {
           sink.notEvaluated("spec.uki.stub", "Layer " + name + " does not exist");
-        } else if (!ImageReference.parse(ref).pinned()) {
+        } else if (parsed != null && parsed.digest() == null) {
           sink.fail(
               "spec.uki.stub",
               "the EFI stub's Layer "
@@ -319,24 +339,17 @@ final class BuiltInChecks {
                   + " @sha256:<digest>");
         }
       }
+      case OUTPUT_SIGNED -> {
+        if (spec.getOutput() != null && spec.getOutput().getSigning() == null) {
+          sink.fail(
+              "spec.output.signing",
+              "the image is pushed to "
+                  + spec.getOutput().getRepository()
+                  + " unsigned; set spec.output.signing.keySecret");
+        }
+      }
       default -> throw new IllegalArgumentException(rule.id() + " does not apply to an OSImage");
     }
-  }
-
-  /** The Layer names an OSImage uses: the kernel layer first, then init layers, each once. */
-  static Set<String> layerNames(OSImageSpec spec) {
-    Set<String> names = new LinkedHashSet<>();
-    if (spec.getKernel() != null && spec.getKernel().getLayer() != null) {
-      names.add(spec.getKernel().getLayer());
-    }
-    if (spec.getInit() != null) {
-      names.addAll(spec.getInit());
-    }
-    String stub = stubLayer(spec);
-    if (stub != null) {
-      names.add(stub);
-    }
-    return names;
   }
 
   /** The stub Layer of the EFI formats, or null when none is built or none is named. */
