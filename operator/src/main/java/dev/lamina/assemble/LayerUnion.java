@@ -210,6 +210,22 @@ public final class LayerUnion implements AutoCloseable {
     }
   }
 
+  /**
+   * Paths of the regular files under any of {@code dirs} (recursively, no symlink followed), in
+   * path order; what the SBOM reads package databases and in-tree SBOMs from.
+   */
+  public List<String> regularFiles(List<String> dirs) {
+    List<String> prefixes = dirs.stream().map(d -> raw(d.endsWith("/") ? d : d + "/")).toList();
+    List<String> found = new ArrayList<>();
+    for (Entry e : entries()) {
+      if (e.inode().type == TarReader.REGULAR
+          && (prefixes.contains("/") || prefixes.stream().anyMatch(e.path()::startsWith))) {
+        found.add(utf8(e.path()));
+      }
+    }
+    return found;
+  }
+
   /** Every entry except the root, sorted by path bytes (so parents come before children). */
   List<Entry> entries() {
     return tree.entries();

@@ -20,6 +20,8 @@ import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciException;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.RegistryTimeoutException;
+import dev.lamina.supply.Referrers;
+import dev.lamina.supply.Sbom;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -87,13 +89,26 @@ public final class Builder {
     if (kernelFormat && archPlan.kernel() == null) {
       throw new BuildException("KernelMissing", "kernel+initrd needs a kernel layer");
     }
+    boolean efi = plan.formats().stream().anyMatch(OutputFormat::efi);
+    if (efi && (archPlan.kernel() == null || archPlan.stub() == null || plan.efi() == null)) {
+      throw new BuildException(
+          "InvalidPlan", "the EFI formats need a kernel layer and spec.uki.stub for " + arch);
+    }
     // One budget for the whole build: the kernel layer, its modules and every init layer.
     Budget budget = new Budget(plan.effectiveLimits());
     try {
       Files.createDirectories(outDir);
+      // The kernel and initrd the EFI formats are built from, when they aren't artifacts too.
+      Path work = efi ? Files.createTempDirectory(tempDir, "efi-") : null;
+      Path kernelDir = kernelFormat ? outDir : work;
       List<LayerSource> init = new ArrayList<>();
+      Sbom sbom = new Sbom(plan.osImage(), arch, plan.sourceDateEpoch());
+      if (archPlan.kernel() != null) {
+        sbom.layer("kernel", archPlan.kernel());
+      }
       for (BuildPlan.LayerRef ref : archPlan.init()) {
         init.add(source(ref, arch));
+        sbom.layer("init", ref);
       }
       List<BuildResult.ArtifactRef> artifacts = new ArrayList<>();
       List<Overlap> overlaps = new ArrayList<>();
@@ -101,17 +116,39 @@ public final class Builder {
       progress.accept(arch + ": applying " + init.size() + " init layer(s)");
       try (LayerUnion union = new LayerUnion(init, tempDir, plan.sourceDateEpoch(), budget)) {
         if (archPlan.kernel() != null) {
-          addKernel(plan, archPlan.kernel(), arch, union, outDir, kernelFormat, artifacts, budget);
+          addKernel(
+              plan, archPlan.kernel(), arch, union, kernelDir, kernelFormat || efi, budget, sbom);
+          if (kernelFormat) {
+            Path kernel = outDir.resolve(ArtifactTypes.KERNEL_FILE);
+            artifacts.add(artifact(kernel, ArtifactTypes.KERNEL_FILE, ArtifactTypes.KERNEL));
+          }
         }
         if (plan.files() != null && !plan.files().isEmpty()) {
           union.addFiles(plan.files());
         }
-        if (kernelFormat) {
-          Path initrd = outDir.resolve(ArtifactTypes.INITRD_FILE);
+        if (kernelFormat || efi) {
+          Path initrd = kernelDir.resolve(ArtifactTypes.INITRD_FILE);
           progress.accept(arch + ": writing " + ArtifactTypes.INITRD_FILE);
           try (OutputStream out = Files.newOutputStream(initrd)) {
             new InitrdWriter(plan.compression()).write(union, out);
           }
+          if (efi) {
+            EfiArtifacts.write(
+                plan,
+                arch,
+                source(archPlan.stub(), arch),
+                kernelDir.resolve(ArtifactTypes.KERNEL_FILE),
+                initrd,
+                EfiArtifacts.osRelease(union),
+                work,
+                outDir,
+                budget,
+                progress,
+                artifacts);
+          }
+        }
+        if (kernelFormat) {
+          Path initrd = outDir.resolve(ArtifactTypes.INITRD_FILE);
           artifacts.add(
               artifact(
                   initrd, ArtifactTypes.INITRD_FILE, ArtifactTypes.initrd(plan.compression())));
@@ -131,8 +168,16 @@ public final class Builder {
           }
           artifacts.add(artifact(rootfs, ArtifactTypes.ROOTFS_FILE, ArtifactTypes.ROOTFS_TAR));
         }
+        progress.accept(arch + ": writing " + Sbom.FILE);
+        sbom.scan(union);
+        Path sbomFile = outDir.resolve(Sbom.FILE);
+        Files.write(sbomFile, sbom.toJson());
+        artifacts.add(artifact(sbomFile, Sbom.FILE, Sbom.MEDIA_TYPE));
         overlaps.addAll(union.overlaps());
         overlapCount = (int) union.overlapCount();
+      }
+      if (work != null) {
+        deleteTree(work);
       }
       return new Assembled(
           arch, outDir, List.copyOf(artifacts), List.copyOf(overlaps), overlapCount);
@@ -146,10 +191,10 @@ public final class Builder {
       BuildPlan.LayerRef kernelRef,
       String arch,
       LayerUnion union,
-      Path outDir,
-      boolean kernelFormat,
-      List<BuildResult.ArtifactRef> artifacts,
-      Budget budget)
+      Path kernelDir,
+      boolean copyKernel,
+      Budget budget,
+      Sbom sbom)
       throws IOException, BuildException {
     progress.accept(arch + ": reading kernel layer " + kernelRef.name());
     String binary = plan.kernel() == null ? "kernel" : plan.kernel().binary();
@@ -157,16 +202,16 @@ public final class Builder {
     try (LayerUnion kernelLayer =
         new LayerUnion(
             List.of(source(kernelRef, arch)), tempDir, plan.sourceDateEpoch(), 1, budget)) {
-      if (kernelFormat) {
-        Path kernel = outDir.resolve(ArtifactTypes.KERNEL_FILE);
+      if (copyKernel) {
+        Path kernel = kernelDir.resolve(ArtifactTypes.KERNEL_FILE);
         if (!kernelLayer.isRegularFile(binary)) {
           throw new BuildException(
               "KernelMissing",
               "kernel binary \"" + binary + "\" not found in layer \"" + kernelRef.name() + "\"");
         }
         kernelLayer.copyFile("kernel binary", binary, kernel);
-        artifacts.add(artifact(kernel, ArtifactTypes.KERNEL_FILE, ArtifactTypes.KERNEL));
       }
+      sbom.kernelFiles(kernelLayer);
       if (kernelLayer.isRegularFile(modules)) {
         progress.accept(arch + ": unpacking " + modules + " from " + kernelRef.name());
         union.addTarball(
@@ -184,7 +229,13 @@ public final class Builder {
     try {
       OciRepository repo = client.repository(plan.output().repository());
       List<Descriptor> layers = new ArrayList<>();
+      BuildResult.ArtifactRef sbom = null;
       for (BuildResult.ArtifactRef a : assembled.artifacts()) {
+        if (Sbom.MEDIA_TYPE.equals(a.mediaType())) {
+          // Not an artifact of the image: it refers to the manifest, pushed after it.
+          sbom = a;
+          continue;
+        }
         Path file = assembled.dir().resolve(a.name());
         Descriptor d =
             new Descriptor(
@@ -206,6 +257,15 @@ public final class Builder {
       ImageManifest manifest =
           ImageManifest.of(ArtifactTypes.OS_IMAGE, configDesc, layers, Map.of());
       Descriptor pushed = repo.pushManifest(manifest.toJson(), MediaTypes.OCI_MANIFEST, null);
+      if (sbom != null) {
+        progress.accept(assembled.architecture() + ": pushing " + sbom.name() + " as a referrer");
+        Referrers.push(
+            repo,
+            pushed,
+            Sbom.MEDIA_TYPE,
+            sbom.name(),
+            Files.readAllBytes(assembled.dir().resolve(sbom.name())));
+      }
       return new BuildResult(
           assembled.architecture(),
           plan.inputDigest(),
@@ -274,7 +334,15 @@ public final class Builder {
     return new LayerSource(ref.name(), blobs);
   }
 
-  private static BuildResult.ArtifactRef artifact(Path file, String name, String mediaType)
+  private static void deleteTree(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  static BuildResult.ArtifactRef artifact(Path file, String name, String mediaType)
       throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
       return new BuildResult.ArtifactRef(name, mediaType, Digests.sha256(in), Files.size(file));

@@ -53,7 +53,11 @@ public final class PlanFactory {
       for (String name : spec.getInit() == null ? List.<String>of() : spec.getInit()) {
         init.add(ref(layers, name, arch));
       }
-      archs.put(arch.name(), new BuildPlan.ArchPlan(kernelRef, List.copyOf(init)));
+      BuildPlan.LayerRef stubRef = null;
+      if (spec.hasEfiFormat()) {
+        stubRef = ref(layers, stubLayer(spec), arch);
+      }
+      archs.put(arch.name(), new BuildPlan.ArchPlan(kernelRef, List.copyOf(init), stubRef));
     }
     BuildPlan.KernelPlan kernelPlan =
         kernel == null
@@ -75,7 +79,8 @@ public final class PlanFactory {
             spec.effectiveCompression(),
             spec.effectiveSourceDateEpoch(),
             output,
-            limits(spec, max));
+            limits(spec, max),
+            efi(spec));
     String digest = InputDigest.of(plan);
     return new BuildPlan(
         plan.osImage(),
@@ -87,7 +92,60 @@ public final class PlanFactory {
         plan.compression(),
         plan.sourceDateEpoch(),
         plan.output(),
-        plan.limits());
+        plan.limits(),
+        plan.efi());
+  }
+
+  /**
+   * The Layer holding the UKI's stub.
+   *
+   * @throws IllegalArgumentException when an EFI format is asked for without spec.uki.stub.layer
+   */
+  public static String stubLayer(OSImageSpec spec) {
+    if (spec.getUki() == null
+        || spec.getUki().getStub() == null
+        || spec.getUki().getStub().getLayer() == null) {
+      String format =
+          spec.effectiveFormats().stream().filter(f -> f.efi()).findFirst().orElseThrow().value();
+      throw new IllegalArgumentException(
+          "spec.uki.stub.layer is required: format " + format + " is built on an EFI stub");
+    }
+    return spec.getUki().getStub().getLayer();
+  }
+
+  /** The EFI part of the plan; null when no EFI format is built. */
+  static BuildPlan.EfiPlan efi(OSImageSpec spec) {
+    if (!spec.hasEfiFormat()) {
+      return null;
+    }
+    Map<String, String> paths = new java.util.TreeMap<>();
+    for (Architecture arch : spec.getArchitectures()) {
+      paths.put(arch.name(), spec.getUki().getStub().effectivePath(arch.name()));
+    }
+    return new BuildPlan.EfiPlan(paths, diskSize(spec));
+  }
+
+  /**
+   * spec.disk.size in bytes, or null.
+   *
+   * @throws IllegalArgumentException when it is not a positive whole number of bytes
+   */
+  static Long diskSize(OSImageSpec spec) {
+    if (spec.getDisk() == null || spec.getDisk().getSize() == null) {
+      return null;
+    }
+    String size = spec.getDisk().getSize();
+    BigDecimal b;
+    try {
+      b = Quantity.getAmountInBytes(new Quantity(size));
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      b = null;
+    }
+    if (b == null || b.signum() <= 0 || b.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+      throw new IllegalArgumentException(
+          "spec.disk.size: \"" + size + "\" is not a positive size such as 512Mi");
+    }
+    return b.setScale(0, RoundingMode.FLOOR).longValueExact();
   }
 
   /**

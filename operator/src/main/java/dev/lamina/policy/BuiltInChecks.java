@@ -29,12 +29,12 @@ final class BuiltInChecks {
     void failUnlisted(int count);
   }
 
-  /** The parsed image, or null (and not evaluated) when it is malformed. */
-  private static OciReference reference(String image, Sink sink) {
+  /** The parsed image, or null (and {@code target} not evaluated) when it is malformed. */
+  private static OciReference reference(String image, String target, Sink sink) {
     try {
       return OciReference.parse(image);
     } catch (IllegalArgumentException e) {
-      sink.notEvaluated("spec.image", e.getMessage());
+      sink.notEvaluated(target, e.getMessage());
       return null;
     }
   }
@@ -47,7 +47,7 @@ final class BuiltInChecks {
     }
     switch (rule) {
       case IMAGE_PINNED -> {
-        OciReference ref = reference(image, sink);
+        OciReference ref = reference(image, "spec.image", sink);
         if (ref != null && ref.digest() == null) {
           sink.fail(
               "spec.image",
@@ -61,7 +61,7 @@ final class BuiltInChecks {
         if (p.allowedRegistries().isEmpty()) {
           return;
         }
-        OciReference ref = reference(image, sink);
+        OciReference ref = reference(image, "spec.image", sink);
         if (ref == null) {
           return;
         }
@@ -285,6 +285,42 @@ final class BuiltInChecks {
                   + " wins");
         }
         sink.failUnlisted(Math.max(0, overlapCount - distinct.size()));
+      }
+      case EFI_STUB_PRESENT -> {
+        if (spec.hasEfiFormat() && spec.stubLayer() == null) {
+          String format =
+              spec.effectiveFormats().stream()
+                  .filter(f -> f.efi())
+                  .findFirst()
+                  .orElseThrow()
+                  .value();
+          sink.fail(
+              "spec.uki.stub",
+              "format " + format + " is built on an EFI stub, and spec.uki.stub.layer names none");
+        }
+      }
+      case EFI_STUB_PINNED -> {
+        String name = spec.stubLayer();
+        if (name == null) {
+          return;
+        }
+        Layer stub = layers.get(name);
+        String ref = stub == null || stub.getSpec() == null ? null : stub.getSpec().getImage();
+        if (ref == null) {
+          sink.notEvaluated("spec.uki.stub", "Layer " + name + " does not exist");
+          return;
+        }
+        OciReference r = reference(ref, "spec.uki.stub", sink);
+        if (r != null && r.digest() == null) {
+          sink.fail(
+              "spec.uki.stub",
+              "the EFI stub's Layer "
+                  + name
+                  + " has image "
+                  + ref
+                  + ", not pinned by digest; the stub runs first at boot, so pin it with"
+                  + " @sha256:<digest>");
+        }
       }
       default -> throw new IllegalArgumentException(rule.id() + " does not apply to an OSImage");
     }

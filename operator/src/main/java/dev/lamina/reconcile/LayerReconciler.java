@@ -6,6 +6,8 @@ import dev.lamina.api.LayerStatus;
 import dev.lamina.api.PlatformDigest;
 import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyStatus;
+import dev.lamina.api.UpdatePolicy;
+import dev.lamina.metrics.LaminaMetrics;
 import dev.lamina.oci.AuthException;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.NotFoundException;
@@ -41,7 +43,8 @@ import org.slf4j.MDC;
 
 /**
  * Resolves a Layer's image reference to a manifest per platform and evaluates policy on it. A tag
- * is resolved again every {@link OperatorSettings#tagResolveInterval()}; a digest only once.
+ * is resolved again every {@link OperatorSettings#tagResolveInterval()} (unless {@code
+ * spec.updatePolicy} is Pin); a digest only once.
  */
 @ControllerConfiguration(name = "layer")
 @GradualRetry(
@@ -94,7 +97,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
     MDC.put("namespace", layer.getMetadata().getNamespace());
     MDC.put("name", layer.getMetadata().getName());
     try {
-      return doReconcile(layer);
+      return LaminaMetrics.of(context).layerReconciled(layer, doReconcile(layer));
     } finally {
       MDC.remove("namespace");
       MDC.remove("name");
@@ -106,7 +109,11 @@ public final class LayerReconciler implements Reconciler<Layer> {
     LayerStatus old = layer.getStatus();
     LayerStatus status = old == null ? new LayerStatus() : json.clone(old);
     String image = layer.getSpec().getImage();
-    boolean pinned = OciReference.parse(image).digest() != null;
+    // A digest never moves; a Pin policy keeps the first resolution until the spec changes, which
+    // changes the generation and so makes the status no longer current.
+    boolean pinned =
+        OciReference.parse(image).digest() != null
+            || layer.getSpec().getUpdatePolicy() == UpdatePolicy.Pin;
     Instant now = clock.instant();
     Instant resolvedAt =
         old == null || old.getResolvedAt() == null ? null : Instant.parse(old.getResolvedAt());
@@ -122,8 +129,12 @@ public final class LayerReconciler implements Reconciler<Layer> {
     Optional<String> refusal = refusal(layer);
     if (refusal.isPresent()) {
       // The reference itself is denied (an unpinned tag or a registry not allowed): don't even
-      // ask that registry, and drop what an earlier resolution found.
-      status.setPlatforms(new ArrayList<>());
+      // ask that registry, and drop what an earlier resolution found. The platforms asked for stay
+      // listed, without digests, so rules counting a Layer's platforms still see them.
+      status.setPlatforms(
+          layer.getSpec().effectivePlatforms().stream()
+              .map(p -> new PlatformDigest(p, null, null, null))
+              .collect(Collectors.toCollection(ArrayList::new)));
       status.setIndexDigest(null);
       status.setDigest(null);
       status.setResolvedAt(null);
@@ -142,6 +153,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
     }
     status.setObservedGeneration(generation);
     applyPolicy(layer, status);
+    status.setConditions(progress(status).apply(status.getConditions(), generation));
 
     UpdateControl<Layer> control =
         json.asJson(status).equals(old == null ? null : json.asJson(old))
@@ -226,6 +238,8 @@ public final class LayerReconciler implements Reconciler<Layer> {
             layer.getMetadata().getGeneration()));
     // Rules about the reference itself (pinning, allowed registries) don't need the registry.
     applyPolicy(layer, status);
+    status.setConditions(
+        progress(status).apply(status.getConditions(), layer.getMetadata().getGeneration()));
     return ErrorStatusUpdateControl.patchStatus(fresh(layer, status));
   }
 
@@ -268,6 +282,14 @@ public final class LayerReconciler implements Reconciler<Layer> {
     status.setConditions(
         OSImageReconciler.policyCondition(
             status.getConditions(), policy, layer.getMetadata().getGeneration()));
+  }
+
+  private static Progress progress(LayerStatus status) {
+    return Progress.ofLayer(
+        Conditions.find(status.getConditions(), Conditions.READY)
+            .map(c -> c.getReason())
+            .orElse(null),
+        Conditions.isTrue(status.getConditions(), Conditions.READY));
   }
 
   private static Layer fresh(Layer layer, LayerStatus status) {

@@ -11,6 +11,7 @@ import dev.lamina.api.Phase;
 import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyStatus;
 import dev.lamina.api.PolicyVerdict;
+import dev.lamina.metrics.LaminaMetrics;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.plan.BuildPlan;
@@ -20,6 +21,8 @@ import dev.lamina.plan.InputDigest;
 import dev.lamina.plan.PlanFactory;
 import dev.lamina.policy.BuiltInRule;
 import dev.lamina.policy.Subject;
+import dev.lamina.supply.SigningKeys;
+import dev.lamina.supply.SupplyException;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -81,6 +84,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
   private final Registries registries;
   private final PolicySet policies;
   private final KubernetesClient client;
+  private final OSImageSigning signing;
   private final KubernetesSerialization json;
   private final Events events;
   private final Clock clock;
@@ -100,6 +104,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     this.client = client;
     this.json = client.getKubernetesSerialization();
     this.events = new Events(client);
+    this.signing = new OSImageSigning(client);
     this.clock = clock;
   }
 
@@ -152,6 +157,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
             context,
             policies,
             o -> o.getStatus() == null ? null : o.getStatus().getPolicy());
+    LaminaMetrics.of(context).watchOSImages(() -> context.getPrimaryCache().list());
     return List.of(
         podSource,
         configMapSource,
@@ -198,6 +204,9 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
             e instanceof IOException ? "RegistryError" : "ReconcileError",
             String.valueOf(e.getMessage()),
             image.getMetadata().getGeneration()));
+    // JOSDK retries the reconcile with its backoff.
+    status.setConditions(
+        Progress.RECONCILING.apply(status.getConditions(), image.getMetadata().getGeneration()));
     return ErrorStatusUpdateControl.patchStatus(fresh(image, status));
   }
 
@@ -215,6 +224,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     Map<String, Layer> layers;
     List<Pod> pods;
     Overlaps policyOverlaps;
+    boolean layersStalled;
 
     Run(OSImage image, Context<OSImage> context) {
       this.image = image;
@@ -229,6 +239,14 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
 
     UpdateControl<OSImage> finish() {
       status.setObservedGeneration(generation);
+      status.setConditions(
+          Progress.ofOSImage(
+                  status.getPhase(),
+                  Conditions.find(status.getConditions(), Conditions.READY)
+                      .map(Condition::getReason)
+                      .orElse(null),
+                  layersStalled)
+              .apply(status.getConditions(), generation));
       if (old == null || !json.asJson(status).equals(json.asJson(old))) {
         // The status is the build's state (attempts, pods): the next reconcile, which a pod event
         // may start at once, must read this write, not the informer's older copy.
@@ -257,7 +275,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       String namespace = image.getMetadata().getNamespace();
       Map<String, Layer> layers = new LinkedHashMap<>();
       Map<String, Layer> refused = new LinkedHashMap<>();
-      List<String> waiting = new ArrayList<>();
+      List<LayerWait> waiting = new ArrayList<>();
       for (String name : image.getSpec().layerNames()) {
         Optional<Layer> layer = layerSource.get(new ResourceID(name, namespace));
         if (layer.isPresent() && layerReady(layer.get())) {
@@ -265,7 +283,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         } else if (layer.isPresent() && refusedByPolicy(layer.get())) {
           refused.put(name, layer.get());
         } else {
-          waiting.add(name);
+          waiting.add(LayerWait.of(name, layer));
         }
       }
       if (waiting.isEmpty() && !refused.isEmpty()) {
@@ -279,20 +297,20 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
           return;
         }
       }
-      waiting.addAll(refused.keySet());
+      refused.forEach((name, layer) -> waiting.add(LayerWait.of(name, Optional.of(layer))));
       if (!waiting.isEmpty()) {
         status.setPhase(Phase.Pending);
-        ready(
-            false,
-            "LayersNotReady",
-            "Waiting for Layer(s) " + String.join(", ", waiting) + " to be Ready.");
+        layersStalled = waiting.stream().anyMatch(LayerWait::stalled);
+        ready(false, "LayersNotReady", LayerWait.message(waiting));
         return;
       }
       BuildPlan plan;
       try {
         plan = PlanFactory.create(image, layers, settings.maxLimits());
       } catch (IllegalArgumentException e) {
+        // A resolved Layer that lacks what the image needs (an architecture): it won't by itself.
         status.setPhase(Phase.Pending);
+        layersStalled = true;
         ready(false, "LayersNotReady", e.getMessage() + ".");
         return;
       }
@@ -314,12 +332,22 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
             "Set spec.output.repository: build pods push their artifacts there.");
         return;
       }
+      Optional<SigningKeys.KeyPair> signingKey;
+      try {
+        signingKey = signing.key(image);
+      } catch (SupplyException e) {
+        // Before any build: an index pushed now could not be signed.
+        status.setPhase(Phase.Failed);
+        ready(false, e.reason(), e.getMessage() + ".");
+        return;
+      }
 
       if (!input.equals(status.getInputDigest())) {
         // A new input: whatever was built or building belongs to the old one.
         status.setInputDigest(input);
         status.setDigest(null);
         status.setRepository(null);
+        status.setSigningKey(null);
         status.setArchitectures(new ArrayList<>());
         status.setConditions(remove(status.getConditions(), SCHEDULED));
       }
@@ -329,6 +357,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
 
       String repository = image.getSpec().getOutput().getRepository();
       if (status.getDigest() != null && Phase.Ready == status.getPhase()) {
+        signing.signIfNeeded(
+            image, status, plan, repository(repository), settings.builderImage(), signingKey);
         ready(true, "Built", "Index " + status.getDigest() + " is in " + repository + ".");
         deleteAll(pods, p -> true);
         deleteAll(configMaps, c -> true);
@@ -340,10 +370,14 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
           && pods.stream()
               .noneMatch(p -> inputLabel.equals(label(p, BuildPodFactory.LABEL_INPUT)))) {
         if (fromCache(repository, input)) {
+          signing.signIfNeeded(
+              image, status, plan, repository(repository), settings.builderImage(), signingKey);
           return;
         }
       }
       build(plan, pods, configMaps, repository);
+      signing.signIfNeeded(
+          image, status, plan, repository(repository), settings.builderImage(), signingKey);
     }
 
     /**
@@ -365,6 +399,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       }
       deleteAll(pods, p -> true);
       status.setPhase(Phase.Blocked);
+      if (old == null || old.getPhase() != Phase.Blocked)
+        LaminaMetrics.of(context).policyDenied("OSImage");
       ready(false, "PolicyDenied", "Denied by policy: " + firstDeny(policy));
       return true;
     }
@@ -429,6 +465,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
           "Built",
           "Index " + index.get().digest() + " was already in " + repository + " (cache hit).");
       if (old == null || !input.equals(old.getInputDigest()) || old.getPhase() != Phase.Ready) {
+        LaminaMetrics.of(context).cacheHit();
         events.emit(
             image,
             Events.NORMAL,
@@ -523,8 +560,10 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         PodOutcome outcome = PodOutcome.of(pod);
         switch (outcome.state()) {
           case SUCCEEDED -> {
+            LaminaMetrics.of(context).buildSucceeded(arch.name(), pod);
             a.setState(SUCCEEDED);
             a.setManifestDigest(outcome.result().manifestDigest());
+            a.setNodeArchitecture(outcome.result().osArch());
             a.setArtifacts(IndexDocuments.artifacts(outcome.result()));
             a.setOverlaps(IndexDocuments.overlaps(outcome.result()));
             a.setOverlapCount(IndexDocuments.overlapCount(outcome.result()));
@@ -593,7 +632,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
                 "NoNodeForArchitecture",
                 msg,
                 generation));
-        status.setPhase(Phase.Building);
+        // Nothing is being built while the pod waits for a node that may never come.
+        status.setPhase(Phase.Pending);
         ready(false, "NoNodeForArchitecture", msg);
         return;
       }
@@ -682,6 +722,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
      */
     boolean failedAttempt(
         ArchitectureStatus a, PodOutcome outcome, Pod pod, int attempts, int retries) {
+      LaminaMetrics.of(context).buildFailed(a.getArchitecture(), outcome.reason(), pod);
       a.setState(FAILED);
       a.setMessage(outcome.reason() + ": " + outcome.message());
       if (outcome.retryAfter(attempts, retries)) {
@@ -728,6 +769,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
               settings.insecureRegistries(),
               settings.registryTimeouts());
       create(pod);
+      LaminaMetrics.of(context).buildStarted(arch.name());
       a.setAttempts(attempt);
       a.setPod(pod.getMetadata().getName());
       a.setState(PENDING);
