@@ -17,6 +17,11 @@ public class ArchitectureStatus {
   @JsonPropertyDescription("Build attempts made for the current input digest.")
   private Integer attempts;
 
+  @JsonPropertyDescription(
+      "The attempt that spec.build.retries counts from: 1, or the first attempt after a"
+          + " lamina.dev/rebuild request, which gives a Failed build its retries again.")
+  private Integer firstAttempt;
+
   @JsonPropertyDescription("Why the last attempt failed, or what it is waiting for.")
   private String message;
 
@@ -127,5 +132,13 @@ public class ArchitectureStatus {
 
   public void setOverlapCount(Integer overlapCount) {
     this.overlapCount = overlapCount;
+  }
+
+  public Integer getFirstAttempt() {
+    return firstAttempt;
+  }
+
+  public void setFirstAttempt(Integer firstAttempt) {
+    this.firstAttempt = firstAttempt;
   }
 }

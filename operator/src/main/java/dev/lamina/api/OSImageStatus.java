@@ -36,6 +36,10 @@ public class OSImageStatus {
   private String message;
 
   @JsonPropertyDescription(
+      "The architectures of spec.architectures, comma-separated (kubectl's ARCHITECTURES column).")
+  private String architectureList;
+
+  @JsonPropertyDescription(
       "Fingerprint (sha256 of the public key) of the key the pushed index and manifests carry.")
   private String signingKey;
 
@@ -46,6 +50,13 @@ public class OSImageStatus {
   public void setSigningKey(String signingKey) {
     this.signingKey = signingKey;
   }
+
+  @JsonPropertyDescription(
+      "The digest each Layer resolved to for inputDigest, by Layer name: what a moved tag changed.")
+  private java.util.Map<String, String> layerDigests;
+
+  @JsonPropertyDescription("The lamina.dev/rebuild annotation value last acted on.")
+  private String rebuild;
 
   public Long getObservedGeneration() {
     return observedGeneration;
@@ -69,6 +80,26 @@ public class OSImageStatus {
 
   public void setPhase(Phase phase) {
     this.phase = phase;
+  }
+
+  public String getArchitectureList() {
+    return architectureList;
+  }
+
+  public void setArchitectureList(String architectureList) {
+    this.architectureList = architectureList;
+  }
+
+  /**
+   * The value of {@link #getArchitectureList()} for a spec: a printer column shows a list as JSON,
+   * and only the first element of a wildcard path.
+   */
+  public static String architectureList(OSImageSpec spec) {
+    return spec == null || spec.getArchitectures() == null
+        ? null
+        : spec.getArchitectures().stream()
+            .map(Enum::name)
+            .collect(java.util.stream.Collectors.joining(","));
   }
 
   public String getInputDigest() {
@@ -117,5 +148,21 @@ public class OSImageStatus {
 
   public void setMessage(String message) {
     this.message = message;
+  }
+
+  public java.util.Map<String, String> getLayerDigests() {
+    return layerDigests;
+  }
+
+  public void setLayerDigests(java.util.Map<String, String> layerDigests) {
+    this.layerDigests = layerDigests;
+  }
+
+  public String getRebuild() {
+    return rebuild;
+  }
+
+  public void setRebuild(String rebuild) {
+    this.rebuild = rebuild;
   }
 }

@@ -17,8 +17,9 @@ import picocli.CommandLine.Command;
       BuildCommand.class,
       LayerCommand.class,
       CheckCommand.class,
-      AssembleCommand.class,
       RebuildCommand.class,
+      AssembleCommand.class,
+      VerifyCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
