@@ -8,13 +8,16 @@ public class ArchitectureStatus {
   private String architecture;
 
   /** Pending, Running, Succeeded or Failed. */
-  private String state;
+  private BuildState state;
 
   /** Name of the current or last build pod. */
   private String pod;
 
   /** Build attempts made for the current input digest. */
   private Integer attempts;
+
+  /** CamelCase reason of the last failure, or of what holds the pod back (e.g. OOMKilled). */
+  private String reason;
 
   /** Why the last attempt failed, or what it is waiting for. */
   private String message;
@@ -86,11 +89,11 @@ public class ArchitectureStatus {
     this.architecture = architecture;
   }
 
-  public String getState() {
+  public BuildState getState() {
     return state;
   }
 
-  public void setState(String state) {
+  public void setState(BuildState state) {
     this.state = state;
   }
 
@@ -108,6 +111,14 @@ public class ArchitectureStatus {
 
   public void setAttempts(Integer attempts) {
     this.attempts = attempts;
+  }
+
+  public String getReason() {
+    return reason;
+  }
+
+  public void setReason(String reason) {
+    this.reason = reason;
   }
 
   public String getMessage() {

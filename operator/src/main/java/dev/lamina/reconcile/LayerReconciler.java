@@ -11,7 +11,6 @@ import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.NotFoundException;
 import dev.lamina.oci.Platform;
 import dev.lamina.oci.ResolvedImage;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -35,7 +34,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Resolves a Layer's image reference to a manifest per platform and evaluates policy on it. A tag
@@ -89,20 +87,13 @@ public final class LayerReconciler implements Reconciler<Layer> {
 
   @Override
   public UpdateControl<Layer> reconcile(Layer layer, Context<Layer> context) throws IOException {
-    MDC.put("namespace", layer.getMetadata().getNamespace());
-    MDC.put("name", layer.getMetadata().getName());
-    try {
-      return doReconcile(layer);
-    } finally {
-      MDC.remove("namespace");
-      MDC.remove("name");
-    }
+    return StatusUpdates.logged(layer, () -> doReconcile(layer));
   }
 
   private UpdateControl<Layer> doReconcile(Layer layer) throws IOException {
     Long generation = layer.getMetadata().getGeneration();
     LayerStatus old = layer.getStatus();
-    LayerStatus status = old == null ? new LayerStatus() : json.clone(old);
+    LayerStatus status = StatusUpdates.copy(json, old, LayerStatus::new);
     String image = layer.getSpec().getImage();
     boolean pinned = image.contains("@sha256:");
     Instant now = clock.instant();
@@ -142,9 +133,9 @@ public final class LayerReconciler implements Reconciler<Layer> {
     applyPolicy(layer, status);
 
     UpdateControl<Layer> control =
-        json.asJson(status).equals(old == null ? null : json.asJson(old))
-            ? UpdateControl.noUpdate()
-            : UpdateControl.patchStatus(fresh(layer, status));
+        StatusUpdates.changed(json, old, status)
+            ? UpdateControl.patchStatus(StatusUpdates.fresh(layer, status, Layer::new))
+            : UpdateControl.noUpdate();
     if (!pinned && resolvedAt != null) {
       Duration wait = Duration.between(now, resolvedAt.plus(settings.tagResolveInterval()));
       control.rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait);
@@ -206,8 +197,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
   @Override
   public ErrorStatusUpdateControl<Layer> updateErrorStatus(
       Layer layer, Context<Layer> context, Exception e) {
-    LayerStatus status =
-        layer.getStatus() == null ? new LayerStatus() : json.clone(layer.getStatus());
+    LayerStatus status = StatusUpdates.copy(json, layer.getStatus(), LayerStatus::new);
     String reason =
         e instanceof AuthException
             ? "RegistryAuth"
@@ -224,7 +214,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
             layer.getMetadata().getGeneration()));
     // Rules about the reference itself (pinning, allowed registries) don't need the registry.
     applyPolicy(layer, status);
-    return ErrorStatusUpdateControl.patchStatus(fresh(layer, status));
+    return ErrorStatusUpdateControl.patchStatus(StatusUpdates.fresh(layer, status, Layer::new));
   }
 
   /**
@@ -258,18 +248,6 @@ public final class LayerReconciler implements Reconciler<Layer> {
         policyWatch.engine().evaluateLayer(evaluated, policyWatch.namespaceLabels(layer));
     status.setPolicy(policy);
     status.setConditions(
-        OSImageReconciler.policyCondition(
-            status.getConditions(), policy, layer.getMetadata().getGeneration()));
-  }
-
-  private static Layer fresh(Layer layer, LayerStatus status) {
-    Layer f = new Layer();
-    f.setMetadata(
-        new ObjectMetaBuilder()
-            .withName(layer.getMetadata().getName())
-            .withNamespace(layer.getMetadata().getNamespace())
-            .build());
-    f.setStatus(status);
-    return f;
+        Conditions.policy(status.getConditions(), policy, layer.getMetadata().getGeneration()));
   }
 }

@@ -68,6 +68,8 @@ class InputDigestGoldenTest {
 
     BuildPlan plan = PlanFactory.create(image, layers);
 
-    assertThat(plan.inputDigest()).isEqualTo(InputDigest.of(plan)).isEqualTo("sha256:69ae46d74d13f20afdfaffaf46b65e9f25a6bb6513af4504ace52706846b68ca");
+    assertThat(plan.inputDigest())
+        .isEqualTo(InputDigest.of(plan))
+        .isEqualTo("sha256:69ae46d74d13f20afdfaffaf46b65e9f25a6bb6513af4504ace52706846b68ca");
   }
 }

@@ -91,18 +91,18 @@ class IndexDocumentsTest {
     ArchitectureStatus amd = new ArchitectureStatus();
     ArchitectureStatus arm = new ArchitectureStatus();
     status.setArchitectures(List.of(amd, arm));
-    assertThat(OSImageReconciler.Overlaps.of(status, M1).listed()).isNull();
+    assertThat(Overlaps.of(status, M1).listed()).isNull();
 
     amd.setOverlapCount(3);
     amd.setOverlaps(List.of(new ArchitectureStatus.Overlap("etc/motd", "base", "site")));
     arm.setOverlapCount(14);
     arm.setOverlaps(List.of(new ArchitectureStatus.Overlap("etc/issue", "base", "site")));
-    var known = OSImageReconciler.Overlaps.of(status, M1);
+    var known = Overlaps.of(status, M1);
     assertThat(known.listed())
         .extracting(BuildResult.Overlap::path)
         .containsExactly("etc/motd", "etc/issue");
     assertThat(known.count()).isEqualTo(14);
     // Overlaps of another input's build say nothing about this one.
-    assertThat(OSImageReconciler.Overlaps.of(status, M2).listed()).isNull();
+    assertThat(Overlaps.of(status, M2).listed()).isNull();
   }
 }

@@ -194,7 +194,7 @@ class OperatorIT {
         .untilAsserted(
             () ->
                 assertThat(osImageStatus(ns, "edge").getStatus().getPhase())
-                    .isNotEqualTo(Phase.Pending));
+                    .isEqualTo(Phase.Building));
   }
 
   @Test

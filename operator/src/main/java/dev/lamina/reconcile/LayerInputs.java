@@ -1,0 +1,75 @@
+package dev.lamina.reconcile;
+
+import dev.lamina.api.Conditions;
+import dev.lamina.api.Layer;
+import dev.lamina.api.OSImage;
+import dev.lamina.plan.PlanFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * An OSImage's Layers, sorted by what they allow: Ready ones to build from, ones policy refused
+ * (never to be resolved), and the rest to wait for.
+ */
+record LayerInputs(Map<String, Layer> ready, Map<String, Layer> refused, List<String> waiting) {
+
+  /**
+   * @param layer a Layer of the image's namespace by name, as the informer holds it
+   */
+  static LayerInputs of(OSImage image, Function<String, Optional<Layer>> layer) {
+    Map<String, Layer> ready = new LinkedHashMap<>();
+    Map<String, Layer> refused = new LinkedHashMap<>();
+    List<String> waiting = new ArrayList<>();
+    for (String name : PlanFactory.layerNames(image.getSpec())) {
+      Optional<Layer> l = layer.apply(name);
+      if (l.isPresent() && current(l.get()) && isReady(l.get())) {
+        ready.put(name, l.get());
+      } else if (l.isPresent() && current(l.get()) && isRefused(l.get())) {
+        refused.put(name, l.get());
+      } else {
+        waiting.add(name);
+      }
+    }
+    return new LayerInputs(ready, refused, waiting);
+  }
+
+  boolean allReady() {
+    return waiting.isEmpty() && refused.isEmpty();
+  }
+
+  /** The Layers policy reads when some were refused: every one the image names. */
+  Map<String, Layer> readyAndRefused() {
+    Map<String, Layer> all = new LinkedHashMap<>(ready);
+    all.putAll(refused);
+    return all;
+  }
+
+  /** The names to report as not Ready: those waited for, then those refused. */
+  List<String> notReady() {
+    List<String> names = new ArrayList<>(waiting);
+    names.addAll(refused.keySet());
+    return names;
+  }
+
+  private static boolean current(Layer layer) {
+    return layer.getStatus() != null
+        && Objects.equals(
+            layer.getMetadata().getGeneration(), layer.getStatus().getObservedGeneration());
+  }
+
+  private static boolean isReady(Layer layer) {
+    return Conditions.isTrue(layer.getStatus().getConditions(), Conditions.READY);
+  }
+
+  /** A Layer whose reference policy refused, so the operator never resolved it. */
+  private static boolean isRefused(Layer layer) {
+    return Conditions.find(layer.getStatus().getConditions(), Conditions.READY)
+        .map(c -> LayerReconciler.REFUSED.equals(c.getReason()))
+        .orElse(false);
+  }
+}
