@@ -8,13 +8,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /** Builds Kubernetes conditions, keeping lastTransitionTime unless a condition's status changes. */
 public final class Conditions {
   public static final String READY = "Ready";
   public static final String POLICY_PASSED = "PolicyPassed";
   public static final String SCHEDULED = "Scheduled";
+
+  /** kstatus: True while the operator works towards Ready (Flux and kpt read it as InProgress). */
+  public static final String RECONCILING = "Reconciling";
+
+  /** kstatus: True when no retry of the operator's will make progress (read as Failed). */
+  public static final String STALLED = "Stalled";
 
   private Conditions() {}
 
@@ -53,6 +58,17 @@ public final class Conditions {
     return result;
   }
 
+  /** Returns {@code existing} without {@code type}; the list is copied, never modified. */
+  public static List<Condition> remove(List<Condition> existing, String type) {
+    List<Condition> result = new ArrayList<>();
+    for (Condition c : existing == null ? List.<Condition>of() : existing) {
+      if (!type.equals(c.getType())) {
+        result.add(c);
+      }
+    }
+    return result;
+  }
+
   public static Optional<Condition> find(List<Condition> conditions, String type) {
     if (conditions == null) {
       return Optional.empty();
@@ -62,15 +78,6 @@ public final class Conditions {
 
   public static boolean isTrue(List<Condition> conditions, String type) {
     return find(conditions, type).map(c -> "True".equals(c.getStatus())).orElse(false);
-  }
-
-  /** Returns {@code conditions} without {@code type}; the list is copied, never modified. */
-  public static List<Condition> remove(List<Condition> conditions, String type) {
-    return conditions == null
-        ? new ArrayList<>()
-        : conditions.stream()
-            .filter(c -> !type.equals(c.getType()))
-            .collect(Collectors.toCollection(ArrayList::new));
   }
 
   /** Returns {@code conditions} with the PolicyPassed condition of {@code policy}'s verdict. */

@@ -17,9 +17,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Phase",
     jsonPath = ".status.phase",
     type = AdditionalPrinterColumn.Type.STRING)
+// Each element, not the list: kubectl prints them separated by commas instead of as JSON.
 @AdditionalPrinterColumn(
     name = "Architectures",
-    jsonPath = ".spec.architectures",
+    jsonPath = ".spec.architectures[*]",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Digest",
@@ -29,6 +30,17 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Policy",
     jsonPath = ".status.policy.verdict",
     type = AdditionalPrinterColumn.Type.STRING)
+// Why it is not Ready (or that it is), with kubectl get -o wide.
+@AdditionalPrinterColumn(
+    name = "Reason",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Message",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].message",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
 @AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",

@@ -1,36 +1,51 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.List;
 
 /** What an OSImage was built into, and how its builds went. */
 public class OSImageStatus {
-  /** Generation of the spec this status describes. */
+  @JsonPropertyDescription("Generation of the spec this status describes.")
   private Long observedGeneration;
 
-  /** Conditions: Ready, PolicyPassed, Scheduled. */
+  @JsonPropertyDescription("Conditions: Ready, PolicyPassed, Scheduled.")
   private List<Condition> conditions = new java.util.ArrayList<>();
 
-  /** Where the image is in its life: Pending, Blocked, Building, Ready or Failed. */
+  @JsonPropertyDescription(
+      "Where the image is in its life: Pending, Blocked, Building, Ready or Failed.")
   private Phase phase;
 
-  /** sha256 of the canonical spec, the resolved layer digests and the output-format version. */
+  @JsonPropertyDescription(
+      "sha256 of the canonical spec, the resolved layer digests and the output-format version.")
   private String inputDigest;
 
-  /** Digest of the multi-architecture image index in the registry. */
+  @JsonPropertyDescription("Digest of the multi-architecture image index in the registry.")
   private String digest;
 
-  /** Repository the index was pushed to. */
+  @JsonPropertyDescription("Repository the index was pushed to.")
   private String repository;
 
-  /** Per-architecture artifacts and build state. */
+  @JsonPropertyDescription("Per-architecture artifacts and build state.")
   private List<ArchitectureStatus> architectures = new java.util.ArrayList<>();
 
-  /** Policy verdict and results. */
+  @JsonPropertyDescription("Policy verdict and results.")
   private PolicyStatus policy;
 
-  /** A sentence on the current phase. */
+  @JsonPropertyDescription("A sentence on the current phase.")
   private String message;
+
+  @JsonPropertyDescription(
+      "Fingerprint (sha256 of the public key) of the key the pushed index and manifests carry.")
+  private String signingKey;
+
+  public String getSigningKey() {
+    return signingKey;
+  }
+
+  public void setSigningKey(String signingKey) {
+    this.signingKey = signingKey;
+  }
 
   public Long getObservedGeneration() {
     return observedGeneration;

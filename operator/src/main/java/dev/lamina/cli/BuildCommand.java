@@ -45,6 +45,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "build",
     mixinStandardHelpOptions = true,
+    showDefaultValues = true,
     description = "Assemble an OSImage into kernel, initrd and rootfs, and optionally push it.")
 public final class BuildCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();

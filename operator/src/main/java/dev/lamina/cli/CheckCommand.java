@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "check",
     mixinStandardHelpOptions = true,
+    showDefaultValues = true,
     description = {
       "Checks the Layers and OSImages in YAML files against Lamina's built-in policy rules and the"
           + " ImagePolicies among the files, without a cluster.",

@@ -5,8 +5,9 @@ import dev.lamina.api.FileSpec;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageSpec;
+import dev.lamina.api.Overlap;
 import dev.lamina.api.PlatformDigest;
-import dev.lamina.plan.BuildResult.Overlap;
+import dev.lamina.oci.OciReference;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,6 +29,16 @@ final class BuiltInChecks {
     void failUnlisted(int count);
   }
 
+  /** The parsed image, or null (and not evaluated) when it is malformed. */
+  private static OciReference reference(String image, Sink sink) {
+    try {
+      return OciReference.parse(image);
+    } catch (IllegalArgumentException e) {
+      sink.notEvaluated("spec.image", e.getMessage());
+      return null;
+    }
+  }
+
   static void layer(BuiltInRule rule, Layer layer, Parameters p, Sink sink) {
     String image = layer.getSpec() == null ? null : layer.getSpec().getImage();
     if (image == null || image.isBlank()) {
@@ -36,7 +47,8 @@ final class BuiltInChecks {
     }
     switch (rule) {
       case IMAGE_PINNED -> {
-        if (!ImageReference.parse(image).pinned()) {
+        OciReference ref = reference(image, sink);
+        if (ref != null && ref.digest() == null) {
           sink.fail(
               "spec.image",
               "image "
@@ -49,8 +61,11 @@ final class BuiltInChecks {
         if (p.allowedRegistries().isEmpty()) {
           return;
         }
-        ImageReference ref = ImageReference.parse(image);
-        if (ref.layout()) {
+        OciReference ref = reference(image, sink);
+        if (ref == null) {
+          return;
+        }
+        if (ref.isLayout()) {
           sink.fail(
               "spec.image",
               "image "
@@ -58,11 +73,12 @@ final class BuiltInChecks {
                   + " is an OCI layout on disk, not from an allowed registry ("
                   + String.join(", ", p.allowedRegistries())
                   + ")");
-        } else if (!p.allowedRegistries().contains(ref.registry())) {
+        } else if (!p.allowedRegistries()
+            .contains(OciReference.normalizeRegistry(ref.registry()))) {
           sink.fail(
               "spec.image",
               "registry "
-                  + ref.registry()
+                  + OciReference.normalizeRegistry(ref.registry())
                   + " of image "
                   + image
                   + " is not allowed; allowed: "
@@ -270,6 +286,39 @@ final class BuiltInChecks {
         }
         sink.failUnlisted(Math.max(0, overlapCount - distinct.size()));
       }
+      case EFI_STUB_PRESENT -> {
+        if (spec.hasEfiFormat() && stubLayer(spec) == null) {
+          String format =
+              spec.effectiveFormats().stream()
+                  .filter(f -> f.efi())
+                  .findFirst()
+                  .orElseThrow()
+                  .value();
+          sink.fail(
+              "spec.uki.stub",
+              "format " + format + " is built on an EFI stub, and spec.uki.stub.layer names none");
+        }
+      }
+      case EFI_STUB_PINNED -> {
+        String name = stubLayer(spec);
+        if (name == null) {
+          return;
+        }
+        Layer stub = layers.get(name);
+        String ref = stub == null || stub.getSpec() == null ? null : stub.getSpec().getImage();
+        if (ref == null) {
+          sink.notEvaluated("spec.uki.stub", "Layer " + name + " does not exist");
+        } else if (!ImageReference.parse(ref).pinned()) {
+          sink.fail(
+              "spec.uki.stub",
+              "the EFI stub's Layer "
+                  + name
+                  + " has image "
+                  + ref
+                  + ", not pinned by digest; the stub runs first at boot, so pin it with"
+                  + " @sha256:<digest>");
+        }
+      }
       default -> throw new IllegalArgumentException(rule.id() + " does not apply to an OSImage");
     }
   }
@@ -283,7 +332,19 @@ final class BuiltInChecks {
     if (spec.getInit() != null) {
       names.addAll(spec.getInit());
     }
+    String stub = stubLayer(spec);
+    if (stub != null) {
+      names.add(stub);
+    }
     return names;
+  }
+
+  /** The stub Layer of the EFI formats, or null when none is built or none is named. */
+  static String stubLayer(OSImageSpec spec) {
+    if (!spec.hasEfiFormat() || spec.getUki() == null || spec.getUki().getStub() == null) {
+      return null;
+    }
+    return spec.getUki().getStub().getLayer();
   }
 
   static List<PlatformDigest> resolvedPlatforms(Layer layer) {

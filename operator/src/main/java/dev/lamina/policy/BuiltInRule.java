@@ -67,7 +67,21 @@ public enum BuiltInRule {
       false,
       true,
       "No path is written by two init layers",
-      "When two layers ship the same file, only the order of spec.init decides which one boots.");
+      "When two layers ship the same file, only the order of spec.init decides which one boots."),
+  EFI_STUB_PINNED(
+      "LMN010",
+      PolicyAction.Deny,
+      false,
+      true,
+      "The EFI stub's Layer (spec.uki.stub.layer) is pinned by digest",
+      "The stub is the first code the firmware runs; a moving tag could swap it between builds."),
+  EFI_STUB_PRESENT(
+      "LMN011",
+      PolicyAction.Deny,
+      false,
+      true,
+      "An EFI format (uki, raw-efi, qcow2-efi, iso-efi) names its stub (spec.uki.stub.layer)",
+      "Without a stub there is no UKI: the build could only fail, after pulling every layer.");
 
   private final String id;
   private final PolicyAction defaultAction;

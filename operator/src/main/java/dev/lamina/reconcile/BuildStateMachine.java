@@ -121,6 +121,7 @@ final class BuildStateMachine {
       case Succeeded -> {
         a.setState(BuildState.Succeeded);
         a.setManifestDigest(outcome.result().manifestDigest());
+        a.setNodeArchitecture(outcome.result().osArch());
         a.setArtifacts(IndexDocuments.artifacts(outcome.result()));
         a.setOverlaps(IndexDocuments.overlaps(outcome.result()));
         a.setOverlapCount(IndexDocuments.overlapCount(outcome.result()));
@@ -245,6 +246,7 @@ final class BuildStateMachine {
     a.setMessage(s.getMessage());
     a.setNextAttemptAt(s.getNextAttemptAt());
     a.setManifestDigest(s.getManifestDigest());
+    a.setNodeArchitecture(s.getNodeArchitecture());
     a.setArtifacts(s.getArtifacts());
     a.setOverlaps(s.getOverlaps());
     a.setOverlapCount(s.getOverlapCount());

@@ -16,7 +16,7 @@ import java.util.function.Function;
  * An OSImage's Layers, sorted by what they allow: Ready ones to build from, ones policy refused
  * (never to be resolved), and the rest to wait for.
  */
-record LayerInputs(Map<String, Layer> ready, Map<String, Layer> refused, List<String> waiting) {
+record LayerInputs(Map<String, Layer> ready, Map<String, Layer> refused, List<LayerWait> waiting) {
 
   /**
    * @param layer a Layer of the image's namespace by name, as the informer holds it
@@ -24,7 +24,7 @@ record LayerInputs(Map<String, Layer> ready, Map<String, Layer> refused, List<St
   static LayerInputs of(OSImage image, Function<String, Optional<Layer>> layer) {
     Map<String, Layer> ready = new LinkedHashMap<>();
     Map<String, Layer> refused = new LinkedHashMap<>();
-    List<String> waiting = new ArrayList<>();
+    List<LayerWait> waiting = new ArrayList<>();
     for (String name : PlanFactory.layerNames(image.getSpec())) {
       Optional<Layer> l = layer.apply(name);
       if (l.isPresent() && current(l.get()) && isReady(l.get())) {
@@ -32,7 +32,7 @@ record LayerInputs(Map<String, Layer> ready, Map<String, Layer> refused, List<St
       } else if (l.isPresent() && current(l.get()) && isRefused(l.get())) {
         refused.put(name, l.get());
       } else {
-        waiting.add(name);
+        waiting.add(LayerWait.of(name, l));
       }
     }
     return new LayerInputs(ready, refused, waiting);
@@ -49,11 +49,11 @@ record LayerInputs(Map<String, Layer> ready, Map<String, Layer> refused, List<St
     return all;
   }
 
-  /** The names to report as not Ready: those waited for, then those refused. */
-  List<String> notReady() {
-    List<String> names = new ArrayList<>(waiting);
-    names.addAll(refused.keySet());
-    return names;
+  /** What to report as not Ready: the Layers waited for, then those refused. */
+  List<LayerWait> notReady() {
+    List<LayerWait> all = new ArrayList<>(waiting);
+    refused.forEach((name, layer) -> all.add(LayerWait.of(name, Optional.of(layer))));
+    return all;
   }
 
   private static boolean current(Layer layer) {

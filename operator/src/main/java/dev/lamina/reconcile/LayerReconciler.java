@@ -6,9 +6,12 @@ import dev.lamina.api.LayerStatus;
 import dev.lamina.api.PlatformDigest;
 import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyStatus;
+import dev.lamina.api.UpdatePolicy;
+import dev.lamina.metrics.LaminaMetrics;
 import dev.lamina.oci.AuthException;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.NotFoundException;
+import dev.lamina.oci.OciReference;
 import dev.lamina.oci.Platform;
 import dev.lamina.oci.ResolvedImage;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -37,7 +40,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Resolves a Layer's image reference to a manifest per platform and evaluates policy on it. A tag
- * is resolved again every {@link OperatorSettings#tagResolveInterval()}; a digest only once.
+ * is resolved again every {@link OperatorSettings#tagResolveInterval()} (unless {@code
+ * spec.updatePolicy} is Pin); a digest only once.
  */
 @ControllerConfiguration(name = "layer")
 @GradualRetry(
@@ -87,7 +91,8 @@ public final class LayerReconciler implements Reconciler<Layer> {
 
   @Override
   public UpdateControl<Layer> reconcile(Layer layer, Context<Layer> context) throws IOException {
-    return StatusUpdates.logged(layer, () -> doReconcile(layer));
+    return StatusUpdates.logged(
+        layer, () -> LaminaMetrics.of(context).layerReconciled(layer, doReconcile(layer)));
   }
 
   private UpdateControl<Layer> doReconcile(Layer layer) throws IOException {
@@ -95,7 +100,11 @@ public final class LayerReconciler implements Reconciler<Layer> {
     LayerStatus old = layer.getStatus();
     LayerStatus status = StatusUpdates.copy(json, old, LayerStatus::new);
     String image = layer.getSpec().getImage();
-    boolean pinned = image.contains("@sha256:");
+    // A digest never moves; a Pin policy keeps the first resolution until the spec changes, which
+    // changes the generation and so makes the status no longer current.
+    boolean pinned =
+        OciReference.parse(image).digest() != null
+            || layer.getSpec().getUpdatePolicy() == UpdatePolicy.Pin;
     Instant now = clock.instant();
     Instant resolvedAt =
         old == null || old.getResolvedAt() == null ? null : Instant.parse(old.getResolvedAt());
@@ -111,8 +120,12 @@ public final class LayerReconciler implements Reconciler<Layer> {
     Optional<String> refusal = refusal(layer);
     if (refusal.isPresent()) {
       // The reference itself is denied (an unpinned tag or a registry not allowed): don't even
-      // ask that registry, and drop what an earlier resolution found.
-      status.setPlatforms(new ArrayList<>());
+      // ask that registry, and drop what an earlier resolution found. The platforms asked for stay
+      // listed, without digests, so rules counting a Layer's platforms still see them.
+      status.setPlatforms(
+          layer.getSpec().effectivePlatforms().stream()
+              .map(p -> new PlatformDigest(p, null, null, null))
+              .collect(Collectors.toCollection(ArrayList::new)));
       status.setIndexDigest(null);
       status.setDigest(null);
       status.setResolvedAt(null);
@@ -131,6 +144,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
     }
     status.setObservedGeneration(generation);
     applyPolicy(layer, status);
+    status.setConditions(progress(status).apply(status.getConditions(), generation));
 
     UpdateControl<Layer> control =
         StatusUpdates.changed(json, old, status)
@@ -214,6 +228,8 @@ public final class LayerReconciler implements Reconciler<Layer> {
             layer.getMetadata().getGeneration()));
     // Rules about the reference itself (pinning, allowed registries) don't need the registry.
     applyPolicy(layer, status);
+    status.setConditions(
+        progress(status).apply(status.getConditions(), layer.getMetadata().getGeneration()));
     return ErrorStatusUpdateControl.patchStatus(StatusUpdates.fresh(layer, status, Layer::new));
   }
 
@@ -249,5 +265,13 @@ public final class LayerReconciler implements Reconciler<Layer> {
     status.setPolicy(policy);
     status.setConditions(
         Conditions.policy(status.getConditions(), policy, layer.getMetadata().getGeneration()));
+  }
+
+  private static Progress progress(LayerStatus status) {
+    return Progress.ofLayer(
+        Conditions.find(status.getConditions(), Conditions.READY)
+            .map(c -> c.getReason())
+            .orElse(null),
+        Conditions.isTrue(status.getConditions(), Conditions.READY));
   }
 }

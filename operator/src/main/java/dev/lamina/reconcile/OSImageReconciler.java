@@ -2,12 +2,14 @@ package dev.lamina.reconcile;
 
 import dev.lamina.api.Architecture;
 import dev.lamina.api.ArchitectureStatus;
+import dev.lamina.api.BuildState;
 import dev.lamina.api.Conditions;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageStatus;
 import dev.lamina.api.Phase;
 import dev.lamina.api.PolicyStatus;
 import dev.lamina.api.PolicyVerdict;
+import dev.lamina.metrics.LaminaMetrics;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.plan.BuildPlan;
@@ -16,6 +18,8 @@ import dev.lamina.reconcile.BuildPods.Owned;
 import dev.lamina.reconcile.BuildStateMachine.Retry;
 import dev.lamina.reconcile.BuildStateMachine.Step;
 import dev.lamina.reconcile.OutputRegistry.CacheHit;
+import dev.lamina.supply.SigningKeys;
+import dev.lamina.supply.SupplyException;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -61,6 +65,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
   private final OSImageWatches watches;
   private final OSImagePolicy policy;
   private final BuildPods pods;
+  private final OSImageSigning signing;
 
   OSImageReconciler(
       OperatorSettings settings,
@@ -88,6 +93,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     this.watches = view instanceof OSImageWatches w ? w : null;
     this.policy = new OSImagePolicy(view);
     this.pods = new BuildPods(client, settings, events, view::created);
+    this.signing = new OSImageSigning(client);
   }
 
   @Override
@@ -113,7 +119,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
               new Owned(
                   List.copyOf(context.getSecondaryResources(Pod.class)),
                   List.copyOf(context.getSecondaryResources(ConfigMap.class)));
-          Duration recheck = reconcile(image, status, owned);
+          Duration recheck = reconcile(image, status, owned, LaminaMetrics.of(context));
           if (StatusUpdates.changed(json, image.getStatus(), status)) {
             // The status is the build's state (attempts, pods): the next reconcile, which a pod
             // event may start at once, must read this write, not the informer's older copy.
@@ -133,21 +139,22 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
    * before the last may end the reconcile with the verdict it reached. Writes {@code status};
    * returns when to look again, or null.
    */
-  Duration reconcile(OSImage image, OSImageStatus status, Owned owned) throws IOException {
+  Duration reconcile(OSImage image, OSImageStatus status, Owned owned, LaminaMetrics metrics)
+      throws IOException {
     if (status.getArchitectures() == null) {
       status.setArchitectures(new ArrayList<>());
     }
-    Outcome outcome = steps(image, status, owned);
+    Outcome outcome = steps(image, status, owned, metrics);
     outcome.verdict().applyTo(status, image.getMetadata().getGeneration());
     status.setObservedGeneration(image.getMetadata().getGeneration());
-    if (outcome.verdict().phase() == Phase.Failed
-        && (image.getStatus() == null || image.getStatus().getPhase() != Phase.Failed)) {
-      events.emit(image, Events.WARNING, "BuildFailed", outcome.verdict().message());
+    if (outcome.verdict().phase() == Phase.Blocked && !was(image, Phase.Blocked)) {
+      metrics.policyDenied("OSImage");
     }
     return outcome.recheck();
   }
 
-  private Outcome steps(OSImage image, OSImageStatus status, Owned owned) throws IOException {
+  private Outcome steps(OSImage image, OSImageStatus status, Owned owned, LaminaMetrics metrics)
+      throws IOException {
     LayerInputs layers = layers(image);
     if (!layers.allReady()) {
       return Outcome.of(waitForLayers(image, status, layers, owned));
@@ -156,7 +163,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     try {
       plan = plan(image, layers);
     } catch (IllegalArgumentException e) {
-      return Outcome.of(Verdict.pending("LayersNotReady", e.getMessage() + "."));
+      // A resolved Layer that lacks what the image needs (an architecture): it won't by itself.
+      return Outcome.of(Verdict.planFailed(e.getMessage() + "."));
     }
     String input = plan.inputDigest();
     Overlaps known = Overlaps.of(status, input);
@@ -170,29 +178,39 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
               "OutputMissing",
               "Set spec.output.repository: build pods push their artifacts there."));
     }
+    Optional<SigningKeys.KeyPair> key;
+    try {
+      key = signing.key(image);
+    } catch (SupplyException e) {
+      // Before any build: an index pushed now could not be signed.
+      return Outcome.of(Verdict.failed(e.reason(), e.getMessage() + "."));
+    }
     forgetOtherInputs(status, input, owned);
     if (status.getDigest() != null && status.getPhase() == Phase.Ready) {
       pods.deleteAll(owned);
-      return Outcome.of(Verdict.built(indexIn(image, status, "is in") + "."));
+      return signed(image, status, plan, key, Verdict.built(indexIn(image, status, "is in") + "."));
     }
     if (!started(status, owned, input)) {
-      Optional<Verdict> cached = cache(image, status, input, layers, known, owned);
+      Optional<Verdict> cached = cache(image, status, input, layers, known, owned, metrics);
       if (cached.isPresent()) {
-        return Outcome.of(cached.get());
+        return signed(image, status, plan, key, cached.get());
       }
     }
-    List<Step> steps = build(image, policy.podPlan(image, plan), status, owned);
+    List<Step> steps = build(image, policy.podPlan(image, plan), status, owned, metrics);
     Optional<Verdict> denied = policyOnNewOverlaps(image, status, layers, known, owned);
     if (denied.isPresent()) {
       return new Outcome(denied.get(), BuildStateMachine.earliest(steps));
     }
     Optional<Verdict> building = Verdict.ofBuild(steps);
     if (building.isPresent()) {
+      if (building.get().phase() == Phase.Failed && !was(image, Phase.Failed)) {
+        events.emit(image, Events.WARNING, "BuildFailed", building.get().message());
+      }
       return new Outcome(building.get(), BuildStateMachine.earliest(steps));
     }
     publish(image, status, input);
     pods.deleteAll(owned);
-    return Outcome.of(Verdict.built(indexIn(image, status, "is in") + "."));
+    return signed(image, status, plan, key, Verdict.built(indexIn(image, status, "is in") + "."));
   }
 
   // layers
@@ -254,6 +272,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       status.setInputDigest(input);
       status.setDigest(null);
       status.setRepository(null);
+      status.setSigningKey(null);
       status.setArchitectures(new ArrayList<>());
       status.setConditions(Conditions.remove(status.getConditions(), Conditions.SCHEDULED));
     }
@@ -274,7 +293,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       String input,
       LayerInputs layers,
       Overlaps known,
-      Owned owned)
+      Owned owned,
+      LaminaMetrics metrics)
       throws IOException {
     OciRepository repo = view.output(image);
     Optional<CacheHit> hit = OutputRegistry.lookup(repo, input, architectures(image));
@@ -292,6 +312,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     status.setRepository(repository);
     OSImageStatus old = image.getStatus();
     if (old == null || !input.equals(old.getInputDigest()) || old.getPhase() != Phase.Ready) {
+      metrics.cacheHit();
       events.emit(
           image,
           Events.NORMAL,
@@ -304,7 +325,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
   // build
 
   /** Steps each architecture's state machine and carries out what it decided for the pods. */
-  private List<Step> build(OSImage image, BuildPlan plan, OSImageStatus status, Owned owned) {
+  private List<Step> build(
+      OSImage image, BuildPlan plan, OSImageStatus status, Owned owned, LaminaMetrics metrics) {
     pods.writePlan(image, plan, owned);
     int retries =
         image.getSpec().getBuild() == null ? 2 : image.getSpec().getBuild().effectiveRetries();
@@ -327,19 +349,33 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
               clock.instant(),
               retry);
       pods.carryOut(image, plan, arch, step, pod);
-      if (step.status().getNextAttemptAt() != null && current.getNextAttemptAt() == null) {
-        LOG.info(
-            "{} attempt {} failed ({}); retrying at {}",
-            arch,
-            step.status().getAttempts(),
-            step.status().getReason(),
-            step.status().getNextAttemptAt());
-      }
+      count(metrics, current, step, pod);
       steps.add(step);
     }
     status.setArchitectures(new ArrayList<>(steps.stream().map(Step::status).toList()));
     status.setRepository(image.getSpec().getOutput().getRepository());
     return steps;
+  }
+
+  /** Counts what the step did: an attempt started, a build succeeded or an attempt failed. */
+  private static void count(
+      LaminaMetrics metrics, ArchitectureStatus current, Step step, Optional<Pod> pod) {
+    ArchitectureStatus next = step.status();
+    if (step.action() == BuildStateMachine.PodAction.START) {
+      metrics.buildStarted(next.getArchitecture());
+    } else if (step.succeeded() && current.getState() != BuildState.Succeeded) {
+      metrics.buildSucceeded(next.getArchitecture(), pod.orElse(null));
+    } else if (next.getState() == BuildState.Failed && current.getState() != BuildState.Failed) {
+      metrics.buildFailed(next.getArchitecture(), next.getReason(), pod.orElse(null));
+      if (next.getNextAttemptAt() != null) {
+        LOG.info(
+            "{} attempt {} failed ({}); retrying at {}",
+            next.getArchitecture(),
+            next.getAttempts(),
+            next.getReason(),
+            next.getNextAttemptAt());
+      }
+    }
   }
 
   // publish
@@ -359,6 +395,24 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         "Pushed index " + index.digest() + " to " + status.getRepository() + ".");
   }
 
+  /**
+   * Signs a Ready image with the key its spec names, unless this key signed it already. The verdict
+   * goes into status first: signing reads the phase and the index digest.
+   */
+  private Outcome signed(
+      OSImage image,
+      OSImageStatus status,
+      BuildPlan plan,
+      Optional<SigningKeys.KeyPair> key,
+      Verdict verdict)
+      throws IOException {
+    verdict.applyTo(status, image.getMetadata().getGeneration());
+    if (key.isPresent()) {
+      signing.signIfNeeded(image, status, plan, view.output(image), settings.builderImage(), key);
+    }
+    return Outcome.of(verdict);
+  }
+
   // status
 
   @Override
@@ -374,12 +428,19 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
             e instanceof IOException ? "RegistryError" : "ReconcileError",
             String.valueOf(e.getMessage()),
             image.getMetadata().getGeneration()));
+    // JOSDK retries the reconcile with its backoff.
+    status.setConditions(
+        Progress.RECONCILING.apply(status.getConditions(), image.getMetadata().getGeneration()));
     return ErrorStatusUpdateControl.patchStatus(StatusUpdates.fresh(image, status, OSImage::new));
   }
 
   private static String indexIn(OSImage image, OSImageStatus status, String where) {
     return "Index %s %s %s"
         .formatted(status.getDigest(), where, image.getSpec().getOutput().getRepository());
+  }
+
+  private static boolean was(OSImage image, Phase phase) {
+    return image.getStatus() != null && image.getStatus().getPhase() == phase;
   }
 
   private static List<Architecture> architectures(OSImage image) {

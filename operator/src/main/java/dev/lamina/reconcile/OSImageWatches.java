@@ -3,6 +3,7 @@ package dev.lamina.reconcile;
 import dev.lamina.api.Architecture;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
+import dev.lamina.metrics.LaminaMetrics;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.plan.BuildPodFactory;
 import dev.lamina.plan.PlanFactory;
@@ -95,6 +96,7 @@ final class OSImageWatches implements ClusterView {
             context,
             policies,
             o -> o.getStatus() == null ? null : o.getStatus().getPolicy());
+    LaminaMetrics.of(context).watchOSImages(() -> context.getPrimaryCache().list());
     return List.of(
         podSource,
         configMapSource,

@@ -2,7 +2,7 @@ package dev.lamina.reconcile;
 
 import dev.lamina.api.ArchitectureStatus;
 import dev.lamina.api.OSImageStatus;
-import dev.lamina.plan.BuildResult;
+import dev.lamina.api.Overlap;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,7 +13,7 @@ import java.util.List;
  * @param listed the listed overlaps of every architecture; null while no build has reported
  * @param count the largest count an architecture reported
  */
-record Overlaps(List<BuildResult.Overlap> listed, int count) {
+record Overlaps(List<Overlap> listed, int count) {
   static final Overlaps NONE = new Overlaps(null, 0);
 
   /** The overlaps in {@code status} of builds of {@code input}; another input's say nothing. */
@@ -23,7 +23,7 @@ record Overlaps(List<BuildResult.Overlap> listed, int count) {
 
   /** The overlaps {@code architectures} report. */
   static Overlaps of(List<ArchitectureStatus> architectures) {
-    List<BuildResult.Overlap> listed = null;
+    List<Overlap> listed = null;
     int count = 0;
     for (ArchitectureStatus a :
         architectures == null ? List.<ArchitectureStatus>of() : architectures) {
@@ -32,9 +32,7 @@ record Overlaps(List<BuildResult.Overlap> listed, int count) {
       }
       listed = listed == null ? new ArrayList<>() : listed;
       if (a.getOverlaps() != null) {
-        for (ArchitectureStatus.Overlap o : a.getOverlaps()) {
-          listed.add(new BuildResult.Overlap(o.getPath(), o.getLower(), o.getUpper()));
-        }
+        listed.addAll(a.getOverlaps());
       }
       count = Math.max(count, a.getOverlapCount());
     }

@@ -16,21 +16,47 @@ import java.util.Optional;
  *
  * @param scheduled the Scheduled condition: null leaves it as it is, {@link Scheduled#CLEAR}
  *     removes it, any other value sets it False
+ * @param layersStalled the image waits on a Layer that is itself Stalled, or that cannot make a
+ *     plan (see {@link Progress#ofOSImage})
  */
-record Verdict(Phase phase, boolean ready, String reason, String message, Scheduled scheduled) {
+record Verdict(
+    Phase phase,
+    boolean ready,
+    String reason,
+    String message,
+    Scheduled scheduled,
+    boolean layersStalled) {
 
   /** Why build pods are not placed; {@link #CLEAR} when they are. */
   record Scheduled(String reason, String message) {
     static final Scheduled CLEAR = new Scheduled(null, null);
   }
 
+  Verdict(Phase phase, boolean ready, String reason, String message, Scheduled scheduled) {
+    this(phase, ready, reason, message, scheduled, false);
+  }
+
   static Verdict pending(String reason, String message) {
     return new Verdict(Phase.Pending, false, reason, message, null);
   }
 
-  static Verdict layersNotReady(List<String> waiting) {
-    return pending(
-        "LayersNotReady", "Waiting for Layer(s) " + String.join(", ", waiting) + " to be Ready.");
+  static Verdict layersNotReady(List<LayerWait> waits) {
+    return new Verdict(
+        Phase.Pending,
+        false,
+        "LayersNotReady",
+        LayerWait.message(waits),
+        null,
+        waits.stream().anyMatch(LayerWait::stalled));
+  }
+
+  /** The Layers are Ready but cannot make a plan (one lacks an architecture the image needs). */
+  static Verdict planFailed(String message) {
+    return new Verdict(Phase.Pending, false, "LayersNotReady", message, null, true);
+  }
+
+  static Verdict failed(String reason, String message) {
+    return new Verdict(Phase.Failed, false, reason, message, null);
   }
 
   static Verdict blocked(PolicyStatus policy) {
@@ -60,9 +86,10 @@ record Verdict(Phase phase, boolean ready, String reason, String message, Schedu
           "No node has kubernetes.io/arch="
               + String.join(", ", noNode)
               + "; the build pod waits for one.";
+      // Nothing is being built while the pod waits for a node that may never come.
       return Optional.of(
           new Verdict(
-              Phase.Building,
+              Phase.Pending,
               false,
               "NoNodeForArchitecture",
               msg,
@@ -120,7 +147,7 @@ record Verdict(Phase phase, boolean ready, String reason, String message, Schedu
             scheduled));
   }
 
-  /** Writes the phase, the message and the conditions into {@code status}. */
+  /** Writes the phase, the message and the conditions (kstatus' too) into {@code status}. */
   void applyTo(OSImageStatus status, Long generation) {
     status.setPhase(phase);
     status.setMessage(message);
@@ -139,6 +166,8 @@ record Verdict(Phase phase, boolean ready, String reason, String message, Schedu
               scheduled.message(),
               generation));
     }
+    status.setConditions(
+        Progress.ofOSImage(phase, reason, layersStalled).apply(status.getConditions(), generation));
   }
 
   /** An architecture's reason and message as one line: "OOMKilled: the build container …". */

@@ -142,16 +142,6 @@ class PlanFactoryTest {
   }
 
   @Test
-  void repositoryDropsTagAndDigestButKeepsRegistryPort() {
-    assertThat(PlanFactory.repositoryOf("localhost:5000/a/b:v1")).isEqualTo("localhost:5000/a/b");
-    assertThat(PlanFactory.repositoryOf("localhost:5000/a/b@" + K_AMD))
-        .isEqualTo("localhost:5000/a/b");
-    assertThat(PlanFactory.repositoryOf("localhost:5000/a/b")).isEqualTo("localhost:5000/a/b");
-    assertThat(PlanFactory.repositoryOf("oci:/data/layout:v1")).isEqualTo("oci:/data/layout");
-    assertThat(PlanFactory.repositoryOf("oci:layout@" + K_AMD)).isEqualTo("oci:layout");
-  }
-
-  @Test
   void layerNamesListKernelFirstWithoutDuplicates() {
     OSImageSpec spec = image("a", "", List.of(Architecture.amd64)).getSpec();
     spec.setInit(List.of("base", "kernel", "extra"));

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lamina.api.Architecture;
 import dev.lamina.api.ArchitectureStatus;
 import dev.lamina.api.BuildState;
+import dev.lamina.api.Overlap;
 import dev.lamina.plan.BuildResult;
 import dev.lamina.reconcile.BuildStateMachine.PodAction;
 import dev.lamina.reconcile.BuildStateMachine.Retry;
@@ -89,7 +90,7 @@ class BuildStateMachineTest {
             List.of(
                 new BuildResult.ArtifactRef(
                     "kernel", "application/octet-stream", "sha256:" + "3".repeat(64), 12)),
-            List.of(new BuildResult.Overlap("etc/motd", "base", "site")),
+            List.of(new Overlap("etc/motd", "base", "site")),
             1,
             null,
             null);
@@ -406,7 +407,7 @@ class BuildStateMachineTest {
     assertThat(a.getManifestDigest()).isEqualTo("sha256:" + "1".repeat(64));
     assertThat(a.getArtifacts()).extracting(x -> x.getName()).containsExactly("kernel");
     assertThat(a.getOverlapCount()).isEqualTo(1);
-    assertThat(a.getOverlaps()).extracting(o -> o.getPath()).containsExactly("etc/motd");
+    assertThat(a.getOverlaps()).extracting(o -> o.path()).containsExactly("etc/motd");
     assertThat(a.getMessage()).isNull();
   }
 
@@ -418,7 +419,7 @@ class BuildStateMachineTest {
             INPUT,
             null,
             null,
-            List.of(new BuildResult.Overlap("etc/issue", "base", "site")),
+            List.of(new Overlap("etc/issue", "base", "site")),
             7,
             new BuildResult.Failure("PolicyDenied", "LMN009 denies 7 overlaps"),
             null);

@@ -13,10 +13,12 @@ import dev.lamina.api.LayerSpec;
 import dev.lamina.api.LayerStatus;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageStatus;
+import dev.lamina.api.Overlap;
 import dev.lamina.api.Phase;
 import dev.lamina.api.PlatformDigest;
 import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyVerdict;
+import dev.lamina.metrics.LaminaMetrics;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.Digests;
 import dev.lamina.oci.ImageManifest;
@@ -36,6 +38,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +71,7 @@ class OSImageReconcilerTest {
   OciRepository output;
   final List<ImagePolicy> policies = new ArrayList<>();
   final PolicySet compiled = new PolicySet();
+  final LaminaMetrics metrics = new LaminaMetrics(new SimpleMeterRegistry());
   OSImageReconciler reconciler;
 
   /** Fixed layers, nodes of both architectures, the policies of the test, the layout. */
@@ -159,7 +163,7 @@ class OSImageReconcilerTest {
     image.setStatus(status);
     OSImageStatus next =
         client.getKubernetesSerialization().clone(status == null ? new OSImageStatus() : status);
-    reconciler.reconcile(image, next, owned());
+    reconciler.reconcile(image, next, owned(), metrics);
     return next;
   }
 
@@ -237,6 +241,9 @@ class OSImageReconcilerTest {
         .extracting(a -> a.getArchitecture() + " " + a.getState() + " " + a.getAttempts())
         .containsExactly("amd64 Pending 1", "arm64 Pending 1");
     assertThat(podNames()).containsExactly("edge-amd64-" + shortInput, "edge-arm64-" + shortInput);
+    assertThat(metrics.registry().find("lamina.builds.started").counters())
+        .extracting(c -> c.count())
+        .containsExactly(1.0, 1.0);
     assertThat(client.configMaps().inNamespace(NS).list().getItems())
         .extracting(c -> c.getMetadata().getName())
         .containsExactly(BuildPodFactory.configMapName("edge", input(image)));
@@ -294,6 +301,7 @@ class OSImageReconcilerTest {
     assertThat(status.getPhase()).isEqualTo(Phase.Ready);
     assertThat(status.getDigest()).isEqualTo(index.digest());
     assertThat(status.getMessage()).endsWith("(cache hit).");
+    assertThat(metrics.registry().get("lamina.cache.hits").counter().count()).isEqualTo(1.0);
     assertThat(status.getArchitectures())
         .allSatisfy(
             a -> {
@@ -353,7 +361,7 @@ class OSImageReconcilerTest {
             input,
             null,
             null,
-            List.of(new BuildResult.Overlap("etc/motd", "base", "site")),
+            List.of(new Overlap("etc/motd", "base", "site")),
             1,
             new BuildResult.Failure("PolicyDenied", "LMN009 denies overlaps"),
             null);
@@ -364,6 +372,7 @@ class OSImageReconcilerTest {
     OSImageStatus blocked = reconcile(image, status);
 
     assertThat(blocked.getPhase()).isEqualTo(Phase.Blocked);
+    assertThat(metrics.registry().get("lamina.policy.denials").counter().count()).isEqualTo(1.0);
     assertThat(Conditions.find(blocked.getConditions(), Conditions.READY).orElseThrow().getReason())
         .isEqualTo("PolicyDenied");
     assertThat(blocked.getArchitectures().get(0).getReason()).isEqualTo("PolicyDenied");

@@ -85,9 +85,9 @@ class VerdictTest {
             "Building amd64.",
             "cleared"),
         new Case(
-            "no node for an architecture wins over everything",
+            "no node for an architecture wins over everything, and nothing builds",
             List.of(failed(amd, "OOMKilled", "killed"), waiting(arm, Scheduling.NO_NODE)),
-            Phase.Building,
+            Phase.Pending,
             "NoNodeForArchitecture",
             "No node has kubernetes.io/arch=arm64; the build pod waits for one.",
             "NoNodeForArchitecture"),
