@@ -8,7 +8,7 @@ import java.util.List;
 
 /** A rule written in CEL; the object passes when the expression is true. */
 public class CustomRule {
-  /** Name of the rule, shown in results. */
+  @JsonPropertyDescription("Name of the rule, shown in results.")
   @Required
   @Pattern("^[A-Za-z][A-Za-z0-9_.-]{0,62}$")
   // maxLength lets the apiserver bound the cost of the uniqueness rule on customRules.

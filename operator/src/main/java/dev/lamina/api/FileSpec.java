@@ -27,7 +27,7 @@ public class FileSpec {
   private static final java.util.regex.Pattern DOT_DOT =
       java.util.regex.Pattern.compile("(^|/)[.][.](/|$)");
 
-  /** Path inside the image, relative to its root, without '..'. */
+  @JsonPropertyDescription("Path inside the image, relative to its root, without '..'.")
   @Required
   @Size(min = 1, max = 4096)
   @ValidationRule(

@@ -17,10 +17,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Phase",
     jsonPath = ".status.phase",
     type = AdditionalPrinterColumn.Type.STRING)
-// Each element, not the list: kubectl prints them separated by commas instead of as JSON.
+// From status: a column on .spec.architectures prints JSON, and one on [*] only the first.
 @AdditionalPrinterColumn(
     name = "Architectures",
-    jsonPath = ".spec.architectures[*]",
+    jsonPath = ".status.architectureList",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Digest",

@@ -5,6 +5,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
 import java.util.List;
 
 /** What to assemble: architectures, kernel, init layers, extra files, formats and destination. */
@@ -97,6 +98,31 @@ public class OSImageSpec {
 
   public void setInit(List<String> init) {
     this.init = init;
+  }
+
+  /**
+   * The Layer names this image uses: kernel layer, init layers, then the EFI stub Layer, each once.
+   */
+  public List<String> layerNames() {
+    List<String> names = new ArrayList<>();
+    if (kernel != null && kernel.getLayer() != null) {
+      names.add(kernel.getLayer());
+    }
+    if (init != null) {
+      for (String n : init) {
+        if (!names.contains(n)) {
+          names.add(n);
+        }
+      }
+    }
+    if (hasEfiFormat()
+        && uki != null
+        && uki.getStub() != null
+        && uki.getStub().getLayer() != null
+        && !names.contains(uki.getStub().getLayer())) {
+      names.add(uki.getStub().getLayer());
+    }
+    return names;
   }
 
   public List<FileSpec> getFiles() {

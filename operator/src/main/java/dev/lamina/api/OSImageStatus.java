@@ -36,6 +36,10 @@ public class OSImageStatus {
   private String message;
 
   @JsonPropertyDescription(
+      "The architectures of spec.architectures, comma-separated (kubectl's ARCHITECTURES column).")
+  private String architectureList;
+
+  @JsonPropertyDescription(
       "Fingerprint (sha256 of the public key) of the key the pushed index and manifests carry.")
   private String signingKey;
 
@@ -69,6 +73,26 @@ public class OSImageStatus {
 
   public void setPhase(Phase phase) {
     this.phase = phase;
+  }
+
+  public String getArchitectureList() {
+    return architectureList;
+  }
+
+  public void setArchitectureList(String architectureList) {
+    this.architectureList = architectureList;
+  }
+
+  /**
+   * The value of {@link #getArchitectureList()} for a spec: a printer column shows a list as JSON,
+   * and only the first element of a wildcard path.
+   */
+  public static String architectureList(OSImageSpec spec) {
+    return spec == null || spec.getArchitectures() == null
+        ? null
+        : spec.getArchitectures().stream()
+            .map(Enum::name)
+            .collect(java.util.stream.Collectors.joining(","));
   }
 
   public String getInputDigest() {

@@ -9,16 +9,16 @@ import io.fabric8.generator.annotation.ValidationRule;
 /** Where the UKI's EFI stub is: a Layer in this namespace and a path in it. */
 public class StubSpec {
   @JsonPropertyDescription(
-      "* Name of the Layer (in this namespace) holding the stub, e.g. one made from systemd-boot-efi.")
+      "Name of the Layer (in this namespace) holding the stub, e.g. one made from systemd-boot-efi.")
   @Required
   @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
   @Size(max = 253)
   private String layer;
 
-  /**
-   * Path of the stub in that Layer; default usr/lib/systemd/boot/efi/linuxx64.efi.stub for amd64
-   * and .../linuxaa64.efi.stub for arm64 (where Debian's systemd-boot-efi puts them).
-   */
+  @JsonPropertyDescription(
+      "Path of the stub in that Layer; default usr/lib/systemd/boot/efi/linuxx64.efi.stub for"
+          + " amd64 and usr/lib/systemd/boot/efi/linuxaa64.efi.stub for arm64 (where Debian's"
+          + " systemd-boot-efi puts them).")
   @Size(max = 4096)
   @ValidationRule(
       value = "!self.startsWith('/') && !self.matches('(^|/)[.][.](/|$)')",

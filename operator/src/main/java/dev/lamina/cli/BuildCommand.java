@@ -425,7 +425,7 @@ public final class BuildCommand implements Callable<Integer> {
     List<Platform> platforms =
         image.getSpec().getArchitectures().stream().map(a -> Platform.linux(a.name())).toList();
     Map<String, Layer> used = new LinkedHashMap<>();
-    for (String layerName : PlanFactory.layerNames(image.getSpec())) {
+    for (String layerName : image.getSpec().layerNames()) {
       Layer layer = byName.get(layerName);
       if (layer == null) {
         throw new BuildException(

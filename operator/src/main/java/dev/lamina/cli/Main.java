@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       LayerCommand.class,
       CheckCommand.class,
       RebuildCommand.class,
+      AssembleCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

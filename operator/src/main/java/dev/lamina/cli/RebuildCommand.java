@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "rebuild",
     mixinStandardHelpOptions = true,
+    showDefaultValues = true,
     description = {
       "Asks the operator to build an OSImage again, even after it Failed, by setting its "
           + Lamina.REBUILD_ANNOTATION

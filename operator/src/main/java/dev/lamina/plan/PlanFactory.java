@@ -198,32 +198,6 @@ public final class PlanFactory {
     }
   }
 
-  /**
-   * The Layer names an OSImage uses: its kernel layer first, then its init layers in order, then
-   * the stub Layer of its EFI formats.
-   */
-  public static List<String> layerNames(OSImageSpec spec) {
-    List<String> names = new ArrayList<>();
-    if (spec.getKernel() != null && spec.getKernel().getLayer() != null) {
-      names.add(spec.getKernel().getLayer());
-    }
-    if (spec.getInit() != null) {
-      for (String n : spec.getInit()) {
-        if (!names.contains(n)) {
-          names.add(n);
-        }
-      }
-    }
-    if (spec.hasEfiFormat()
-        && spec.getUki() != null
-        && spec.getUki().getStub() != null
-        && spec.getUki().getStub().getLayer() != null
-        && !names.contains(spec.getUki().getStub().getLayer())) {
-      names.add(spec.getUki().getStub().getLayer());
-    }
-    return names;
-  }
-
   /** The manifest a Layer resolved to for {@code arch}, matching linux/ARCH with any variant. */
   public static Optional<PlatformDigest> platform(Layer layer, Architecture arch) {
     if (layer.getStatus() == null || layer.getStatus().getPlatforms() == null) {

@@ -137,7 +137,7 @@ final class BuiltInChecks {
     OSImageSpec spec = image.getSpec() == null ? new OSImageSpec() : image.getSpec();
     switch (rule) {
       case PLATFORMS_AVAILABLE -> {
-        for (String name : layerNames(spec)) {
+        for (String name : spec.layerNames()) {
           List<PlatformDigest> resolved = resolvedPlatforms(layers.get(name));
           if (resolved.isEmpty()) {
             sink.notEvaluated("Layer " + name, unresolvedReason(layers, name));
@@ -238,7 +238,7 @@ final class BuiltInChecks {
         for (Architecture arch : architectures(spec)) {
           long total = 0;
           String unknown = null;
-          for (String name : layerNames(spec)) {
+          for (String name : spec.layerNames()) {
             PlatformDigest d = platformOf(resolvedPlatforms(layers.get(name)), arch);
             if (d == null || d.getLayersSize() == null) {
               unknown = name;
@@ -306,9 +306,10 @@ final class BuiltInChecks {
         }
         Layer stub = layers.get(name);
         String ref = stub == null || stub.getSpec() == null ? null : stub.getSpec().getImage();
+        OciReference parsed = ref == null ? null : reference(ref, sink);
         if (ref == null) {
           sink.notEvaluated("spec.uki.stub", "Layer " + name + " does not exist");
-        } else if (!ImageReference.parse(ref).pinned()) {
+        } else if (parsed != null && parsed.digest() == null) {
           sink.fail(
               "spec.uki.stub",
               "the EFI stub's Layer "
@@ -321,22 +322,6 @@ final class BuiltInChecks {
       }
       default -> throw new IllegalArgumentException(rule.id() + " does not apply to an OSImage");
     }
-  }
-
-  /** The Layer names an OSImage uses: the kernel layer first, then init layers, each once. */
-  static Set<String> layerNames(OSImageSpec spec) {
-    Set<String> names = new LinkedHashSet<>();
-    if (spec.getKernel() != null && spec.getKernel().getLayer() != null) {
-      names.add(spec.getKernel().getLayer());
-    }
-    if (spec.getInit() != null) {
-      names.addAll(spec.getInit());
-    }
-    String stub = stubLayer(spec);
-    if (stub != null) {
-      names.add(stub);
-    }
-    return names;
   }
 
   /** The stub Layer of the EFI formats, or null when none is built or none is named. */

@@ -3,7 +3,6 @@ package dev.lamina.reconcile;
 import dev.lamina.api.Conditions;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
-import dev.lamina.plan.PlanFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +24,7 @@ record LayerInputs(Map<String, Layer> ready, Map<String, Layer> refused, List<La
     Map<String, Layer> ready = new LinkedHashMap<>();
     Map<String, Layer> refused = new LinkedHashMap<>();
     List<LayerWait> waiting = new ArrayList<>();
-    for (String name : PlanFactory.layerNames(image.getSpec())) {
+    for (String name : image.getSpec().layerNames()) {
       Optional<Layer> l = layer.apply(name);
       if (l.isPresent() && current(l.get()) && isReady(l.get())) {
         ready.put(name, l.get());

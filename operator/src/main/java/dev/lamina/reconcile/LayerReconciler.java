@@ -14,6 +14,7 @@ import dev.lamina.oci.NotFoundException;
 import dev.lamina.oci.OciReference;
 import dev.lamina.oci.Platform;
 import dev.lamina.oci.ResolvedImage;
+import dev.lamina.policy.Subject;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -244,7 +245,10 @@ public final class LayerReconciler implements Reconciler<Layer> {
     unresolved.setSpec(layer.getSpec());
     unresolved.setStatus(new LayerStatus());
     PolicyStatus policy =
-        policyWatch.engine().evaluateLayer(unresolved, policyWatch.namespaceLabels(layer));
+        policyWatch
+            .engine()
+            .assess(Subject.layer(unresolved), policyWatch.namespaceLabels(layer))
+            .status();
     return policy.getResults() == null
         ? Optional.empty()
         : policy.getResults().stream()
@@ -261,7 +265,10 @@ public final class LayerReconciler implements Reconciler<Layer> {
     evaluated.setSpec(layer.getSpec());
     evaluated.setStatus(status);
     PolicyStatus policy =
-        policyWatch.engine().evaluateLayer(evaluated, policyWatch.namespaceLabels(layer));
+        policyWatch
+            .engine()
+            .assess(Subject.layer(evaluated), policyWatch.namespaceLabels(layer))
+            .status();
     status.setPolicy(policy);
     status.setConditions(
         Conditions.policy(status.getConditions(), policy, layer.getMetadata().getGeneration()));

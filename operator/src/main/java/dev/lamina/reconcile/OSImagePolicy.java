@@ -8,6 +8,7 @@ import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyStatus;
 import dev.lamina.plan.BuildPlan;
 import dev.lamina.policy.BuiltInRule;
+import dev.lamina.policy.Subject;
 import java.util.Map;
 
 /** The policy step of the OSImage reconciler: what the ImagePolicies in force say of an image. */
@@ -26,12 +27,10 @@ final class OSImagePolicy {
       OSImage image, OSImageStatus status, Map<String, Layer> layers, Overlaps overlaps) {
     PolicyStatus policy =
         view.policy()
-            .evaluateOSImage(
-                image,
-                layers,
-                view.namespaceLabels(image.getMetadata().getNamespace()),
-                overlaps.listed(),
-                overlaps.count());
+            .assess(
+                Subject.osImage(image, layers, overlaps.listed(), overlaps.count()),
+                view.namespaceLabels(image.getMetadata().getNamespace()))
+            .status();
     status.setPolicy(policy);
     status.setConditions(
         Conditions.policy(status.getConditions(), policy, image.getMetadata().getGeneration()));

@@ -146,6 +146,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     }
     Outcome outcome = steps(image, status, owned, metrics);
     outcome.verdict().applyTo(status, image.getMetadata().getGeneration());
+    status.setArchitectureList(OSImageStatus.architectureList(image.getSpec()));
     status.setObservedGeneration(image.getMetadata().getGeneration());
     if (outcome.verdict().phase() == Phase.Blocked && !was(image, Phase.Blocked)) {
       metrics.policyDenied("OSImage");

@@ -6,7 +6,6 @@ import dev.lamina.api.OSImage;
 import dev.lamina.metrics.LaminaMetrics;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.plan.BuildPodFactory;
-import dev.lamina.plan.PlanFactory;
 import dev.lamina.policy.PolicyEngine;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -53,7 +52,7 @@ final class OSImageWatches implements ClusterView {
         .addIndexer(
             LAYER_INDEX,
             o ->
-                PlanFactory.layerNames(o.getSpec()).stream()
+                o.getSpec().layerNames().stream()
                     .map(n -> o.getMetadata().getNamespace() + "/" + n)
                     .toList());
     podSource = owned(Pod.class, "osimage-pods", context);

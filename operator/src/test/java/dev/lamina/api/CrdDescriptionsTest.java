@@ -16,10 +16,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code kubectl explain} reads descriptions from the CRD schema: every field of each committed
- * CRD's spec and status, at any depth, has one (from its {@code @JsonPropertyDescription}).
+ * CRD's spec and status, at any depth, has one (from its {@code @JsonPropertyDescription}). Fields
+ * inside Kubernetes' own types (conditions, label selectors) are theirs, described by Kubernetes'
+ * documentation rather than in the fabric8 model classes; the fields holding them are checked.
  */
 class CrdDescriptionsTest {
   private static final Path COMMITTED = Path.of("..", "crds");
+  private static final List<String> KUBERNETES_TYPES =
+      List.of("status.conditions", "spec.namespaceSelector", "spec.objectSelector");
 
   @ParameterizedTest
   @ValueSource(
@@ -58,7 +62,9 @@ class CrdDescriptionsTest {
         } else {
           described.add(field);
         }
-        walk(field, p.getValue(), undescribed, described);
+        if (!KUBERNETES_TYPES.contains(field)) {
+          walk(field, p.getValue(), undescribed, described);
+        }
       }
     }
     JsonNode items = schema.get("items");

@@ -53,6 +53,8 @@ class KubectlOutputIT {
             .create();
     OSImageStatus status = new OSImageStatus();
     status.setPhase(Phase.Pending);
+    // As the operator writes it on every reconcile.
+    status.setArchitectureList(OSImageStatus.architectureList(image.getSpec()));
     status.setConditions(
         List.of(
             condition("LayersNotReady", "Waiting for Layer(s) base to be Ready."),

@@ -20,6 +20,9 @@ class HelpShowsDefaultsTest {
     assertThat(commands).hasSizeGreaterThan(1);
     List<String> checked = new ArrayList<>();
     for (CommandLine command : commands) {
+      assertThat(command.getCommandSpec().usageMessage().showDefaultValues())
+          .as(command.getCommandName() + ": @Command(showDefaultValues = true)")
+          .isTrue();
       String help = command.getUsageMessage(CommandLine.Help.Ansi.OFF);
       for (OptionSpec option : command.getCommandSpec().options()) {
         String value = option.defaultValue();

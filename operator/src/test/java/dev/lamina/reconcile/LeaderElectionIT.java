@@ -16,12 +16,18 @@ import dev.lamina.testing.TestRegistry;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -33,6 +39,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ControlPlaneExtension.class)
 class LeaderElectionIT {
   static final Duration BUILD = Duration.ofMinutes(3);
+  private static final Pattern PORT = Pattern.compile("health and metrics on port (\\d+)");
 
   @Test
   void followerTakesOverFromAKilledLeaderAndTheBuildEndsOnceWithOneIndexPush(ControlPlane cluster)
@@ -75,12 +82,15 @@ class LeaderElectionIT {
                   }
                   return client.pods().inNamespace(ns).list().getItems().size() == 2;
                 });
+        // Both replicas are ready, the follower too: a RollingUpdate waits for that.
+        for (OperatorProcess p : operators.values()) {
+          assertThat(readyz(p)).as(p.output()).isEqualTo(200);
+        }
         String leader = holder(client, leaseNs);
         String follower = leader.equals("operator-a") ? "operator-b" : "operator-a";
         assertThat(operators.get(follower).output())
             .as("the follower processed no event while the leader lived")
-            .doesNotContain("Started event processing")
-            .doesNotContain("OSImage " + ns + "/edge");
+            .doesNotContain("Started event processing");
         operators.get(leader).kill();
 
         Path work = Files.createTempDirectory("lamina-node");
@@ -101,7 +111,7 @@ class LeaderElectionIT {
                   });
         }
         assertThat(holder(client, leaseNs)).isEqualTo(follower);
-        assertThat(operators.get(follower).output()).contains("OSImage " + ns + "/edge");
+        assertThat(operators.get(follower).output()).contains("Started event processing");
 
         OSImage built = client.resources(OSImage.class).inNamespace(ns).withName("edge").get();
         assertThat(built.getStatus().getArchitectures())
@@ -146,6 +156,16 @@ class LeaderElectionIT {
             "--lease-retry-period",
             "PT2S"));
     return OperatorProcess.start(cluster, List.of("-Xmx256m"), args.toArray(String[]::new));
+  }
+
+  private static int readyz(OperatorProcess operator) throws Exception {
+    Matcher m = PORT.matcher(operator.output());
+    assertThat(m.find()).as(operator.output()).isTrue();
+    HttpRequest get =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + m.group(1) + "/readyz")).build();
+    return HttpClient.newHttpClient()
+        .send(get, HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 
   static String holder(KubernetesClient client, String leaseNs) {

@@ -89,6 +89,60 @@ class NamespacedRbacIT {
                 o.getKind().equals("ClusterRole")
                     && o.getMetadata().getName().equals("lamina-operator"));
 
+    // Exactly what the operator does, rule by rule: any rule more is a permission too many.
+    java.util.Set<String> granted = new java.util.TreeSet<>();
+    for (HasMetadata o : objects) {
+      List<io.fabric8.kubernetes.api.model.rbac.PolicyRule> rules =
+          o instanceof io.fabric8.kubernetes.api.model.rbac.Role r
+              ? r.getRules()
+              : o instanceof io.fabric8.kubernetes.api.model.rbac.ClusterRole c
+                  ? c.getRules()
+                  : List.of();
+      String where =
+          o.getMetadata().getNamespace() == null ? "cluster" : o.getMetadata().getNamespace();
+      for (var rule : rules) {
+        for (String group : rule.getApiGroups()) {
+          for (String resource : rule.getResources()) {
+            for (String verb : rule.getVerbs()) {
+              granted.add(
+                  where + " " + verb + " " + resource + (group.isEmpty() ? "" : "." + group));
+            }
+          }
+        }
+      }
+    }
+    java.util.Set<String> expected = new java.util.TreeSet<>();
+    for (String r : List.of("layers", "osimages")) {
+      for (String verb : List.of("get", "list", "watch")) {
+        expected.add(watched + " " + verb + " " + r + ".lamina.dev");
+      }
+      expected.add(watched + " patch " + r + "/status.lamina.dev");
+    }
+    expected.add(watched + " update osimages/finalizers.lamina.dev");
+    for (String r : List.of("pods", "configmaps")) {
+      for (String verb : List.of("get", "list", "watch", "create", "delete")) {
+        expected.add(watched + " " + verb + " " + r);
+      }
+    }
+    expected.addAll(
+        List.of(
+            watched + " get secrets",
+            watched + " create events",
+            watched + " patch events",
+            "lamina-system get pods",
+            "lamina-system get leases.coordination.k8s.io",
+            "lamina-system create leases.coordination.k8s.io",
+            "lamina-system update leases.coordination.k8s.io",
+            "cluster get imagepolicies.lamina.dev",
+            "cluster list imagepolicies.lamina.dev",
+            "cluster watch imagepolicies.lamina.dev",
+            "cluster patch imagepolicies/status.lamina.dev",
+            "cluster list nodes",
+            "cluster watch nodes",
+            "cluster list namespaces",
+            "cluster watch namespaces"));
+    assertThat(granted).isEqualTo(expected);
+
     List<HasMetadata> rbac = new ArrayList<>();
     for (HasMetadata o : objects) {
       switch (o.getKind()) {

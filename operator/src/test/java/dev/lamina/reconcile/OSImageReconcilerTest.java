@@ -148,7 +148,7 @@ class OSImageReconcilerTest {
 
   static String input(OSImage image) {
     Map<String, Layer> layers = new java.util.HashMap<>();
-    PlanFactory.layerNames(image.getSpec()).forEach(n -> layers.put(n, readyLayer(n)));
+    image.getSpec().layerNames().forEach(n -> layers.put(n, readyLayer(n)));
     return PlanFactory.create(image, layers, OperatorSettings.DEFAULT_MAX_LIMITS).inputDigest();
   }
 

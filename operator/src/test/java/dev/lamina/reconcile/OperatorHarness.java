@@ -92,7 +92,7 @@ final class OperatorHarness implements AutoCloseable {
    */
   Descriptor seedCache(String ns, OSImage o) throws Exception {
     Map<String, Layer> resolved = new LinkedHashMap<>();
-    for (String name : PlanFactory.layerNames(o.getSpec())) {
+    for (String name : o.getSpec().layerNames()) {
       resolved.put(
           name,
           await()

@@ -84,6 +84,16 @@ class OperatorObservabilityIT {
             osImage(ns, "built", List.of(Architecture.amd64), host + "/" + ns + "/out", "quiet");
         client.resource(built).create();
         await().atMost(WAIT).until(() -> phase(client, ns, "built") == Phase.Ready);
+        assertThat(
+                client
+                    .resources(OSImage.class)
+                    .inNamespace(ns)
+                    .withName("built")
+                    .get()
+                    .getStatus()
+                    .getArchitectureList())
+            .as("the ARCHITECTURES column's value")
+            .isEqualTo("amd64");
         // The same inputs under another name: the index is in the registry already.
         OSImage again =
             osImage(ns, "again", List.of(Architecture.amd64), host + "/" + ns + "/out", "quiet");

@@ -278,7 +278,7 @@ class PullSecretBuildIT {
 
   BuildPlan planOf(String ns, OSImage o) {
     Map<String, Layer> resolved = new LinkedHashMap<>();
-    for (String name : PlanFactory.layerNames(o.getSpec())) {
+    for (String name : o.getSpec().layerNames()) {
       Layer l = client.resources(Layer.class).inNamespace(ns).withName(name).get();
       assertThat(Conditions.isTrue(l.getStatus().getConditions(), Conditions.READY)).isTrue();
       resolved.put(name, l);

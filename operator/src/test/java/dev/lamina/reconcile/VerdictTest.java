@@ -178,8 +178,22 @@ class VerdictTest {
   }
 
   @Test
-  void layersNotReadyNamesThem() {
-    assertThat(Verdict.layersNotReady(List.of("kernel", "base")).message())
-        .isEqualTo("Waiting for Layer(s) kernel, base to be Ready.");
+  void layersNotReadyNamesThemAndStallsOnAStalledOne() {
+    Verdict missing = Verdict.layersNotReady(List.of(LayerWait.of("kernel", Optional.empty())));
+    assertThat(missing.message()).isEqualTo("Layer kernel does not exist.");
+    assertThat(missing.layersStalled()).isFalse();
+    Verdict stalled =
+        Verdict.layersNotReady(
+            List.of(
+                LayerWait.of("kernel", Optional.empty()),
+                new LayerWait("base", "Layer base is not Ready (ImageNotFound)", true)));
+    assertThat(stalled.layersStalled()).isTrue();
+
+    OSImageStatus status = new OSImageStatus();
+    stalled.applyTo(status, 1L);
+    assertThat(Conditions.isTrue(status.getConditions(), Conditions.STALLED)).isTrue();
+    missing.applyTo(status, 1L);
+    assertThat(Conditions.find(status.getConditions(), Conditions.STALLED)).isEmpty();
+    assertThat(Conditions.isTrue(status.getConditions(), Conditions.RECONCILING)).isTrue();
   }
 }
