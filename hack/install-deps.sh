@@ -113,6 +113,9 @@ hack/build-control-plane.sh
 hack/build-node.sh
 # kstatus (sigs.k8s.io/cli-utils), Flux's status reader, for GitOpsHealthIT.
 hack/build-kstatus.sh
+# The stock supply-chain verifiers the SBOM and signature tests run (cosign from its Go module,
+# pyspdxtools from PyPI), at pinned versions under /opt/lamina.
+hack/build-supply-tools.sh
 
 # The arm64 node's containerd: Debian's containerd:arm64 can't be installed beside the amd64 one
 # (same paths), so its binaries are unpacked on their own; hack/cluster-up.sh runs them under

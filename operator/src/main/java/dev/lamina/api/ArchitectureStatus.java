@@ -8,7 +8,7 @@ public class ArchitectureStatus {
   @JsonPropertyDescription("Architecture, as amd64 or arm64.")
   private String architecture;
 
-  @JsonPropertyDescription("Pending, Running, Succeeded or Failed.")
+  @JsonPropertyDescription("Queued, Pending, Running, Succeeded or Failed.")
   private BuildState state;
 
   @JsonPropertyDescription("Name of the current or last build pod.")
@@ -20,6 +20,11 @@ public class ArchitectureStatus {
   @JsonPropertyDescription(
       "CamelCase reason of the last failure, or of what holds the pod back (e.g. OOMKilled).")
   private String reason;
+
+  @JsonPropertyDescription(
+      "The attempt that spec.build.retries counts from: 1, or the first attempt after a"
+          + " lamina.dev/rebuild request, which gives a Failed build its retries again.")
+  private Integer firstAttempt;
 
   @JsonPropertyDescription("Why the last attempt failed, or what it is waiting for.")
   private String message;
@@ -139,5 +144,13 @@ public class ArchitectureStatus {
 
   public void setOverlapCount(Integer overlapCount) {
     this.overlapCount = overlapCount;
+  }
+
+  public Integer getFirstAttempt() {
+    return firstAttempt;
+  }
+
+  public void setFirstAttempt(Integer firstAttempt) {
+    this.firstAttempt = firstAttempt;
   }
 }

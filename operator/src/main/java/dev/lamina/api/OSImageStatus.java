@@ -51,6 +51,13 @@ public class OSImageStatus {
     this.signingKey = signingKey;
   }
 
+  @JsonPropertyDescription(
+      "The digest each Layer resolved to for inputDigest, by Layer name: what a moved tag changed.")
+  private java.util.Map<String, String> layerDigests;
+
+  @JsonPropertyDescription("The lamina.dev/rebuild annotation value last acted on.")
+  private String rebuild;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -141,5 +148,21 @@ public class OSImageStatus {
 
   public void setMessage(String message) {
     this.message = message;
+  }
+
+  public java.util.Map<String, String> getLayerDigests() {
+    return layerDigests;
+  }
+
+  public void setLayerDigests(java.util.Map<String, String> layerDigests) {
+    this.layerDigests = layerDigests;
+  }
+
+  public String getRebuild() {
+    return rebuild;
+  }
+
+  public void setRebuild(String rebuild) {
+    this.rebuild = rebuild;
   }
 }

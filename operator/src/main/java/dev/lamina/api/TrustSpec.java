@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * Keys that Layers must be signed by (cosign signatures of the digest they resolve to). A Layer
  * this selects whose digest has no signature by one of these keys is not Ready, and its OSImages
- * are blocked (rule LMN012).
+ * are blocked (rule LMN014).
  */
 public class TrustSpec {
   @JsonPropertyDescription(

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       CheckCommand.class,
       RebuildCommand.class,
       AssembleCommand.class,
+      VerifyCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -166,6 +166,15 @@ public final class OperatorCommand implements Callable<Integer> {
               + " ${COMPLETION-CANDIDATES}.")
   LogFormat logFormat;
 
+  @Option(
+      names = "--max-build-pods",
+      defaultValue = "${env:LAMINA_MAX_BUILD_PODS:-4}",
+      description =
+          "Build pods at once in the whole cluster; OSImages beyond it wait in phase Queued, first"
+              + " come first served. 0: no limit. Default ${DEFAULT-VALUE} (env"
+              + " LAMINA_MAX_BUILD_PODS).")
+  int maxBuildPods;
+
   @Override
   public Integer call() throws Exception {
     logFormat.apply();
@@ -240,7 +249,8 @@ public final class OperatorCommand implements Callable<Integer> {
             Set.copyOf(insecureRegistries),
             retryBackoff,
             timeouts,
-            maxLimits);
+            maxLimits,
+            maxBuildPods);
     OperatorMain operator =
         new OperatorMain(client, settings, new OperatorMain.Options(Set.copyOf(watched), election));
     HttpServer health = HttpServer.create(new InetSocketAddress(healthAddress, healthPort), 0);

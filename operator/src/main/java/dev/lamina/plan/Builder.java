@@ -254,8 +254,7 @@ public final class Builder {
       Descriptor configDesc =
           new Descriptor(ArtifactTypes.BUILD_CONFIG, Digests.sha256(config), config.length);
       repo.pushBlob(configDesc, () -> new java.io.ByteArrayInputStream(config), null);
-      ImageManifest manifest =
-          ImageManifest.of(ArtifactTypes.OS_IMAGE, configDesc, layers, Map.of());
+      ImageManifest manifest = manifest(plan, assembled);
       Descriptor pushed = repo.pushManifest(manifest.toJson(), MediaTypes.OCI_MANIFEST, null);
       if (sbom != null) {
         progress.accept(assembled.architecture() + ": pushing " + sbom.name() + " as a referrer");
@@ -277,6 +276,30 @@ public final class Builder {
     } catch (IOException e) {
       throw classify(e);
     }
+  }
+
+  /**
+   * The per-architecture manifest of {@code assembled}: what {@link #push} pushes, and what {@code
+   * lamina verify} compares a rebuild with.
+   */
+  public static ImageManifest manifest(BuildPlan plan, Assembled assembled) throws IOException {
+    List<Descriptor> layers = new ArrayList<>();
+    for (BuildResult.ArtifactRef a : assembled.artifacts()) {
+      if (!Sbom.MEDIA_TYPE.equals(a.mediaType())) {
+        layers.add(
+            new Descriptor(
+                a.mediaType(),
+                a.digest(),
+                a.size(),
+                Map.of(MediaTypes.ANNOTATION_TITLE, a.name()),
+                null,
+                null));
+      }
+    }
+    byte[] config = BuildConfig.of(plan, assembled).toJson();
+    Descriptor configDesc =
+        new Descriptor(ArtifactTypes.BUILD_CONFIG, Digests.sha256(config), config.length);
+    return ImageManifest.of(ArtifactTypes.OS_IMAGE, configDesc, layers, Map.of());
   }
 
   /**

@@ -3,10 +3,12 @@ package dev.lamina.policy;
 import dev.lamina.api.Architecture;
 import dev.lamina.api.FileSpec;
 import dev.lamina.api.Layer;
+import dev.lamina.api.LayerSignature;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageSpec;
 import dev.lamina.api.Overlap;
 import dev.lamina.api.PlatformDigest;
+import dev.lamina.api.SignatureState;
 import dev.lamina.oci.OciReference;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -121,6 +123,23 @@ final class BuiltInChecks {
                     + bytes(p.maxLayerBytes()));
           }
         }
+      }
+      case LAYER_SIGNED -> {
+        LayerSignature sig = layer.getStatus() == null ? null : layer.getStatus().getSignature();
+        if (sig == null || sig.getState() == null) {
+          sink.notEvaluated("status.signature", "the Layer's signatures are not checked yet");
+        } else if (sig.getState() == SignatureState.Unsigned) {
+          sink.fail(
+              "spec.image",
+              "image "
+                  + image
+                  + " ("
+                  + sig.getDigest()
+                  + ") has no cosign signature; sign it with cosign sign --key");
+        }
+      }
+      case LAYER_TRUSTED -> {
+        // Evaluated per policy by PolicyEngine, which knows whose spec.trust applies.
       }
       default -> throw new IllegalArgumentException(rule.id() + " does not apply to a Layer");
     }
@@ -318,6 +337,15 @@ final class BuiltInChecks {
                   + ref
                   + ", not pinned by digest; the stub runs first at boot, so pin it with"
                   + " @sha256:<digest>");
+        }
+      }
+      case OUTPUT_SIGNED -> {
+        if (spec.getOutput() != null && spec.getOutput().getSigning() == null) {
+          sink.fail(
+              "spec.output.signing",
+              "the image is pushed to "
+                  + spec.getOutput().getRepository()
+                  + " unsigned; set spec.output.signing.keySecret");
         }
       }
       default -> throw new IllegalArgumentException(rule.id() + " does not apply to an OSImage");

@@ -127,7 +127,13 @@ public final class PolicyEngine {
     for (RuleSet set : sets) {
       for (BuiltInRule rule : BuiltInRule.values()) {
         PolicyAction action = set.actions().get(rule);
-        if (action != PolicyAction.Off) {
+        if (rule == BuiltInRule.LAYER_TRUSTED) {
+          if (action != PolicyAction.Off
+              && subject instanceof Subject.OfLayer l
+              && trustSelects(set.policy(), l.object())) {
+            TrustChecks.layer(set.policy(), l.object(), findings.sink(rule.id(), action));
+          }
+        } else if (action != PolicyAction.Off) {
           builtIn(rule, subject, set.parameters(), findings.sink(rule.id(), action));
         }
       }
@@ -188,6 +194,33 @@ public final class PolicyEngine {
       int total = own.getDeny() == null ? listed : own.getDeny();
       findings.sink("Layer/" + e.getKey(), PolicyAction.Deny).failUnlisted(total - listed);
     }
+  }
+
+  /**
+   * The ImagePolicies that select {@code layer} and whose spec.trust selects it too: the Layer's
+   * digest must be signed by a key of each.
+   */
+  public List<ImagePolicy> trustPolicies(Layer layer, Map<String, String> namespaceLabels) {
+    return selecting(layer, namespaceLabels).stream()
+        .map(RuleSet::policy)
+        .filter(p -> trustSelects(p, layer))
+        .filter(
+            p ->
+                p.getSpec().getRules() == null
+                    || p.getSpec().getRules().get(BuiltInRule.LAYER_TRUSTED.id())
+                        != PolicyAction.Off)
+        .toList();
+  }
+
+  private static boolean trustSelects(ImagePolicy policy, Layer layer) {
+    if (policy == null || policy.getSpec() == null || policy.getSpec().getTrust() == null) {
+      return false;
+    }
+    Map<String, String> labels = layer.getMetadata().getLabels();
+    // A malformed selector would otherwise switch trust off: it selects every Layer instead.
+    return LabelSelectors.problem(policy.getSpec().getTrust().getLayerSelector()).isPresent()
+        || LabelSelectors.matches(
+            policy.getSpec().getTrust().getLayerSelector(), labels == null ? Map.of() : labels);
   }
 
   private List<RuleSet> selecting(HasMetadata object, Map<String, String> namespaceLabels) {

@@ -54,13 +54,24 @@ final class BuildStateMachine {
    * @param status the architecture's next status
    * @param recheck when to look again though no event comes; null when an event will
    * @param stuck the pod cannot start, for a reason the kubelet keeps retrying (a missing Secret)
+   * @param queued the pod to start waits for a build slot
    */
   record Step(
       ArchitectureStatus status,
       PodAction action,
       Duration recheck,
       Scheduling scheduling,
-      boolean stuck) {
+      boolean stuck,
+      boolean queued) {
+    Step(
+        ArchitectureStatus status,
+        PodAction action,
+        Duration recheck,
+        Scheduling scheduling,
+        boolean stuck) {
+      this(status, action, recheck, scheduling, stuck, false);
+    }
+
     boolean succeeded() {
       return status.getState() == BuildState.Succeeded;
     }
@@ -71,8 +82,35 @@ final class BuildStateMachine {
     }
 
     boolean building() {
-      return !succeeded() && !failed();
+      return !succeeded() && !failed() && !queued;
     }
+  }
+
+  /**
+   * The step in place of {@code started} when the cluster-wide limit on build pods refuses it a
+   * slot: nothing starts, and a first attempt says it is queued; a retry stays Failed, due.
+   *
+   * @param current the status before {@code started}
+   */
+  static Step queued(ArchitectureStatus current, Duration recheck) {
+    ArchitectureStatus a = copy(current);
+    if (a.getAttempts() == null || a.getAttempts() == 0) {
+      a.setState(BuildState.Queued);
+    }
+    return new Step(a, PodAction.NONE, recheck, Scheduling.OK, false, true);
+  }
+
+  /**
+   * A Failed architecture given a new attempt now and its retries again, after a rebuild request;
+   * any other status as it is.
+   */
+  static ArchitectureStatus rebuilt(ArchitectureStatus current, Instant now) {
+    ArchitectureStatus a = copy(current);
+    if (a.getState() == BuildState.Failed && a.getNextAttemptAt() == null) {
+      a.setFirstAttempt((a.getAttempts() == null ? 0 : a.getAttempts()) + 1);
+      a.setNextAttemptAt(now.truncatedTo(ChronoUnit.SECONDS).toString());
+    }
+    return a;
   }
 
   /**
@@ -186,8 +224,10 @@ final class BuildStateMachine {
     a.setState(BuildState.Failed);
     a.setReason(outcome.reason());
     a.setMessage(outcome.message());
-    if (outcome.retryAfter(attempts, retry.retries())) {
-      Duration backoff = retry.backoffAfter().apply(attempts);
+    // Counted from the first attempt since the last rebuild request, if any.
+    int round = attempts - (a.getFirstAttempt() == null ? 1 : a.getFirstAttempt()) + 1;
+    if (outcome.retryAfter(round, retry.retries())) {
+      Duration backoff = retry.backoffAfter().apply(round);
       a.setNextAttemptAt(now.plus(backoff).truncatedTo(ChronoUnit.SECONDS).toString());
       return step(a, PodAction.NONE, backoff);
     }
@@ -242,6 +282,7 @@ final class BuildStateMachine {
     a.setState(s.getState());
     a.setPod(s.getPod());
     a.setAttempts(s.getAttempts());
+    a.setFirstAttempt(s.getFirstAttempt());
     a.setReason(s.getReason());
     a.setMessage(s.getMessage());
     a.setNextAttemptAt(s.getNextAttemptAt());

@@ -7,6 +7,7 @@ import dev.lamina.oci.OciRepository;
 import dev.lamina.policy.PolicyEngine;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
@@ -27,6 +28,14 @@ interface ClusterView {
 
   /** The image's output repository, with its push Secret's credentials. */
   OciRepository output(OSImage image) throws IOException;
+
+  /**
+   * Whether the cluster-wide limit on build pods lets {@code pod} start now; when not, the
+   * architecture keeps its place in the queue for its next ask.
+   */
+  default boolean slot(OSImage image, Architecture arch, String pod, Instant now) {
+    return true;
+  }
 
   /** Told of a pod just created, so the next reconcile finds it before its watch event. */
   default void created(OSImage image, Pod pod) {}

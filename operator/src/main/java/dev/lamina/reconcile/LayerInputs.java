@@ -65,10 +65,14 @@ record LayerInputs(Map<String, Layer> ready, Map<String, Layer> refused, List<La
     return Conditions.isTrue(layer.getStatus().getConditions(), Conditions.READY);
   }
 
-  /** A Layer whose reference policy refused, so the operator never resolved it. */
+  /** A Layer that policy or trust refused, so the operator never resolved or trusted it. */
   private static boolean isRefused(Layer layer) {
     return Conditions.find(layer.getStatus().getConditions(), Conditions.READY)
-        .map(c -> LayerReconciler.REFUSED.equals(c.getReason()))
+        .map(
+            c ->
+                LayerReconciler.REFUSED.equals(c.getReason())
+                    || LayerReconciler.UNSIGNED.equals(c.getReason())
+                    || LayerReconciler.UNTRUSTED.equals(c.getReason()))
         .orElse(false);
   }
 }

@@ -1,17 +1,21 @@
 package dev.lamina.reconcile;
 
 import dev.lamina.api.Conditions;
+import dev.lamina.api.ImagePolicy;
 import dev.lamina.api.Layer;
+import dev.lamina.api.LayerSignature;
 import dev.lamina.api.LayerStatus;
 import dev.lamina.api.PlatformDigest;
 import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyStatus;
+import dev.lamina.api.SignatureState;
 import dev.lamina.api.UpdatePolicy;
 import dev.lamina.metrics.LaminaMetrics;
 import dev.lamina.oci.AuthException;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.NotFoundException;
 import dev.lamina.oci.OciReference;
+import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.Platform;
 import dev.lamina.oci.ResolvedImage;
 import dev.lamina.policy.Subject;
@@ -56,9 +60,15 @@ public final class LayerReconciler implements Reconciler<Layer> {
   /** Ready reason of a Layer that policy refused before it was resolved. */
   static final String REFUSED = "PolicyDenied";
 
+  /** Ready reasons of a Layer whose digest lacks a signature that spec.trust requires. */
+  static final String UNSIGNED = "Unsigned";
+
+  static final String UNTRUSTED = "UntrustedSignature";
+
   private static final Set<String> REFERENCE_RULES = Set.of("LMN001", "LMN002");
 
   private final OperatorSettings settings;
+  private final LayerTrust trust;
   private final Registries registries;
   private final PolicySet policies;
   private final KubernetesSerialization json;
@@ -76,6 +86,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
     this.policies = policies;
     this.json = client.getKubernetesSerialization();
     this.clock = clock;
+    this.trust = new LayerTrust(client);
   }
 
   @Override
@@ -144,6 +155,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
       resolvedAt = now;
     }
     status.setObservedGeneration(generation);
+    boolean trustUnmet = checkSignatures(layer, status, refusal.isPresent());
     applyPolicy(layer, status);
     status.setConditions(progress(status).apply(status.getConditions(), generation));
 
@@ -154,8 +166,52 @@ public final class LayerReconciler implements Reconciler<Layer> {
     if (!pinned && resolvedAt != null) {
       Duration wait = Duration.between(now, resolvedAt.plus(settings.tagResolveInterval()));
       control.rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait);
+    } else if (trustUnmet) {
+      // A signature can be added later without any change to the Layer: look again.
+      control.rescheduleAfter(settings.tagResolveInterval());
     }
     return control;
+  }
+
+  /**
+   * Records the cosign signatures of the resolved digest; when an ImagePolicy's spec.trust selects
+   * the Layer and no key of it signed that digest, the Layer is not Ready (rule LMN014 then denies
+   * it, which blocks its OSImages). Returns whether such a trust is unmet.
+   */
+  private boolean checkSignatures(Layer layer, LayerStatus status, boolean refused)
+      throws IOException {
+    if (refused || status.getDigest() == null) {
+      status.setSignature(null);
+      return false;
+    }
+    List<ImagePolicy> trusting =
+        policyWatch.engine().trustPolicies(layer, policyWatch.namespaceLabels(layer));
+    OciRepository repo =
+        registries
+            .client(layer.getMetadata().getNamespace(), layer.getSpec().getPullSecret())
+            .repository(OciReference.parse(layer.getSpec().getImage()).repository());
+    LayerSignature sig = trust.check(repo, status.getDigest(), trusting);
+    status.setSignature(sig);
+    if (trusting.isEmpty() || sig.getState() == SignatureState.Verified) {
+      return false;
+    }
+    boolean unsigned = sig.getState() == SignatureState.Unsigned;
+    status.setConditions(
+        Conditions.set(
+            status.getConditions(),
+            Conditions.READY,
+            false,
+            unsigned ? UNSIGNED : UNTRUSTED,
+            "Digest "
+                + status.getDigest()
+                + (unsigned
+                    ? " has no cosign signature"
+                    : " has no cosign signature by a trusted key")
+                + "; ImagePolicy "
+                + String.join(", ", sig.getUntrustedBy())
+                + " requires one by a key of its spec.trust.",
+            layer.getMetadata().getGeneration()));
+    return true;
   }
 
   private void resolve(Layer layer, LayerStatus status, Instant now) throws IOException {

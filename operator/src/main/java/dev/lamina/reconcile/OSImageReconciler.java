@@ -4,6 +4,7 @@ import dev.lamina.api.Architecture;
 import dev.lamina.api.ArchitectureStatus;
 import dev.lamina.api.BuildState;
 import dev.lamina.api.Conditions;
+import dev.lamina.api.Lamina;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageStatus;
 import dev.lamina.api.Phase;
@@ -15,6 +16,7 @@ import dev.lamina.oci.OciRepository;
 import dev.lamina.plan.BuildPlan;
 import dev.lamina.plan.PlanFactory;
 import dev.lamina.reconcile.BuildPods.Owned;
+import dev.lamina.reconcile.BuildStateMachine.PodAction;
 import dev.lamina.reconcile.BuildStateMachine.Retry;
 import dev.lamina.reconcile.BuildStateMachine.Step;
 import dev.lamina.reconcile.OutputRegistry.CacheHit;
@@ -24,6 +26,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -36,9 +39,13 @@ import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +55,12 @@ import org.slf4j.LoggerFactory;
  * manifests, pushes the multi-architecture index. {@link #reconcile(OSImage, OSImageStatus, Owned)}
  * lists these steps in order; each is a method below it, in the same order.
  */
-@ControllerConfiguration(name = "osimage")
+// Generation-aware processing would drop a rebuild annotation (metadata only); the filter keeps
+// what it let through and adds that.
+@ControllerConfiguration(
+    name = "osimage",
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = SpecOrRebuildChanged.class))
 @GradualRetry(
     maxAttempts = -1,
     initialInterval = 2000,
@@ -61,6 +73,10 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
   private final KubernetesSerialization json;
   private final Events events;
   private final Clock clock;
+
+  /** How often a queued image asks again when no pod's end wakes it first. */
+  private static final Duration QUEUE_RECHECK = Duration.ofSeconds(30);
+
   private final ClusterView view;
   private final OSImageWatches watches;
   private final OSImagePolicy policy;
@@ -77,7 +93,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         settings,
         client,
         clock,
-        new OSImageWatches(client.getKubernetesSerialization(), registries, policies));
+        new OSImageWatches(
+            client.getKubernetesSerialization(), registries, policies, settings.maxBuildPods()));
   }
 
   /**
@@ -151,6 +168,15 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     if (outcome.verdict().phase() == Phase.Blocked && !was(image, Phase.Blocked)) {
       metrics.policyDenied("OSImage");
     }
+    OSImageStatus old = image.getStatus();
+    if (StatusUpdates.changed(json, old, status)) {
+      boolean specChanged =
+          old == null
+              || !Objects.equals(old.getObservedGeneration(), image.getMetadata().getGeneration());
+      for (StatusEvents.Event e : StatusEvents.of(old, status, specChanged)) {
+        events.emit(image, e.type(), e.reason(), e.message());
+      }
+    }
     return outcome.recheck();
   }
 
@@ -186,7 +212,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       // Before any build: an index pushed now could not be signed.
       return Outcome.of(Verdict.failed(e.reason(), e.getMessage() + "."));
     }
-    forgetOtherInputs(status, input, owned);
+    forgetOtherInputs(status, input, layers, owned);
+    rebuildIfAsked(image, status);
     if (status.getDigest() != null && status.getPhase() == Phase.Ready) {
       pods.deleteAll(owned);
       return signed(image, status, plan, key, Verdict.built(indexIn(image, status, "is in") + "."));
@@ -202,10 +229,13 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     if (denied.isPresent()) {
       return new Outcome(denied.get(), BuildStateMachine.earliest(steps));
     }
-    Optional<Verdict> building = Verdict.ofBuild(steps);
+    Optional<Verdict> building = Verdict.ofBuild(steps, settings.maxBuildPods());
     if (building.isPresent()) {
-      if (building.get().phase() == Phase.Failed && !was(image, Phase.Failed)) {
-        events.emit(image, Events.WARNING, "BuildFailed", building.get().message());
+      Verdict v = building.get();
+      if (v.phase() == Phase.Failed && !was(image, Phase.Failed)) {
+        String reason =
+            PodOutcome.IMAGE_PULL_FAILED.equals(v.reason()) ? v.reason() : "BuildFailed";
+        events.emit(image, Events.WARNING, reason, v.message());
       }
       return new Outcome(building.get(), BuildStateMachine.earliest(steps));
     }
@@ -268,9 +298,13 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
   }
 
   /** A new input: whatever was built or building belongs to the old one. */
-  private void forgetOtherInputs(OSImageStatus status, String input, Owned owned) {
+  private void forgetOtherInputs(
+      OSImageStatus status, String input, LayerInputs layers, Owned owned) {
     if (!input.equals(status.getInputDigest())) {
       status.setInputDigest(input);
+      Map<String, String> digests = new TreeMap<>();
+      layers.ready().forEach((n, l) -> digests.put(n, l.getStatus().getDigest()));
+      status.setLayerDigests(digests);
       status.setDigest(null);
       status.setRepository(null);
       status.setSigningKey(null);
@@ -278,6 +312,37 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       status.setConditions(Conditions.remove(status.getConditions(), Conditions.SCHEDULED));
     }
     pods.deleteOtherInputs(owned, input);
+  }
+
+  /**
+   * A new lamina.dev/rebuild value gives each Failed architecture a new attempt now, with its
+   * spec.build.retries again; the value is recorded either way. A Ready image has its index for
+   * this input already (a build would write the same bytes), so nothing is built for it.
+   */
+  private void rebuildIfAsked(OSImage image, OSImageStatus status) {
+    Map<String, String> annotations = image.getMetadata().getAnnotations();
+    String asked = annotations == null ? null : annotations.get(Lamina.REBUILD_ANNOTATION);
+    if (asked == null || asked.equals(status.getRebuild())) {
+      return;
+    }
+    status.setRebuild(asked);
+    List<ArchitectureStatus> archs = new ArrayList<>();
+    List<String> retried = new ArrayList<>();
+    for (ArchitectureStatus a : status.getArchitectures()) {
+      ArchitectureStatus next = BuildStateMachine.rebuilt(a, clock.instant());
+      if (!Objects.equals(next.getNextAttemptAt(), a.getNextAttemptAt())) {
+        retried.add(a.getArchitecture());
+      }
+      archs.add(next);
+    }
+    status.setArchitectures(archs);
+    if (!retried.isEmpty()) {
+      LOG.info("rebuild {} requested: retrying {}", asked, retried);
+      String msg =
+          "Retrying %s (%s=%s)."
+              .formatted(String.join(", ", retried), Lamina.REBUILD_ANNOTATION, asked);
+      events.emit(image, Events.NORMAL, "RebuildRequested", msg);
+    }
   }
 
   // cache
@@ -314,6 +379,13 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     OSImageStatus old = image.getStatus();
     if (old == null || !input.equals(old.getInputDigest()) || old.getPhase() != Phase.Ready) {
       metrics.cacheHit();
+    }
+    // Only when the cache spared a build that a changed input would have started: on an object's
+    // first reconcile the Ready message says so, and 5,000 new objects made 5,000 Events, half
+    // the operator's requests.
+    if (old != null
+        && old.getInputDigest() != null
+        && (!input.equals(old.getInputDigest()) || old.getPhase() != Phase.Ready)) {
       events.emit(
           image,
           Events.NORMAL,
@@ -340,6 +412,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
               .findFirst()
               .orElseGet(() -> BuildStateMachine.initial(arch));
       Optional<Pod> pod = owned.pod(current.getPod());
+      Instant now = clock.instant();
       Step step =
           BuildStateMachine.next(
               image.getMetadata().getName(),
@@ -347,10 +420,14 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
               current,
               pod.orElse(null),
               view.hasNode(arch),
-              clock.instant(),
+              now,
               retry);
+      if (step.action() == PodAction.START
+          && !view.slot(image, arch, step.status().getPod(), now)) {
+        step = BuildStateMachine.queued(current, QUEUE_RECHECK);
+      }
       pods.carryOut(image, plan, arch, step, pod);
-      count(metrics, current, step, pod);
+      observe(image, metrics, current, step, pod);
       steps.add(step);
     }
     status.setArchitectures(new ArrayList<>(steps.stream().map(Step::status).toList()));
@@ -358,11 +435,18 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     return steps;
   }
 
-  /** Counts what the step did: an attempt started, a build succeeded or an attempt failed. */
-  private static void count(
-      LaminaMetrics metrics, ArchitectureStatus current, Step step, Optional<Pod> pod) {
+  /**
+   * Counts what the step did (an attempt started, a build succeeded or an attempt failed) and says
+   * when a failed attempt is retried.
+   */
+  private void observe(
+      OSImage image,
+      LaminaMetrics metrics,
+      ArchitectureStatus current,
+      Step step,
+      Optional<Pod> pod) {
     ArchitectureStatus next = step.status();
-    if (step.action() == BuildStateMachine.PodAction.START) {
+    if (step.action() == PodAction.START) {
       metrics.buildStarted(next.getArchitecture());
     } else if (step.succeeded() && current.getState() != BuildState.Succeeded) {
       metrics.buildSucceeded(next.getArchitecture(), pod.orElse(null));
@@ -375,6 +459,15 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
             next.getAttempts(),
             next.getReason(),
             next.getNextAttemptAt());
+        String msg =
+            "%s attempt %d failed (%s: %s); attempt %d follows."
+                .formatted(
+                    next.getArchitecture(),
+                    next.getAttempts(),
+                    next.getReason(),
+                    next.getMessage(),
+                    next.getAttempts() + 1);
+        events.emit(image, Events.WARNING, "BuildRetried", msg);
       }
     }
   }

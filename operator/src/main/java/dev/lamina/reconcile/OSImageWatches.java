@@ -8,7 +8,6 @@ import dev.lamina.oci.OciRepository;
 import dev.lamina.plan.BuildPodFactory;
 import dev.lamina.policy.PolicyEngine;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -16,8 +15,13 @@ import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfig
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,8 +42,22 @@ final class OSImageWatches implements ClusterView {
   private InformerEventSource<Pod, OSImage> podSource;
   private InformerEventSource<Node, OSImage> nodeSource;
   private PolicyWatch<OSImage> policyWatch;
+  private BuildSlots slots;
 
-  OSImageWatches(KubernetesSerialization json, Registries registries, PolicySet policies) {
+  /** How long a queued architecture keeps its place without asking again. */
+  private static final Duration QUEUE_STALE_AFTER = Duration.ofMinutes(2);
+
+  private static final SecondaryToPrimaryMapper<Pod> OWNER =
+      Mappers.fromOwnerReferences(OSImage.class);
+
+  private final int maxBuildPods;
+
+  /**
+   * @param maxBuildPods build pods at once in the whole cluster; 0 for no limit
+   */
+  OSImageWatches(
+      KubernetesSerialization json, Registries registries, PolicySet policies, int maxBuildPods) {
+    this.maxBuildPods = maxBuildPods;
     this.json = json;
     this.registries = registries;
     this.policies = policies;
@@ -55,9 +73,36 @@ final class OSImageWatches implements ClusterView {
                 o.getSpec().layerNames().stream()
                     .map(n -> o.getMetadata().getNamespace() + "/" + n)
                     .toList());
-    podSource = owned(Pod.class, "osimage-pods", context);
+    podSource =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, OSImage.class)
+                .withName("osimage-pods")
+                .withLabelSelector(BuildPodFactory.LABEL_OSIMAGE)
+                .withSecondaryToPrimaryMapper(this::podOwnerAndQueue)
+                .build(),
+            context);
+    slots =
+        new BuildSlots(
+            maxBuildPods,
+            () ->
+                podSource
+                    .list(p -> true)
+                    .collect(
+                        Collectors.toMap(
+                            p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(),
+                            p ->
+                                !finished(p)
+                                    && p.getMetadata().getDeletionTimestamp() == null
+                                    && PodOutcome.unschedulableSince(p).isEmpty(),
+                            (a, b) -> a)),
+            QUEUE_STALE_AFTER);
     InformerEventSource<ConfigMap, OSImage> configMapSource =
-        owned(ConfigMap.class, "osimage-configmaps", context);
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ConfigMap.class, OSImage.class)
+                .withName("osimage-configmaps")
+                .withLabelSelector(BuildPodFactory.LABEL_OSIMAGE)
+                .build(),
+            context);
     layerSource =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Layer.class, OSImage.class)
@@ -105,14 +150,33 @@ final class OSImageWatches implements ClusterView {
         policyWatch.namespaceSource);
   }
 
-  private static <R extends HasMetadata> InformerEventSource<R, OSImage> owned(
-      Class<R> type, String name, EventSourceContext<OSImage> context) {
-    return new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(type, OSImage.class)
-            .withName(name)
-            .withLabelSelector(BuildPodFactory.LABEL_OSIMAGE)
-            .build(),
-        context);
+  /**
+   * A pod's owner and, when the pod has finished or is going, the images first in the build queue:
+   * a freed slot wakes them at once rather than at their next recheck.
+   */
+  private Set<ResourceID> podOwnerAndQueue(Pod pod) {
+    Set<ResourceID> ids = new HashSet<>(OWNER.toPrimaryResourceIDs(pod));
+    if (slots != null && (finished(pod) || pod.getMetadata().getDeletionTimestamp() != null)) {
+      slots.waiting().stream()
+          .limit(Math.max(maxBuildPods, 1))
+          .map(OSImageWatches::queuedImage)
+          .forEach(ids::add);
+    }
+    return ids;
+  }
+
+  private static String queueKey(OSImage image, Architecture arch) {
+    return image.getMetadata().getNamespace() + "/" + image.getMetadata().getName() + "/" + arch;
+  }
+
+  private static ResourceID queuedImage(String key) {
+    String[] parts = key.split("/", 3);
+    return new ResourceID(parts[1], parts[0]);
+  }
+
+  private static boolean finished(Pod pod) {
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    return "Succeeded".equals(phase) || "Failed".equals(phase);
   }
 
   private String resolution(Layer layer) {
@@ -155,6 +219,12 @@ final class OSImageWatches implements ClusterView {
     return registries
         .client(image.getMetadata().getNamespace(), image.getSpec().getOutput().getPushSecret())
         .repository(image.getSpec().getOutput().getRepository());
+  }
+
+  @Override
+  public boolean slot(OSImage image, Architecture arch, String pod, Instant now) {
+    String key = image.getMetadata().getNamespace() + "/" + pod;
+    return slots.acquire(queueKey(image, arch), key, now).granted();
   }
 
   @Override

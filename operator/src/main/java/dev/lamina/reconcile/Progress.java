@@ -53,7 +53,7 @@ enum Progress {
     return switch (phase) {
       case Ready -> DONE;
       case Failed, Blocked -> STALLED;
-      case Pending, Building ->
+      case Pending, Queued, Building ->
           layersStalled || OSIMAGE_STALLED.contains(readyReason) ? STALLED : RECONCILING;
     };
   }

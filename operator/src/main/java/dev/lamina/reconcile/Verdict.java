@@ -73,14 +73,16 @@ record Verdict(
   }
 
   /**
-   * The verdict while the architectures' steps are not all done: failed, or building (perhaps held
-   * back); empty when every architecture has succeeded and the index can be pushed.
+   * The verdict while the architectures' steps are not all done: failed, queued for a build slot,
+   * or building (perhaps held back); empty when every architecture has succeeded and the index can
+   * be pushed.
    */
-  static Optional<Verdict> ofBuild(List<Step> steps) {
+  static Optional<Verdict> ofBuild(List<Step> steps, int maxBuildPods) {
     List<String> noNode = architectures(steps, s -> s.scheduling() == Scheduling.NO_NODE);
     List<String> unschedulable =
         architectures(steps, s -> s.scheduling() == Scheduling.UNSCHEDULABLE);
     List<String> building = architectures(steps, Step::building);
+    List<String> queued = architectures(steps, Step::queued);
     if (!noNode.isEmpty()) {
       String msg =
           "No node has kubernetes.io/arch="
@@ -112,6 +114,19 @@ record Verdict(
               false,
               reason,
               a.getArchitecture() + " failed after " + a.getAttempts() + " attempt(s): " + said(a),
+              scheduled));
+    }
+    if (building.isEmpty() && !queued.isEmpty()) {
+      return Optional.of(
+          new Verdict(
+              Phase.Queued,
+              false,
+              "Queued",
+              "Waiting for a build slot for "
+                  + String.join(", ", queued)
+                  + ": at most "
+                  + maxBuildPods
+                  + " build pods run at once in the cluster.",
               scheduled));
     }
     if (building.isEmpty()) {

@@ -147,6 +147,11 @@ public final class CosignArtifacts {
     return keys.stream().anyMatch(k -> SigningKeys.verify(k, e.content(), sig));
   }
 
+  /** Whether {@code e} is a simple-signing payload for {@code digest}, whoever signed it. */
+  public static boolean claims(Entry e, String digest) {
+    return SIMPLE_SIGNING.equals(e.mediaType()) && digest.equals(signedDigest(e.content()));
+  }
+
   /** The digest a simple-signing payload claims, or null when it is not one. */
   static String signedDigest(byte[] payload) {
     try {

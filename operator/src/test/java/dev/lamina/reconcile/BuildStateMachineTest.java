@@ -438,4 +438,45 @@ class BuildStateMachineTest {
     assertThat(a.getMessage()).isEqualTo("LMN009 denies 7 overlaps");
     assertThat(a.getOverlapCount()).isEqualTo(7);
   }
+
+  @Test
+  void refusedSlotQueuesAFirstAttemptAndKeepsARetryDue() {
+    Step first = BuildStateMachine.queued(status(BuildState.Pending, 0), Duration.ofSeconds(30));
+    assertThat(first.status().getState()).isEqualTo(BuildState.Queued);
+    assertThat(first.action()).isEqualTo(PodAction.NONE);
+    assertThat(first.queued()).isTrue();
+    assertThat(first.building()).isFalse();
+    assertThat(first.recheck()).isEqualTo(Duration.ofSeconds(30));
+
+    ArchitectureStatus due = failed(1, "Evicted", "2026-01-01T00:09:59Z");
+    Step retry = BuildStateMachine.queued(due, Duration.ofSeconds(30));
+    assertThat(retry.status().getState()).isEqualTo(BuildState.Failed);
+    assertThat(retry.status().getNextAttemptAt()).isEqualTo("2026-01-01T00:09:59Z");
+    assertThat(retry.failed()).isFalse();
+
+    // Queued, the next reconcile asks again for the first attempt.
+    Step again = BuildStateMachine.next("edge", INPUT, first.status(), null, true, NOW, RETRY);
+    assertThat(again.action()).isEqualTo(PodAction.START);
+  }
+
+  @Test
+  void rebuildGivesAFailedArchitectureItsRetriesAgain() {
+    ArchitectureStatus spent = failed(3, "OOMKilled", null);
+    ArchitectureStatus rebuilt = BuildStateMachine.rebuilt(spent, NOW);
+    assertThat(rebuilt.getFirstAttempt()).isEqualTo(4);
+    assertThat(rebuilt.getNextAttemptAt()).isEqualTo(NOW.toString());
+    assertThat(BuildStateMachine.rebuilt(status(BuildState.Running, 1), NOW).getNextAttemptAt())
+        .isNull();
+
+    Step fourth = BuildStateMachine.next("edge", INPUT, rebuilt, null, true, NOW, RETRY);
+    assertThat(fourth.action()).isEqualTo(PodAction.START);
+    assertThat(fourth.status().getAttempts()).isEqualTo(4);
+    // Attempt 4 failing is the first failure of this round: retried, with the first backoff.
+    ArchitectureStatus running = fourth.status();
+    running.setState(BuildState.Running);
+    Step failedAgain =
+        BuildStateMachine.next(
+            "edge", INPUT, running, killed("Evicted", "Error", 137), true, NOW, RETRY);
+    assertThat(failedAgain.status().getNextAttemptAt()).isEqualTo("2026-01-01T00:10:10Z");
+  }
 }

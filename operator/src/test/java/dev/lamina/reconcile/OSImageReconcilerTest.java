@@ -71,6 +71,7 @@ class OSImageReconcilerTest {
   OciRepository output;
   final List<ImagePolicy> policies = new ArrayList<>();
   final PolicySet compiled = new PolicySet();
+  int freeSlots = Integer.MAX_VALUE;
   final LaminaMetrics metrics = new LaminaMetrics(new SimpleMeterRegistry());
   OSImageReconciler reconciler;
 
@@ -99,6 +100,11 @@ class OSImageReconcilerTest {
     @Override
     public OciRepository output(OSImage image) {
       return output;
+    }
+
+    @Override
+    public boolean slot(OSImage image, Architecture arch, String pod, Instant now) {
+      return freeSlots-- > 0;
     }
   }
 
@@ -439,6 +445,30 @@ class OSImageReconcilerTest {
     assertThat(status.getPhase()).isEqualTo(Phase.Pending);
     assertThat(Conditions.find(status.getConditions(), Conditions.READY).orElseThrow().getReason())
         .isEqualTo("OutputMissing");
+    assertThat(podNames()).isEmpty();
+  }
+
+  @Test
+  void architectureWithoutABuildSlotWaitsInTheQueue() throws IOException {
+    OSImage image = image("quiet");
+    freeSlots = 1;
+
+    OSImageStatus one = reconcile(image, null);
+
+    assertThat(one.getPhase()).isEqualTo(Phase.Building);
+    assertThat(one.getArchitectures())
+        .extracting(a -> a.getArchitecture() + " " + a.getState())
+        .containsExactly("amd64 Pending", "arm64 Queued");
+    assertThat(podNames()).hasSize(1);
+
+    client.pods().inNamespace(NS).delete();
+    freeSlots = 0;
+    OSImageStatus none = reconcile(image("console=ttyS0"), null);
+    assertThat(none.getPhase()).isEqualTo(Phase.Queued);
+    assertThat(none.getMessage())
+        .isEqualTo(
+            "Waiting for a build slot for amd64, arm64: at most 4 build pods run at once in the"
+                + " cluster.");
     assertThat(podNames()).isEmpty();
   }
 }

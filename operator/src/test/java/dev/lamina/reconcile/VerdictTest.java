@@ -106,6 +106,20 @@ class VerdictTest {
             "arm64 failed after 3 attempt(s): OOMKilled: the build container was killed",
             "cleared"),
         new Case(
+            "waiting for a build slot with nothing building",
+            List.of(built(amd), BuildStateMachine.queued(running(arm).status(), null)),
+            Phase.Queued,
+            "Queued",
+            "Waiting for a build slot for arm64: at most 4 build pods run at once in the cluster.",
+            "cleared"),
+        new Case(
+            "one architecture builds while another waits for a slot",
+            List.of(running(amd), BuildStateMachine.queued(running(arm).status(), null)),
+            Phase.Building,
+            "Building",
+            "Building amd64.",
+            "cleared"),
+        new Case(
             "a failure without a reason",
             List.of(failed(amd, null, "gone")),
             Phase.Failed,
@@ -125,7 +139,7 @@ class VerdictTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("verdicts")
   void buildVerdict(Case c) {
-    Verdict v = Verdict.ofBuild(c.steps()).orElseThrow();
+    Verdict v = Verdict.ofBuild(c.steps(), 4).orElseThrow();
     assertThat(v.phase()).isEqualTo(c.phase());
     assertThat(v.ready()).isFalse();
     assertThat(v.reason()).isEqualTo(c.reason());
@@ -158,7 +172,7 @@ class VerdictTest {
 
   @Test
   void everyArchitectureBuiltLeavesTheVerdictToPublishing() {
-    assertThat(Verdict.ofBuild(List.of(built(Architecture.amd64), built(Architecture.arm64))))
+    assertThat(Verdict.ofBuild(List.of(built(Architecture.amd64), built(Architecture.arm64)), 4))
         .isEmpty();
   }
 
