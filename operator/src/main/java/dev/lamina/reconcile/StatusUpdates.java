@@ -52,4 +52,17 @@ final class StatusUpdates {
     f.setStatus(status);
     return f;
   }
+
+  /**
+   * The exception a reconcile threw, as it threw it: JOSDK's Micrometer timing hands
+   * updateErrorStatus an OperatorException around it, whose message is the cause's toString.
+   */
+  static Exception thrown(Exception e) {
+    Throwable t = e;
+    while (t instanceof io.javaoperatorsdk.operator.OperatorException
+        && t.getCause() instanceof Exception) {
+      t = t.getCause();
+    }
+    return (Exception) t;
+  }
 }

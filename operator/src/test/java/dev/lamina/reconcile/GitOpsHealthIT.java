@@ -310,10 +310,18 @@ class GitOpsHealthIT {
   }
 
   private <T extends HasMetadata> T until(Supplier<T> get, Predicate<T> state) {
-    return await()
-        .atMost(WAIT)
-        .pollInterval(Duration.ofMillis(200))
-        .until(get::get, o -> o != null && statusOf(o) != null && state.test(o));
+    try {
+      return await()
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(200))
+          .until(get::get, o -> o != null && statusOf(o) != null && state.test(o));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      T last = get.get();
+      throw new AssertionError(
+          "never reached the state; last seen: "
+              + (last == null ? null : client.getKubernetesSerialization().asJson(last)),
+          e);
+    }
   }
 
   private String out(String ns) {
