@@ -184,6 +184,9 @@ public final class LaminaMetrics implements Metrics {
         .tag("architecture", Objects.toString(architecture, ""))
         .tag("outcome", outcome)
         .publishPercentileHistogram()
+        // Builds take seconds to an hour or so: no buckets below or above.
+        .minimumExpectedValue(Duration.ofSeconds(1))
+        .maximumExpectedValue(Duration.ofHours(2))
         .register(registry)
         .record(d);
   }

@@ -128,7 +128,18 @@ class OperatorObservabilityIT {
                   assertThat(value(m, "lamina_build_queue_length")).isEqualTo(0);
                   // JOSDK's own: reconciles started and how long they took, per controller.
                   assertThat(sum(m, "operator_sdk_reconciliations_started_total")).isPositive();
-                  assertThat(m).contains("operator_sdk_controllers_execution_reconcile_seconds");
+                  assertThat(
+                          m.lines()
+                              .filter(
+                                  l ->
+                                      l.startsWith(
+                                          "operator_sdk_controllers_execution_reconcile_seconds_count"
+                                              + "{controller=\"osimage\""))
+                              .mapToDouble(
+                                  l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                              .sum())
+                      .isPositive();
+                  assertThat(m).contains("operator_sdk_reconciliations_queue_size_osimage");
                 });
       } finally {
         client.resources(dev.lamina.api.ImagePolicy.class).withName(policy).delete();
@@ -143,6 +154,9 @@ class OperatorObservabilityIT {
       assertThat(gone)
           .as("the refused registry, reported on the Layer's lines\n" + log)
           .anySatisfy(l -> assertThat(l).contains("127.0.0.1:1"));
+      assertThat(gone)
+          .as("one line per failed attempt: JOSDK's repeat of it is dropped\n" + log)
+          .noneMatch(l -> l.contains(" EventProcessor "));
       assertThat(lines.stream().filter(l -> l.contains("OSImage " + ns + "/built ")))
           .as("lines about the OSImage name it\n" + log)
           .isNotEmpty();
