@@ -506,8 +506,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       }
       deleteAll(pods, p -> true);
       status.setPhase(Phase.Blocked);
-      if (old == null || old.getPhase() != Phase.Blocked)
-        LaminaMetrics.of(context).policyDenied("OSImage");
+      LaminaMetrics.of(context).policyDenied(image);
       ready(false, "PolicyDenied", "Denied by policy: " + firstDeny(policy));
       return true;
     }
