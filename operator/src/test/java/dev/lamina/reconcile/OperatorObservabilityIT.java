@@ -169,9 +169,6 @@ class OperatorObservabilityIT {
       assertThat(gone)
           .as("one line per failed attempt: JOSDK's repeat of it is dropped\n" + log)
           .noneMatch(l -> l.contains(" EventProcessor "));
-      assertThat(lines.stream().filter(l -> l.contains("OSImage " + ns + "/built ")))
-          .as("lines about the OSImage name it\n" + log)
-          .isNotEmpty();
     }
   }
 
