@@ -34,6 +34,17 @@ public class ArchitectureStatus {
   /** How many paths two init layers both write; unset until the build reports it. */
   private Integer overlapCount;
 
+  /** Digest of the SPDX SBOM (sbom.spdx.json), pushed as an OCI referrer of the manifest. */
+  private String sbomDigest;
+
+  public String getSbomDigest() {
+    return sbomDigest;
+  }
+
+  public void setSbomDigest(String sbomDigest) {
+    this.sbomDigest = sbomDigest;
+  }
+
   /** The Java os.arch the build pod reported (amd64, aarch64): what the node really ran. */
   private String nodeArchitecture;
 

@@ -19,6 +19,7 @@ import dev.lamina.plan.IndexPublisher;
 import dev.lamina.plan.InputDigest;
 import dev.lamina.plan.PlanFactory;
 import dev.lamina.policy.BuiltInRule;
+import dev.lamina.supply.Sbom;
 import dev.lamina.supply.SigningKeys;
 import dev.lamina.supply.SupplyException;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -426,6 +427,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         a.setManifestDigest(manifest);
         byte[] manifestBytes = repo.manifestBytes(manifest);
         a.setArtifacts(IndexDocuments.artifacts(manifestBytes));
+        a.setSbomDigest(Sbom.pushedDigest(repo, manifest).orElse(null));
         IndexDocuments.buildConfig(repo, manifestBytes)
             .ifPresent(
                 config -> {
@@ -547,6 +549,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
             a.setState(SUCCEEDED);
             a.setManifestDigest(outcome.result().manifestDigest());
             a.setNodeArchitecture(outcome.result().osArch());
+            a.setSbomDigest(IndexDocuments.sbomDigest(outcome.result()));
             a.setArtifacts(IndexDocuments.artifacts(outcome.result()));
             a.setOverlaps(IndexDocuments.overlaps(outcome.result()));
             a.setOverlapCount(IndexDocuments.overlapCount(outcome.result()));
@@ -756,6 +759,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
       a.setNextAttemptAt(null);
       a.setManifestDigest(null);
       a.setArtifacts(null);
+      a.setSbomDigest(null);
+      a.setNodeArchitecture(null);
       a.setOverlaps(null);
       a.setOverlapCount(null);
       events.emit(
