@@ -344,6 +344,41 @@ public class SupplyChainIT {
     assertThat(caught.err()).contains("amd64/initrd.img").doesNotContain("amd64/kernel,");
   }
 
+  @Test
+  void laminaCheckWithSignaturesDeniesALayerNotSignedByATrustedKey() throws Exception {
+    SigningKeys.KeyPair key = newKey();
+    OciRepository kernelRepo = client.repository(kernel.image());
+    CosignArtifacts.sign(kernelRepo, kernelRepo.name(), kernel.digest(), key);
+    String pem = SigningKeys.publicPem(key.publicKey()).replace("\n", "\n          ");
+    Path yaml = tmp.resolve("check.yaml");
+    Files.writeString(
+        yaml,
+        "apiVersion: lamina.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {name: signed}\n"
+            + "spec:\n  trust:\n    publicKeys:\n      - |\n          "
+            + pem.strip()
+            + "\n---\napiVersion: lamina.dev/v1alpha1\nkind: Layer\nmetadata: {name: kernel}\n"
+            + "spec: {image: \""
+            + kernel.image()
+            + "@"
+            + kernel.digest()
+            + "\"}\n---\napiVersion: lamina.dev/v1alpha1\nkind: Layer\nmetadata: {name: debian}\n"
+            + "spec: {image: \""
+            + debian.image()
+            + "@"
+            + debian.digest()
+            + "\"}\n");
+    SupplyTools.Cli offline = SupplyTools.lamina("check", "-f", yaml.toString());
+    assertThat(offline.out()).doesNotContain("LMN012  Deny");
+    SupplyTools.Cli checked =
+        SupplyTools.lamina(
+            "check", "-f", yaml.toString(), "--signatures", "--insecure-registry", registry.host());
+    assertThat(checked.exit()).as(checked.out() + checked.err()).isEqualTo(1);
+    assertThat(checked.out())
+        .containsPattern("Layer default/debian +LMN010 +Warn")
+        .containsPattern("Layer default/debian +LMN012 +Deny")
+        .doesNotContainPattern("Layer default/kernel +LMN01[02]");
+  }
+
   public static SigningKeys.KeyPair newKey() throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(new ECGenParameterSpec("secp256r1"));
