@@ -26,7 +26,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * Writes the benchmark input: four gzip'd tar layers (about 440 MB uncompressed, 17,000+ files,
  * with overwrites, whiteouts, an opaque directory, hard links and symlinks), deterministic from
  * fixed seeds, as an OCI image layout that umoci can unpack. Run with {@code java -cp lamina.jar
- * GenerateInput.java OUTDIR}. Writes OUTDIR/layers.args (NAME=BLOB arguments for AssembleMain),
+ * GenerateInput.java OUTDIR}. Writes OUTDIR/layers.args (NAME=BLOB arguments for {@code lamina assemble}),
  * OUTDIR/blobs.txt and OUTDIR/uncompressed-bytes.
  */
 public class GenerateInput {

@@ -1,19 +1,22 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.List;
 
 /** The cosign signatures found for the digest a Layer resolved to. */
 public class LayerSignature {
-  /** The digest whose signatures were checked (the Layer's status.digest). */
+  @JsonPropertyDescription("The digest whose signatures were checked (the Layer's status.digest).")
   private String digest;
 
-  /** Unsigned, Signed, Verified or Untrusted. */
+  @JsonPropertyDescription("Unsigned, Signed, Verified or Untrusted.")
   private SignatureState state;
 
-  /** ImagePolicies whose spec.trust keys verified a signature of the digest. */
+  @JsonPropertyDescription(
+      "ImagePolicies whose spec.trust keys verified a signature of the digest.")
   private List<String> verifiedBy;
 
-  /** ImagePolicies whose spec.trust selects the Layer but whose keys verified no signature. */
+  @JsonPropertyDescription(
+      "ImagePolicies whose spec.trust selects the Layer but whose keys verified no signature.")
   private List<String> untrustedBy;
 
   public String getDigest() {

@@ -1,5 +1,6 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.util.List;
@@ -7,17 +8,19 @@ import java.util.List;
 /**
  * Keys that Layers must be signed by (cosign signatures of the digest they resolve to). A Layer
  * this selects whose digest has no signature by one of these keys is not Ready, and its OSImages
- * are blocked (rule LMN012).
+ * are blocked (rule LMN014).
  */
 public class TrustSpec {
-  /** Labels of the Layers that must be signed; empty selects every Layer the policy applies to. */
+  @JsonPropertyDescription(
+      "Labels of the Layers that must be signed; empty selects every Layer the policy applies to.")
   private LabelSelector layerSelector;
 
-  /** Public keys in PEM (BEGIN PUBLIC KEY blocks, as in cosign.pub). */
+  @JsonPropertyDescription("Public keys in PEM (BEGIN PUBLIC KEY blocks, as in cosign.pub).")
   @Size(max = 20)
   private List<String> publicKeys;
 
-  /** ConfigMaps holding more public keys: every value of each is PEM with PUBLIC KEY blocks. */
+  @JsonPropertyDescription(
+      "ConfigMaps holding more public keys: every value of each is PEM with PUBLIC KEY blocks.")
   @Size(max = 20)
   private List<KeyConfigMap> publicKeysFrom;
 

@@ -12,6 +12,7 @@ import dev.lamina.api.PolicyResult;
 import dev.lamina.api.PolicyVerdict;
 import dev.lamina.policy.Evaluation;
 import dev.lamina.policy.PolicyEngine;
+import dev.lamina.policy.Subject;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -34,6 +35,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "check",
     mixinStandardHelpOptions = true,
+    showDefaultValues = true,
     description = {
       "Checks the Layers and OSImages in YAML files against Lamina's built-in policy rules and the"
           + " ImagePolicies among the files, without a cluster.",
@@ -72,7 +74,7 @@ public final class CheckCommand implements Callable<Integer> {
       names = "--signatures",
       description =
           "Read each Layer's cosign signatures from its registry (tags are resolved first), so"
-              + " LMN010 and LMN012 are evaluated; spec.trust keys from ConfigMaps are not read.")
+              + " LMN012 and LMN014 are evaluated; spec.trust keys from ConfigMaps are not read.")
   boolean signatures;
 
   @Option(
@@ -145,7 +147,7 @@ public final class CheckCommand implements Callable<Integer> {
           return 2;
         }
       }
-      checked.add(checked(l, s.file(), engine.assessLayer(l, namespaceLabels(ns))));
+      checked.add(checked(l, s.file(), engine.assess(Subject.layer(l), namespaceLabels(ns))));
     }
     for (ResourceFiles.Source<OSImage> s : manifests.osImages()) {
       OSImage o = s.object();
@@ -153,7 +155,7 @@ public final class CheckCommand implements Callable<Integer> {
       Map<String, Layer> layers = layersByNamespace.getOrDefault(ns, Map.of());
       // No build has run, so overlapping init layers are unknown (null), not absent.
       checked.add(
-          checked(o, s.file(), engine.assessOSImage(o, layers, namespaceLabels(ns), null, 0)));
+          checked(o, s.file(), engine.assess(Subject.osImage(o, layers), namespaceLabels(ns))));
     }
 
     if (output == Output.json) {

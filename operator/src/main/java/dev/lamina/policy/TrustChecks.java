@@ -5,7 +5,7 @@ import dev.lamina.api.Layer;
 import dev.lamina.api.LayerSignature;
 import dev.lamina.api.SignatureState;
 
-/** Rule LMN012: the Layer's digest is signed by a key of this policy's spec.trust. */
+/** Rule LMN014: the Layer's digest is signed by a key of this policy's spec.trust. */
 final class TrustChecks {
   private TrustChecks() {}
 

@@ -267,7 +267,7 @@ class SupplyOperatorIT {
           .atMost(Duration.ofSeconds(60))
           .until(() -> readyReason(ns, "base"), "Unsigned"::equals);
       assertThat(layerOf(ns, "base").getStatus().getPolicy().getResults())
-          .anySatisfy(r -> assertThat(r.getRule()).isEqualTo("LMN012"));
+          .anySatisfy(r -> assertThat(r.getRule()).isEqualTo("LMN014"));
 
       OSImage o = osImage(ns, "img", List.of(Architecture.amd64), env.image(ns + "/out"), "quiet");
       client.resource(o).create();
@@ -278,7 +278,7 @@ class SupplyOperatorIT {
               Conditions.find(get(ns, "img").getStatus().getConditions(), Conditions.READY)
                   .orElseThrow()
                   .getMessage())
-          .contains("LMN012", "base");
+          .contains("LMN014", "base");
 
       // The signed kernel tag re-pointed at other content: the new digest has no signature.
       OperatorTestSupport.pushLayerImage(

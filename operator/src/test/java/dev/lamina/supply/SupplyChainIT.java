@@ -368,15 +368,15 @@ public class SupplyChainIT {
             + debian.digest()
             + "\"}\n");
     SupplyTools.Cli offline = SupplyTools.lamina("check", "-f", yaml.toString());
-    assertThat(offline.out()).doesNotContain("LMN012  Deny");
+    assertThat(offline.out()).doesNotContain("LMN014  Deny");
     SupplyTools.Cli checked =
         SupplyTools.lamina(
             "check", "-f", yaml.toString(), "--signatures", "--insecure-registry", registry.host());
     assertThat(checked.exit()).as(checked.out() + checked.err()).isEqualTo(1);
     assertThat(checked.out())
-        .containsPattern("Layer default/debian +LMN010 +Warn")
-        .containsPattern("Layer default/debian +LMN012 +Deny")
-        .doesNotContainPattern("Layer default/kernel +LMN01[02]");
+        .containsPattern("Layer default/debian +LMN012 +Warn")
+        .containsPattern("Layer default/debian +LMN014 +Deny")
+        .doesNotContainPattern("Layer default/kernel +LMN01[24]");
   }
 
   public static SigningKeys.KeyPair newKey() throws Exception {
