@@ -8,7 +8,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=${BENCH_DIR:-/tmp/lamina-bench-assemble}
 ROUNDS=${1:-3}
-JAR=$ROOT/operator/target/lamina.jar
+JAR=${LAMINA_JAR:-$ROOT/operator/target/lamina.jar}
 INPUT=$WORK/input
 if [ ! -f "$INPUT/layers.args" ]; then
   mkdir -p "$INPUT"

@@ -5,6 +5,7 @@ import static dev.lamina.testing.TestObjects.osImage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lamina.api.Architecture;
 import dev.lamina.api.ArchitectureStatus;
 import dev.lamina.api.Conditions;
@@ -128,7 +129,20 @@ class SupplyOperatorIT {
     assertThat(verified.exit()).as(verified.out()).isZero();
     SupplyTools.Run attested = SupplyTools.cosignVerifyAttestation(pub, ref);
     assertThat(attested.exit()).as(attested.out()).isZero();
-    assertThat(attested.out()).contains("https://slsa.dev/provenance/v1");
+    // cosign prints the verified envelope: its statement is the provenance the operator wrote.
+    String envelope =
+        attested.out().lines().filter(l -> l.startsWith("{")).reduce((x, y) -> y).orElseThrow();
+    String statement =
+        new String(
+            Base64.getDecoder()
+                .decode(new ObjectMapper().readTree(envelope).path("payload").asText()),
+            java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(statement)
+        .contains(
+            "\"predicateType\":\"https://slsa.dev/provenance/v1\"",
+            "\"inputDigest\":\"" + built.getStatus().getInputDigest() + "\"",
+            "\"nodeArchitecture\"",
+            "\"name\":\"builder\"");
 
     SupplyTools.Cli rebuilt =
         SupplyTools.lamina(
