@@ -41,6 +41,8 @@ final class PolicyWatch<P extends HasMetadata> {
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(ImagePolicy.class, primary)
                 .withName(prefix + "-policies")
+                // Cluster-scoped: whole, even when the controller watches some namespaces only.
+                .withWatchAllNamespaces()
                 .withSecondaryToPrimaryMapper(
                     p ->
                         context
@@ -54,6 +56,7 @@ final class PolicyWatch<P extends HasMetadata> {
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Namespace.class, primary)
                 .withName(prefix + "-namespaces")
+                .withWatchAllNamespaces()
                 .withOnAddFilter(n -> false)
                 .withOnUpdateFilter(
                     (n, o) ->
