@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lamina.api.ArchitectureStatus;
+import dev.lamina.api.BuildState;
 import dev.lamina.api.Conditions;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.Phase;
@@ -174,7 +175,7 @@ class EndToEndIT {
                     && o.getStatus() != null
                     && o.getStatus().getArchitectures() != null) {
                   for (ArchitectureStatus a : o.getStatus().getArchitectures()) {
-                    if ("Succeeded".equals(a.getState())) {
+                    if (a.getState() == BuildState.Succeeded) {
                       builtAfter.putIfAbsent(a.getArchitecture(), secondsSince(applied));
                     }
                   }

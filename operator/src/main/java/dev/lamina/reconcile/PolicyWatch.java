@@ -86,7 +86,10 @@ final class PolicyWatch<P extends HasMetadata> {
   }
 
   Map<String, String> namespaceLabels(HasMetadata object) {
-    return PolicySet.labels(
-        namespaceSource.get(new ResourceID(object.getMetadata().getNamespace())).orElse(null));
+    return namespaceLabels(object.getMetadata().getNamespace());
+  }
+
+  Map<String, String> namespaceLabels(String namespace) {
+    return PolicySet.labels(namespaceSource.get(new ResourceID(namespace)).orElse(null));
   }
 }
