@@ -113,7 +113,8 @@ final class OSImageEvents {
    * @param changed whether {@code status} differs from the image's
    */
   void statusWritten(OSImage image, OSImageStatus status, boolean changed) {
-    if (status.getPhase() == Phase.Blocked && !was(image, Phase.Blocked)) {
+    if (status.getPhase() == Phase.Blocked) {
+      // Counted once per object and generation, whatever status this reconcile read.
       metrics.policyDenied(image);
     }
     if (!changed) {
