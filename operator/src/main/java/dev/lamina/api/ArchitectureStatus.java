@@ -8,14 +8,18 @@ public class ArchitectureStatus {
   @JsonPropertyDescription("Architecture, as amd64 or arm64.")
   private String architecture;
 
-  @JsonPropertyDescription("Pending, Running, Succeeded or Failed.")
-  private String state;
+  @JsonPropertyDescription("Queued, Pending, Running, Succeeded or Failed.")
+  private BuildState state;
 
   @JsonPropertyDescription("Name of the current or last build pod.")
   private String pod;
 
   @JsonPropertyDescription("Build attempts made for the current input digest.")
   private Integer attempts;
+
+  @JsonPropertyDescription(
+      "CamelCase reason of the last failure, or of what holds the pod back (e.g. OOMKilled).")
+  private String reason;
 
   @JsonPropertyDescription(
       "The attempt that spec.build.retries counts from: 1, or the first attempt after a"
@@ -74,11 +78,11 @@ public class ArchitectureStatus {
     this.architecture = architecture;
   }
 
-  public String getState() {
+  public BuildState getState() {
     return state;
   }
 
-  public void setState(String state) {
+  public void setState(BuildState state) {
     this.state = state;
   }
 
@@ -96,6 +100,14 @@ public class ArchitectureStatus {
 
   public void setAttempts(Integer attempts) {
     this.attempts = attempts;
+  }
+
+  public String getReason() {
+    return reason;
+  }
+
+  public void setReason(String reason) {
+    this.reason = reason;
   }
 
   public String getMessage() {

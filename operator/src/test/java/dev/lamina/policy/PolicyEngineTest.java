@@ -491,10 +491,11 @@ class PolicyEngineTest {
     assertThat(first).contains("\"from a\"").contains("\"from b\"");
   }
 
-  /** Built-in rules whose default action is not Off (LMN011 is off until a policy asks). */
-  private static long onByDefault() {
-    return java.util.Arrays.stream(BuiltInRule.values())
-        .filter(r -> r.defaultAction() != dev.lamina.api.PolicyAction.Off)
-        .count();
+  /** Built-in rules a policy applies unless it turns them off (some are Off by default). */
+  private static int onByDefault() {
+    return (int)
+        java.util.Arrays.stream(BuiltInRule.values())
+            .filter(r -> r.defaultAction() != dev.lamina.api.PolicyAction.Off)
+            .count();
   }
 }
