@@ -105,10 +105,14 @@ public final class Builder {
       Sbom sbom = new Sbom(plan.osImage(), arch, plan.sourceDateEpoch());
       if (archPlan.kernel() != null) {
         sbom.layer("kernel", archPlan.kernel());
+        sbom.layerReferrers(
+            pullClient.apply(archPlan.kernel()).repository(archPlan.kernel().image()),
+            archPlan.kernel());
       }
       for (BuildPlan.LayerRef ref : archPlan.init()) {
         init.add(source(ref, arch));
         sbom.layer("init", ref);
+        sbom.layerReferrers(pullClient.apply(ref).repository(ref.image()), ref);
       }
       List<BuildResult.ArtifactRef> artifacts = new ArrayList<>();
       List<Overlap> overlaps = new ArrayList<>();
