@@ -271,6 +271,17 @@ public final class Builder {
     }
   }
 
+  /** An artifact as a layer of the per-architecture manifest, named by its title. */
+  private static Descriptor layer(BuildResult.ArtifactRef a) {
+    return new Descriptor(
+        a.mediaType(),
+        a.digest(),
+        a.size(),
+        Map.of(MediaTypes.ANNOTATION_TITLE, a.name()),
+        null,
+        null);
+  }
+
   /**
    * The per-architecture manifest of {@code assembled}: what {@link #push} pushes, and what {@code
    * lamina verify} compares a rebuild with.
@@ -279,14 +290,7 @@ public final class Builder {
     List<Descriptor> layers = new ArrayList<>();
     for (BuildResult.ArtifactRef a : assembled.artifacts()) {
       if (!Sbom.MEDIA_TYPE.equals(a.mediaType())) {
-        layers.add(
-            new Descriptor(
-                a.mediaType(),
-                a.digest(),
-                a.size(),
-                Map.of(MediaTypes.ANNOTATION_TITLE, a.name()),
-                null,
-                null));
+        layers.add(layer(a));
       }
     }
     byte[] config = BuildConfig.of(plan, assembled).toJson();
