@@ -20,8 +20,11 @@ import java.util.List;
  * <pre>
  * java -cp lamina.jar dev.lamina.assemble.AssembleMain [--initrd FILE] [--rootfs FILE]
  *     [--compression gzip|zstd|none] [--epoch SECONDS] [--files FILES.json] [--threads N]
- *     NAME=BLOB[,BLOB...]...
+ *     [--gzip-level N] NAME=BLOB[,BLOB...]...
  * </pre>
+ *
+ * {@code --gzip-level} is for measuring the levels only: {@code lamina build} always writes {@link
+ * Compressors#GZIP_LEVEL}, which the output-format version stands for.
  */
 public final class AssembleMain {
   private AssembleMain() {}
@@ -45,6 +48,7 @@ public final class AssembleMain {
     Compression compression = Compression.gzip;
     long epoch = 0;
     int threads = Runtime.getRuntime().availableProcessors();
+    int gzipLevel = Compressors.GZIP_LEVEL;
     List<LayerSource> layers = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -55,6 +59,7 @@ public final class AssembleMain {
         case "--compression" -> compression = Compression.valueOf(value(args, ++i, a));
         case "--epoch" -> epoch = Long.parseLong(value(args, ++i, a));
         case "--threads" -> threads = Integer.parseInt(value(args, ++i, a));
+        case "--gzip-level" -> gzipLevel = Integer.parseInt(value(args, ++i, a));
         default -> {
           int eq = a.indexOf('=');
           if (a.startsWith("-") || eq <= 0) {
@@ -79,7 +84,8 @@ public final class AssembleMain {
       long unioned = System.nanoTime();
       if (initrd != null) {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(initrd), 1 << 16)) {
-          new InitrdWriter(compression, threads).write(union, out);
+          new InitrdWriter(compression, threads, InitrdWriter.NEWC_MAX, gzipLevel)
+              .write(union, out);
         }
       }
       if (rootfs != null) {

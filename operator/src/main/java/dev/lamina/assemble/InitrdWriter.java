@@ -23,6 +23,7 @@ public final class InitrdWriter {
   private final Compression compression;
   private final int threads;
   private final long maxFileSize;
+  private final int gzipLevel;
 
   /** A writer compressing on as many threads as there are cores. */
   public InitrdWriter(Compression compression) {
@@ -34,9 +35,14 @@ public final class InitrdWriter {
   }
 
   InitrdWriter(Compression compression, int threads, long maxFileSize) {
+    this(compression, threads, maxFileSize, Compressors.GZIP_LEVEL);
+  }
+
+  InitrdWriter(Compression compression, int threads, long maxFileSize, int gzipLevel) {
     this.compression = compression;
     this.threads = threads;
     this.maxFileSize = maxFileSize;
+    this.gzipLevel = gzipLevel;
   }
 
   /** Writes the archive to {@code out}, which is left open. Nothing is written if a check fails. */
@@ -47,7 +53,7 @@ public final class InitrdWriter {
     }
     Map<Inode, Integer> inodes = new IdentityHashMap<>();
     byte[] buffer = new byte[1 << 16];
-    try (OutputStream z = Compressors.open(compression, out, threads)) {
+    try (OutputStream z = Compressors.open(compression, out, threads, gzipLevel)) {
       for (LayerUnion.Entry e : entries) {
         Inode in = e.inode();
         Integer seen = inodes.get(in);
