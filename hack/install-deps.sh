@@ -52,8 +52,11 @@ PACKAGES=(
   openjdk-17-jdk-headless maven git ca-certificates
   # a real OCI registry, OCI image tools, archives
   docker-registry umoci skopeo pigz cpio busybox-static
-  # booting what was assembled
-  qemu-system-x86 qemu-system-arm
+  # booting what was assembled; UEFI firmware and the checks of the disk formats (qemu-img,
+  # xorriso)
+  qemu-system-x86 qemu-system-arm ovmf qemu-efi-aarch64 qemu-utils xorriso
+  # reproducibility: a build run on another day (libfaketime)
+  faketime
   # measurements: htpasswd for registry auth, /usr/bin/time for peak memory
   apache2-utils time
   # the real nodes of hack/cluster-up.sh and OperatorImageIT: container runtime, pod network,
@@ -61,6 +64,8 @@ PACKAGES=(
   # containers' processes)
   containerd runc containernetworking-plugins iptables iproute2 openssl
   qemu-user-static binfmt-support libc6:arm64
+  # GitOpsHealthIT runs deploy/argocd/health.lua in a real Lua interpreter, as Argo CD would
+  lua5.4
 )
 # Only what is missing: installed packages are left at their version, so running this on a
 # machine in use does not swap the JDK under running builds.
@@ -106,6 +111,11 @@ fi
 
 hack/build-control-plane.sh
 hack/build-node.sh
+# kstatus (sigs.k8s.io/cli-utils), Flux's status reader, for GitOpsHealthIT.
+hack/build-kstatus.sh
+# The stock supply-chain verifiers the SBOM and signature tests run (cosign from its Go module,
+# pyspdxtools from PyPI), at pinned versions under /opt/lamina.
+hack/build-supply-tools.sh
 
 # The arm64 node's containerd: Debian's containerd:arm64 can't be installed beside the amd64 one
 # (same paths), so its binaries are unpacked on their own; hack/cluster-up.sh runs them under

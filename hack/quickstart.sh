@@ -10,13 +10,33 @@
 #   hack/quickstart.sh --push-layers PREFIX only make the three Layer images and push them to
 #                                           PREFIX/kernel, PREFIX/busybox, PREFIX/init (a registry,
 #                                           e.g. 127.0.0.1:5000/quickstart; hack/quickstart-cluster.sh)
+#   hack/quickstart.sh --format FORMAT      build FORMAT instead: kernel+initrd (the default), uki,
+#                                           raw-efi, qcow2-efi or iso-efi; the EFI formats also make
+#                                           a stub Layer from systemd-boot-efi, build
+#                                           samples/quickstart/osimage-efi.yaml and boot under UEFI
+#                                           firmware (OVMF, AAVMF: hack/install-deps.sh installs them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 push_prefix=""
-case "${1:-}" in
-  --push-layers) push_prefix="${2:?--push-layers needs REGISTRY/PREFIX}" ;;
-  "") ;;
-  *) echo "usage: hack/quickstart.sh [--push-layers REGISTRY/PREFIX]" >&2; exit 2 ;;
+format=kernel+initrd
+usage() {
+  echo "usage: hack/quickstart.sh [--push-layers REGISTRY/PREFIX] [--format kernel+initrd|uki|raw-efi|qcow2-efi|iso-efi]" >&2
+  exit 2
+}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --push-layers) push_prefix="${2:?--push-layers needs REGISTRY/PREFIX}"; shift 2 ;;
+    --format) format="${2:?--format needs a format}"; shift 2 ;;
+    *) usage ;;
+  esac
+done
+case "$format" in
+  kernel+initrd) ;;
+  uki|raw-efi|qcow2-efi|iso-efi)
+    for f in /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/AAVMF/AAVMF_CODE.fd; do
+      [ -f "$f" ] || { echo "quickstart: $f is missing: install ovmf and qemu-efi-aarch64 (hack/install-deps.sh)" >&2; exit 1; }
+    done ;;
+  *) usage ;;
 esac
 # Modes of the staged files reach the layers' bytes: fix them, whatever the caller's umask.
 umask 022
@@ -44,7 +64,7 @@ if [ ! -f "$jar" ]; then
 fi
 lamina() { java -jar "$jar" "$@"; }
 
-say "fetching the Debian kernel and busybox-static for ${arches[*]}"
+say "fetching the Debian kernel, busybox-static and systemd-boot-efi for ${arches[*]}"
 debs="$(bash hack/boot/fetch-packages.sh)"
 
 say "staging the layer trees in $out/trees"
@@ -107,6 +127,30 @@ layer busybox debian12 "$out/trees/amd64/busybox" "$out/trees/arm64/busybox"
 layer init 1 "$init" "$init"
 if [ -n "$push_prefix" ]; then
   say "pushed the Layer images to $push_prefix in $((SECONDS - started)) s"
+  exit 0
+fi
+
+if [ "$format" != kernel+initrd ]; then
+  say "making the EFI stub Layer from systemd-boot-efi and building $format"
+  for arch in "${arches[@]}"; do
+    mkdir -p "$out/trees/$arch/efi-stub"
+    cp -a "$debs/$arch/systemd-boot-efi/usr" "$out/trees/$arch/efi-stub/"
+  done
+  stub="$(lamina layer --platform "linux/amd64=$out/trees/amd64/efi-stub" \
+    --platform "linux/arm64=$out/trees/arm64/efi-stub" --to "oci:$out/layouts/efi-stub:252")"
+  echo "Layer efi-stub: oci:$out/layouts/efi-stub@$stub"
+  sed -e "s/STUB_DIGEST/$stub/" -e "s/\[FORMATS\]/[$format]/" samples/quickstart/osimage-efi.yaml \
+    >"$out/osimage-efi.yaml"
+  lamina build -f "$out/osimage-efi.yaml" --out "$out/image"
+  case "$format" in
+    uki) file=uki.efi ;; raw-efi) file=disk.raw ;; qcow2-efi) file=disk.qcow2 ;; iso-efi) file=disk.iso ;;
+  esac
+  say "booting both images under UEFI firmware in QEMU (software emulation)"
+  for arch in "${arches[@]}"; do
+    hack/boot/uefi-boot.sh "$arch" "$format" "$out/image/$arch/$file" "$out/boot-$arch.log" \
+      || die "$arch did not boot"
+  done
+  say "done in $((SECONDS - started)) s: $format per architecture in $out/image"
   exit 0
 fi
 

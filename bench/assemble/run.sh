@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of the assembler: a multi-layer image (about 456 MB uncompressed, 17,000+ files, with
 # overwrites, whiteouts, an opaque directory, hard links and symlinks) made into a gzip -6 initrd by
-#   lamina  AssembleMain (union + cpio newc + parallel gzip), JVM flags in $JAVA_FLAGS
+#   lamina  `lamina assemble` (union + cpio newc + parallel gzip), JVM flags in $JAVA_FLAGS
 #   umoci   umoci unpack --rootless, then find | cpio -o -H newc | gzip -6
 #   floor   gzip -dc of the layers | pigz -6 -p 2 > /dev/null
 # and reports wall time, CPU time, MB/s (uncompressed input MB / wall s) and peak RSS of each, with
@@ -68,7 +68,7 @@ row() { printf '  %-7s %8.2f %8.2f %8.1f %8d\n' "$1" "$2" "$3" "$(calc "$MB / $2
 for round in $(seq 1 "$ROUNDS"); do
   declare -A res
   res[floor]=$(measure floor bash -c 'gzip -dc "$@" | pigz -6 -p 2 >/dev/null' _ "${BLOBS[@]}")
-  res[lamina]=$(measure lamina java $JAVA_FLAGS -cp "$JAR" dev.lamina.assemble.AssembleMain \
+  res[lamina]=$(measure lamina java $JAVA_FLAGS -cp "$JAR" dev.lamina.cli.Main assemble \
     --compression gzip --initrd "$OUT/lamina.img" "${LAYERS[@]}")
   rm -rf "$OUT/bundle"
   res[umoci]=$(measure umoci bash -c 'umoci unpack --rootless --image "$1:bench" "$2" >/dev/null &&

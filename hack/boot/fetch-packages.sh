@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fetches the Debian packages the boot tests are built from (a kernel and busybox-static for amd64
-# and arm64) with apt-get, and unpacks each with dpkg-deb under $LAMINA_CACHE/debs/<arch>/<package>.
+# Fetches the Debian packages the boot tests are built from (a kernel, busybox-static and the
+# systemd-boot-efi UKI stubs for amd64 and arm64) with apt-get, and unpacks each with dpkg-deb under $LAMINA_CACHE/debs/<arch>/<package>.
 # Idempotent: a package already unpacked (marked by .unpacked) is left alone. Run as root (apt-get).
 # Prints the cache directory on stdout; progress goes to stderr.
 set -euo pipefail
@@ -52,6 +52,9 @@ fetch amd64 "linux-image-$abi-amd64"
 fetch arm64 "linux-image-$abi-arm64"
 fetch amd64 busybox-static
 fetch arm64 busybox-static
+# The UKI stubs of the EFI formats (linuxx64.efi.stub, linuxaa64.efi.stub).
+fetch amd64 systemd-boot-efi
+fetch arm64 systemd-boot-efi
 
 # The tests find the kernel packages through these stable names.
 ln -sfn "linux-image-$abi-amd64" "$cache/amd64/kernel"

@@ -370,7 +370,7 @@ class EndToEndIT {
                 value:
                   kubernetes.io/arch: amd64
         # deploy/'s build-pod admission policy takes the operator's image from the Deployment; an overlay
-        # that changes the image repeats that copy (see deploy/kustomization.yaml).
+        # that changes the image repeats that copy (see deploy/base/kustomization.yaml).
         replacements:
           - source:
               kind: Deployment

@@ -9,7 +9,14 @@ import dev.lamina.testing.ControlPlane;
 import dev.lamina.testing.ControlPlaneExtension;
 import dev.lamina.testing.KubectlResult;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +35,7 @@ class InstallManifestsIT {
   void kustomizationAppliesWithServerDryRunAndMeetsRestrictedPodSecurity(ControlPlane cluster) {
     // A server dry run creates nothing, so the namespace its objects live in must exist first;
     // its restricted label is also what makes the apiserver check the Deployment's pod template.
-    KubectlResult namespace = cluster.kubectl("apply", "-f", "deploy/namespace.yaml");
+    KubectlResult namespace = cluster.kubectl("apply", "-f", "deploy/base/namespace.yaml");
     assertThat(namespace.exitCode()).as(namespace.toString()).isZero();
 
     KubectlResult result = cluster.kubectl("apply", "-k", "deploy", "--dry-run=server");
@@ -44,6 +51,9 @@ class InstallManifestsIT {
             "serviceaccount/lamina-operator",
             "clusterrole.rbac.authorization.k8s.io/lamina-operator",
             "clusterrolebinding.rbac.authorization.k8s.io/lamina-operator",
+            "role.rbac.authorization.k8s.io/lamina-operator-leader-election",
+            "rolebinding.rbac.authorization.k8s.io/lamina-operator-leader-election",
+            "service/lamina-operator-metrics",
             "deployment.apps/lamina-operator");
     assertThat(result.stderr()).as(result.toString()).doesNotContain("PodSecurity");
   }
@@ -51,7 +61,7 @@ class InstallManifestsIT {
   @Test
   void operatorServiceAccountMayDoWhatTheOperatorDoes(ControlPlane cluster) {
     KubectlResult applied =
-        cluster.kubectl("apply", "-f", "deploy/namespace.yaml", "-f", "deploy/rbac.yaml");
+        cluster.kubectl("apply", "-f", "deploy/base/namespace.yaml", "-f", "deploy/base/rbac.yaml");
     assertThat(applied.exitCode()).as(applied.toString()).isZero();
 
     // Every request the operator makes: informers list and watch; status is patched; build pods
@@ -97,6 +107,92 @@ class InstallManifestsIT {
                 "create pods --subresource=exec",
                 "update leases.coordination.k8s.io"))
         .allSatisfy(d -> assertThat(canI(cluster, d)).as(d).isFalse());
+    // Leader election: the Lease in the operator's own namespace only.
+    for (String verb : List.of("get", "create", "update")) {
+      KubectlResult lease =
+          cluster.kubectl(
+              "auth",
+              "can-i",
+              verb,
+              "leases.coordination.k8s.io",
+              "-n",
+              "lamina-system",
+              "--as=" + OPERATOR,
+              "--quiet");
+      assertThat(lease.exitCode()).as(verb + " leases: " + lease).isZero();
+    }
+  }
+
+  @Test
+  void twoReplicasRollOneAtATimeAndServeMetricsThroughTheServiceAndItsMonitor(ControlPlane cluster)
+      throws Exception {
+    // An overlay of deploy/ with the optional ServiceMonitor component, as a user would write it.
+    Path repo = cluster.repoRoot();
+    Path overlay = Files.createTempDirectory(repo.resolve("operator/target"), "overlay");
+    Path toRepo = overlay.relativize(repo);
+    Files.writeString(
+        overlay.resolve("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+            + "kind: Kustomization\n"
+            + "resources:\n"
+            + "  - "
+            + toRepo.resolve("deploy")
+            + "\n"
+            + "components:\n"
+            + "  - "
+            + toRepo.resolve("deploy/components/servicemonitor")
+            + "\n");
+    KubectlResult rendered = cluster.kubectl("kustomize", overlay.toString());
+    assertThat(rendered.exitCode()).as(rendered.toString()).isZero();
+    List<HasMetadata> objects =
+        cluster
+            .client()
+            .load(
+                new java.io.ByteArrayInputStream(
+                    rendered.stdout().getBytes(StandardCharsets.UTF_8)))
+            .items();
+    Deployment deployment = BuildPodPolicy.operatorDeployment(cluster, rendered.stdout());
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+    assertThat(
+            deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal())
+        .isZero();
+    Container operator = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+    ContainerPort port =
+        operator.getPorts().stream()
+            .filter(p -> "health".equals(p.getName()))
+            .findFirst()
+            .orElseThrow();
+
+    Service service =
+        objects.stream()
+            .filter(Service.class::isInstance)
+            .map(Service.class::cast)
+            .findFirst()
+            .orElseThrow();
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(service.getSpec().getSelector());
+    ServicePort metrics = service.getSpec().getPorts().get(0);
+    assertThat(metrics.getName()).isEqualTo("metrics");
+    assertThat(metrics.getTargetPort().getStrVal()).isEqualTo(port.getName());
+    // The ServiceMonitor (a custom resource of the Prometheus Operator, absent here) selects that
+    // Service and scrapes its metrics port at /metrics.
+    GenericKubernetesResource monitor =
+        objects.stream()
+            .filter(GenericKubernetesResource.class::isInstance)
+            .map(GenericKubernetesResource.class::cast)
+            .filter(o -> "ServiceMonitor".equals(o.getKind()))
+            .findFirst()
+            .orElseThrow();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec = (Map<String, Object>) monitor.getAdditionalProperties().get("spec");
+    @SuppressWarnings("unchecked")
+    Map<String, String> selector =
+        (Map<String, String>) ((Map<String, Object>) spec.get("selector")).get("matchLabels");
+    assertThat(service.getMetadata().getLabels()).containsAllEntriesOf(selector);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> endpoint = ((List<Map<String, Object>>) spec.get("endpoints")).get(0);
+    assertThat(endpoint).containsEntry("port", "metrics").containsEntry("path", "/metrics");
   }
 
   @Test
@@ -115,7 +211,8 @@ class InstallManifestsIT {
             .readValue(
                 java.nio.file.Files.readString(
                     Path.of(
-                        System.getProperty("lamina.repoRoot", ".."), "deploy/kustomization.yaml")),
+                        System.getProperty("lamina.repoRoot", ".."),
+                        "deploy/base/kustomization.yaml")),
                 Map.class);
     @SuppressWarnings("unchecked")
     List<Map<String, String>> images = (List<Map<String, String>>) kustomization.get("images");

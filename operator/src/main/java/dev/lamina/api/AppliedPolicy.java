@@ -1,11 +1,13 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
 /** An ImagePolicy that was applied, and the generation of it that was read. */
 public class AppliedPolicy {
-  /** Name of the ImagePolicy. */
+  @JsonPropertyDescription("Name of the ImagePolicy.")
   private String name;
 
-  /** metadata.generation of the ImagePolicy when it was applied. */
+  @JsonPropertyDescription("metadata.generation of the ImagePolicy when it was applied.")
   private Long generation;
 
   public String getName() {

@@ -1,81 +1,57 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.List;
 
 /** Build state and artifacts of one architecture. */
 public class ArchitectureStatus {
-  /** Architecture, as amd64 or arm64. */
+  @JsonPropertyDescription("Architecture, as amd64 or arm64.")
   private String architecture;
 
-  /** Pending, Running, Succeeded or Failed. */
+  @JsonPropertyDescription("Pending, Running, Succeeded or Failed.")
   private String state;
 
-  /** Name of the current or last build pod. */
+  @JsonPropertyDescription("Name of the current or last build pod.")
   private String pod;
 
-  /** Build attempts made for the current input digest. */
+  @JsonPropertyDescription("Build attempts made for the current input digest.")
   private Integer attempts;
 
-  /** Why the last attempt failed, or what it is waiting for. */
+  @JsonPropertyDescription(
+      "The attempt that spec.build.retries counts from: 1, or the first attempt after a"
+          + " lamina.dev/rebuild request, which gives a Failed build its retries again.")
+  private Integer firstAttempt;
+
+  @JsonPropertyDescription("Why the last attempt failed, or what it is waiting for.")
   private String message;
 
-  /** When the next attempt may start after a failure (RFC 3339). */
+  @JsonPropertyDescription("When the next attempt may start after a failure (RFC 3339).")
   private String nextAttemptAt;
 
-  /** Digest of this architecture's OCI image manifest. */
+  @JsonPropertyDescription("Digest of this architecture's OCI image manifest.")
   private String manifestDigest;
 
-  /** Each artifact: name, media type, digest and size. */
+  @JsonPropertyDescription("Each artifact: name, media type, digest and size.")
   private List<Artifact> artifacts;
 
-  /** Paths that two init layers both write (at most 10 listed; policy rule LMN008). */
+  @JsonPropertyDescription(
+      "Paths that two init layers both write (at most 10 listed; policy rule LMN008).")
   private List<Overlap> overlaps;
 
-  /** How many paths two init layers both write; unset until the build reports it. */
+  @JsonPropertyDescription(
+      "How many paths two init layers both write; unset until the build reports it.")
   private Integer overlapCount;
 
-  /** A path that two init layers both write; the upper layer's copy is the one in the image. */
-  public static class Overlap {
-    /** Path inside the image. */
-    private String path;
+  @JsonPropertyDescription(
+      "The Java os.arch the build pod reported (amd64, aarch64): what the node really ran.")
+  private String nodeArchitecture;
 
-    /** Init layer whose copy is overwritten. */
-    private String lower;
+  public String getNodeArchitecture() {
+    return nodeArchitecture;
+  }
 
-    /** Init layer whose copy wins. */
-    private String upper;
-
-    public Overlap() {}
-
-    public Overlap(String path, String lower, String upper) {
-      this.path = path;
-      this.lower = lower;
-      this.upper = upper;
-    }
-
-    public String getPath() {
-      return path;
-    }
-
-    public void setPath(String path) {
-      this.path = path;
-    }
-
-    public String getLower() {
-      return lower;
-    }
-
-    public void setLower(String lower) {
-      this.lower = lower;
-    }
-
-    public String getUpper() {
-      return upper;
-    }
-
-    public void setUpper(String upper) {
-      this.upper = upper;
-    }
+  public void setNodeArchitecture(String nodeArchitecture) {
+    this.nodeArchitecture = nodeArchitecture;
   }
 
   public String getArchitecture() {
@@ -156,5 +132,13 @@ public class ArchitectureStatus {
 
   public void setOverlapCount(Integer overlapCount) {
     this.overlapCount = overlapCount;
+  }
+
+  public Integer getFirstAttempt() {
+    return firstAttempt;
+  }
+
+  public void setFirstAttempt(Integer firstAttempt) {
+    this.firstAttempt = firstAttempt;
   }
 }

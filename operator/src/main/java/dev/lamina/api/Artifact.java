@@ -1,17 +1,19 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
 /** One artifact blob in a per-architecture manifest. */
 public class Artifact {
-  /** File name (org.opencontainers.image.title). */
+  @JsonPropertyDescription("File name (org.opencontainers.image.title).")
   private String name;
 
-  /** Media type of the blob. */
+  @JsonPropertyDescription("Media type of the blob.")
   private String mediaType;
 
-  /** Digest of the blob. */
+  @JsonPropertyDescription("Digest of the blob.")
   private String digest;
 
-  /** Size of the blob in bytes. */
+  @JsonPropertyDescription("Size of the blob in bytes.")
   private Long size;
 
   public String getName() {

@@ -1,5 +1,6 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -10,7 +11,8 @@ import io.fabric8.kubernetes.api.model.Quantity;
  * operator's own maximums (--max-uncompressed-bytes, --max-entries) lower any value above them.
  */
 public class BuildLimits {
-  /** Bytes of file contents one build may unpack over all its layers, e.g. 8Gi; default 4Gi. */
+  @JsonPropertyDescription(
+      "Bytes of file contents one build may unpack over all its layers, e.g. 8Gi; default 4Gi.")
   @ValidationRule(
       value =
           "type(self) == int ? self > 0"
@@ -18,7 +20,7 @@ public class BuildLimits {
       message = "must be a positive size in bytes such as 8Gi, 512Mi or 1000000000")
   private Quantity maxUncompressedBytes;
 
-  /** Tar entries one build may read over all its layers; default 300000. */
+  @JsonPropertyDescription("Tar entries one build may read over all its layers; default 300000.")
   @Min(1)
   @Max(100000000)
   private Long maxEntries;

@@ -1,22 +1,23 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 
 /** How an OSImage's build pods run. */
 public class BuildSpec {
-  /** Attempts after the first failed one, per architecture; default 2. */
+  @JsonPropertyDescription("Attempts after the first failed one, per architecture; default 2.")
   @Min(0)
   @Max(10)
   private Integer retries;
 
-  /** Seconds a build pod may run before it is stopped; default 1800. */
+  @JsonPropertyDescription("Seconds a build pod may run before it is stopped; default 1800.")
   @Min(30)
   @Max(86400)
   private Long activeDeadlineSeconds;
 
-  /** What one build may unpack: bytes of file contents and tar entries. */
+  @JsonPropertyDescription("What one build may unpack: bytes of file contents and tar entries.")
   private BuildLimits limits;
 
   public BuildLimits getLimits() {
@@ -27,10 +28,8 @@ public class BuildSpec {
     this.limits = limits;
   }
 
-  /**
-   * Memory limit of a build pod, as a Kubernetes quantity (e.g. 2Gi); by default derived from
-   * limits. A build that passes it is killed and the OSImage fails with reason OOMKilled.
-   */
+  @JsonPropertyDescription(
+      "Memory limit of a build pod, as a Kubernetes quantity (e.g. 2Gi); by default derived from limits. A build that passes it is killed and the OSImage fails with reason OOMKilled.")
   @Pattern("^[1-9][0-9]{0,5}(Mi|Gi)$")
   private String memoryLimit;
 

@@ -14,6 +14,12 @@ public final class Conditions {
   public static final String READY = "Ready";
   public static final String POLICY_PASSED = "PolicyPassed";
 
+  /** kstatus: True while the operator works towards Ready (Flux and kpt read it as InProgress). */
+  public static final String RECONCILING = "Reconciling";
+
+  /** kstatus: True when no retry of the operator's will make progress (read as Failed). */
+  public static final String STALLED = "Stalled";
+
   private Conditions() {}
 
   /** Returns {@code existing} with {@code type} set; the list is copied, never modified. */
@@ -48,6 +54,17 @@ public final class Conditions {
             .withLastTransitionTime(transition)
             .build());
     result.sort((a, b) -> a.getType().compareTo(b.getType()));
+    return result;
+  }
+
+  /** Returns {@code existing} without {@code type}; the list is copied, never modified. */
+  public static List<Condition> remove(List<Condition> existing, String type) {
+    List<Condition> result = new ArrayList<>();
+    for (Condition c : existing == null ? List.<Condition>of() : existing) {
+      if (!type.equals(c.getType())) {
+        result.add(c);
+      }
+    }
     return result;
   }
 

@@ -1,5 +1,6 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -7,30 +8,32 @@ import java.util.List;
 
 /** A rule written in CEL; the object passes when the expression is true. */
 public class CustomRule {
-  /** Name of the rule, shown in results. */
+  @JsonPropertyDescription("Name of the rule, shown in results.")
   @Required
   @Pattern("^[A-Za-z][A-Za-z0-9_.-]{0,62}$")
   // maxLength lets the apiserver bound the cost of the uniqueness rule on customRules.
   @Size(max = 63)
   private String name;
 
-  /** CEL expression over object and, for OSImages, layers; true means the object passes. */
+  @JsonPropertyDescription(
+      "CEL expression over object and, for OSImages, layers; true means the object passes.")
   @Required
   @Size(min = 1, max = 4096)
   private String expression;
 
-  /** Message shown when the expression is false. */
+  @JsonPropertyDescription("Message shown when the expression is false.")
   @Size(max = 1024)
   private String message;
 
-  /** CEL expression giving the message as a string; takes precedence over message. */
+  @JsonPropertyDescription(
+      "CEL expression giving the message as a string; takes precedence over message.")
   @Size(max = 4096)
   private String messageExpression;
 
-  /** Deny or Warn; default Deny. */
+  @JsonPropertyDescription("Deny or Warn; default Deny.")
   private PolicyAction action;
 
-  /** Kinds this rule applies to (Layer, OSImage); default both. */
+  @JsonPropertyDescription("Kinds this rule applies to (Layer, OSImage); default both.")
   @Size(max = 2)
   private List<String> kinds;
 

@@ -1,5 +1,6 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -26,7 +27,7 @@ public class FileSpec {
   private static final java.util.regex.Pattern DOT_DOT =
       java.util.regex.Pattern.compile("(^|/)[.][.](/|$)");
 
-  /** Path inside the image, relative to its root, without '..'. */
+  @JsonPropertyDescription("Path inside the image, relative to its root, without '..'.")
   @Required
   @Size(min = 1, max = 4096)
   @ValidationRule(
@@ -36,28 +37,29 @@ public class FileSpec {
   @ValidationRule(value = "!self.contains('\\x00')", message = "path must not contain NUL")
   private String path;
 
-  /** Contents of a regular file (UTF-8 text). */
+  @JsonPropertyDescription("Contents of a regular file (UTF-8 text).")
   @Size(max = 1048576)
   private String contents;
 
-  /** Permission bits in octal, e.g. "0644"; default 0644 for files, 0755 for directories. */
+  @JsonPropertyDescription(
+      "Permission bits in octal, e.g. \"0644\"; default 0644 for files, 0755 for directories.")
   @Pattern(MODE_PATTERN)
   private String mode;
 
-  /** Owner user id; default 0. */
+  @JsonPropertyDescription("Owner user id; default 0.")
   @Min(0)
   @Max(4294967294.0)
   private Long uid;
 
-  /** Owner group id; default 0. */
+  @JsonPropertyDescription("Owner group id; default 0.")
   @Min(0)
   @Max(4294967294.0)
   private Long gid;
 
-  /** True for a directory. */
+  @JsonPropertyDescription("True for a directory.")
   private Boolean directory;
 
-  /** Target of a symbolic link; makes the entry a symlink. */
+  @JsonPropertyDescription("Target of a symbolic link; makes the entry a symlink.")
   @Size(min = 1, max = 4096)
   @ValidationRule(value = "!self.contains('\\x00')", message = "symlink must not contain NUL")
   private String symlink;

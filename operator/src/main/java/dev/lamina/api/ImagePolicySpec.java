@@ -1,5 +1,6 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.LabelSelector;
@@ -8,31 +9,43 @@ import java.util.Map;
 
 /** Which objects a policy applies to, the action of each built-in rule, and custom CEL rules. */
 public class ImagePolicySpec {
-  /** Labels of the Layers and OSImages this policy applies to; empty selects all. */
+  @JsonPropertyDescription(
+      "Labels of the Layers and OSImages this policy applies to; empty selects all.")
   private LabelSelector objectSelector;
 
-  /** Labels of the namespaces whose objects this policy applies to; empty selects all. */
+  @JsonPropertyDescription(
+      "Labels of the namespaces whose objects this policy applies to; empty selects all.")
   private LabelSelector namespaceSelector;
 
-  /**
-   * Action of each built-in rule by ID (LMN001...): Deny, Warn or Off; unlisted rules keep their
-   * default.
-   */
+  @JsonPropertyDescription(
+      "Action of each built-in rule by ID (LMN001...): Deny, Warn or Off; unlisted rules keep their default.")
   @Size(max = 100)
   @ValidationRule(
       value = "self.all(k, k.matches('^LMN[0-9]{3}$'))",
       message = "rule IDs look like LMN001")
   private Map<String, PolicyAction> rules;
 
-  /** Parameters of the built-in rules. */
+  @JsonPropertyDescription("Parameters of the built-in rules.")
   private PolicyParameters parameters;
 
-  /** Custom rules in CEL over object (the resource) and, for OSImages, layers. */
+  @JsonPropertyDescription(
+      "Custom rules in CEL over object (the resource) and, for OSImages, layers.")
   @Size(max = 100)
   @ValidationRule(
       value = "self.all(r, self.exists_one(s, s.name == r.name))",
       message = "custom rule names must be unique")
   private List<CustomRule> customRules;
+
+  @JsonPropertyDescription("Keys that the Layers this policy applies to must be signed by.")
+  private TrustSpec trust;
+
+  public TrustSpec getTrust() {
+    return trust;
+  }
+
+  public void setTrust(TrustSpec trust) {
+    this.trust = trust;
+  }
 
   public LabelSelector getObjectSelector() {
     return objectSelector;

@@ -1,18 +1,20 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Whether an ImagePolicy compiled and is being applied. */
 public class ImagePolicyStatus {
-  /** Generation of the spec this status describes. */
+  @JsonPropertyDescription("Generation of the spec this status describes.")
   private Long observedGeneration;
 
-  /** Conditions: Ready is False when a CEL rule does not compile, and the policy is not applied. */
+  @JsonPropertyDescription(
+      "Conditions: Ready is False when a CEL rule does not compile, and the policy is not applied.")
   private List<Condition> conditions = new ArrayList<>();
 
-  /** Number of rules in force: built-in rules not Off plus custom rules. */
+  @JsonPropertyDescription("Number of rules in force: built-in rules not Off plus custom rules.")
   private Integer ruleCount;
 
   public Long getObservedGeneration() {

@@ -1,31 +1,31 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** Which Layer holds the kernel, where in it, and the command line the kernel boots with. */
 public class KernelSpec {
-  /** Name of the Layer (in this namespace) that holds the kernel binary and its modules. */
+  @JsonPropertyDescription(
+      "Name of the Layer (in this namespace) that holds the kernel binary and its modules.")
   @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
   @Size(max = 253)
   private String layer;
 
-  /** Kernel command line. */
+  @JsonPropertyDescription("Kernel command line.")
   @Size(max = 4096)
   private String cmdline;
 
-  /** Path of the kernel binary inside the kernel layer; default kernel. */
+  @JsonPropertyDescription("Path of the kernel binary inside the kernel layer; default kernel.")
   @Size(max = 4096)
   @ValidationRule(
       value = "!self.startsWith('/') && !self.matches('(^|/)[.][.](/|$)')",
       message = "binary must be a relative path without '..'")
   private String binary;
 
-  /**
-   * Path of the modules tarball inside the kernel layer, unpacked into the rootfs; default
-   * kernel.tar.
-   */
+  @JsonPropertyDescription(
+      "Path of the modules tarball inside the kernel layer, unpacked into the rootfs; default kernel.tar.")
   @Size(max = 4096)
   @ValidationRule(
       value = "!self.startsWith('/') && !self.matches('(^|/)[.][.](/|$)')",

@@ -6,6 +6,12 @@ public final class Lamina {
   public static final String VERSION = "v1alpha1";
   public static final String CATEGORY = "lamina";
 
+  /**
+   * Annotation on an OSImage asking for a new build: each new value (a timestamp, a counter) starts
+   * one, even after a Failed build; the value handled is recorded in status.
+   */
+  public static final String REBUILD_ANNOTATION = GROUP + "/rebuild";
+
   /** Kind-neutral pattern of an OCI reference: registry/name with an optional tag and digest. */
   static final String REPOSITORY =
       "(([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?/)?"

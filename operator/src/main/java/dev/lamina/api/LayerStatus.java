@@ -1,31 +1,45 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
 
 /** What a Layer's reference resolved to, and whether it is usable. */
 public class LayerStatus {
-  /** Generation of the spec this status describes. */
+  @JsonPropertyDescription("Generation of the spec this status describes.")
   private Long observedGeneration;
 
-  /** Conditions: Ready, PolicyPassed. */
+  @JsonPropertyDescription("Conditions: Ready, PolicyPassed.")
   private List<Condition> conditions = new ArrayList<>();
 
-  /** The index digest when the reference resolved through an index, else the manifest digest. */
+  @JsonPropertyDescription(
+      "The index digest when the reference resolved through an index, else the manifest digest.")
   private String digest;
 
-  /** Digest of the image index the reference resolved through, if any. */
+  @JsonPropertyDescription("Digest of the image index the reference resolved through, if any.")
   private String indexDigest;
 
-  /** Manifest digest and size for each requested platform. */
+  @JsonPropertyDescription("Manifest digest and size for each requested platform.")
   private List<PlatformDigest> platforms = new ArrayList<>();
 
-  /** When the reference was last resolved against its registry (RFC 3339). */
+  @JsonPropertyDescription("When the reference was last resolved against its registry (RFC 3339).")
   private String resolvedAt;
 
-  /** Policy verdict and results for this Layer on its own. */
+  @JsonPropertyDescription("Policy verdict and results for this Layer on its own.")
   private PolicyStatus policy;
+
+  @JsonPropertyDescription(
+      "The cosign signatures of the resolved digest, as checked against spec.trust keys.")
+  private LayerSignature signature;
+
+  public LayerSignature getSignature() {
+    return signature;
+  }
+
+  public void setSignature(LayerSignature signature) {
+    this.signature = signature;
+  }
 
   public Long getObservedGeneration() {
     return observedGeneration;

@@ -17,9 +17,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Phase",
     jsonPath = ".status.phase",
     type = AdditionalPrinterColumn.Type.STRING)
+// From status: a column on .spec.architectures prints JSON, and one on [*] only the first.
 @AdditionalPrinterColumn(
     name = "Architectures",
-    jsonPath = ".spec.architectures",
+    jsonPath = ".status.architectureList",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Digest",
@@ -29,6 +30,17 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Policy",
     jsonPath = ".status.policy.verdict",
     type = AdditionalPrinterColumn.Type.STRING)
+// Why it is not Ready (or that it is), with kubectl get -o wide.
+@AdditionalPrinterColumn(
+    name = "Reason",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Message",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].message",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
 @AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",

@@ -1,9 +1,11 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
 import java.util.List;
 
 /** What to assemble: architectures, kernel, init layers, extra files, formats and destination. */
@@ -15,11 +17,18 @@ import java.util.List;
     fieldPath = ".kernel",
     reason = "FieldValueRequired")
 @ValidationRule(
+    value =
+        "!has(self.formats) || !self.formats.exists(f, f in ['uki', 'raw-efi', 'qcow2-efi',"
+            + " 'iso-efi']) || (has(self.kernel) && has(self.kernel.layer))",
+    message = "kernel.layer is required when an EFI format is built",
+    fieldPath = ".kernel",
+    reason = "FieldValueRequired")
+@ValidationRule(
     value = "!has(self.sourceDateEpoch) || self.sourceDateEpoch >= 0",
     message = "sourceDateEpoch must not be negative",
     fieldPath = ".sourceDateEpoch")
 public class OSImageSpec {
-  /** Architectures to build, one build pod each. */
+  @JsonPropertyDescription("Architectures to build, one build pod each.")
   @Required
   @Size(min = 1, max = 2)
   @ValidationRule(
@@ -27,32 +36,44 @@ public class OSImageSpec {
       message = "architectures must be unique")
   private List<Architecture> architectures;
 
-  /** The kernel: which Layer holds it, where in that Layer, and its command line. */
+  @JsonPropertyDescription(
+      "The kernel: which Layer holds it, where in that Layer, and its command line.")
   private KernelSpec kernel;
 
-  /** Names of Layers in this namespace, unioned in order into the root filesystem; later wins. */
+  @JsonPropertyDescription(
+      "Names of Layers in this namespace, unioned in order into the root filesystem; later wins.")
   @Size(max = 64)
   private List<String> init;
 
-  /** Files, directories and symlinks added on top of the union. */
+  @JsonPropertyDescription("Files, directories and symlinks added on top of the union.")
   @Size(max = 256)
   private List<FileSpec> files;
 
-  /** Artifacts to build; default kernel+initrd. */
-  @Size(min = 1, max = 2)
+  @JsonPropertyDescription("Artifacts to build; default kernel+initrd.")
+  @Size(min = 1, max = 6)
+  @ValidationRule(
+      value = "self.all(a, self.exists_one(b, b == a))",
+      message = "formats must be unique")
   private List<OutputFormat> formats;
 
-  /** Compression of the initrd; default gzip. */
+  @JsonPropertyDescription(
+      "The EFI stub of the UKI that the EFI formats (uki, raw-efi, qcow2-efi, iso-efi) are built on.")
+  private UkiSpec uki;
+
+  @JsonPropertyDescription("The disk of the raw-efi and qcow2-efi formats.")
+  private DiskSpec disk;
+
+  @JsonPropertyDescription("Compression of the initrd; default gzip.")
   private Compression compression;
 
-  /** Registry repository the artifacts are pushed to. */
+  @JsonPropertyDescription("Registry repository the artifacts are pushed to.")
   private OutputSpec output;
 
-  /** Seconds since the epoch stamped on generated entries; default 0. */
+  @JsonPropertyDescription("Seconds since the epoch stamped on generated entries; default 0.")
   @Min(0)
   private Long sourceDateEpoch;
 
-  /** How build pods run. */
+  @JsonPropertyDescription("How build pods run.")
   private BuildSpec build;
 
   public List<Architecture> getArchitectures() {
@@ -79,6 +100,31 @@ public class OSImageSpec {
     this.init = init;
   }
 
+  /**
+   * The Layer names this image uses: kernel layer, init layers, then the EFI stub Layer, each once.
+   */
+  public List<String> layerNames() {
+    List<String> names = new ArrayList<>();
+    if (kernel != null && kernel.getLayer() != null) {
+      names.add(kernel.getLayer());
+    }
+    if (init != null) {
+      for (String n : init) {
+        if (!names.contains(n)) {
+          names.add(n);
+        }
+      }
+    }
+    if (hasEfiFormat()
+        && uki != null
+        && uki.getStub() != null
+        && uki.getStub().getLayer() != null
+        && !names.contains(uki.getStub().getLayer())) {
+      names.add(uki.getStub().getLayer());
+    }
+    return names;
+  }
+
   public List<FileSpec> getFiles() {
     return files;
   }
@@ -98,6 +144,27 @@ public class OSImageSpec {
   /** The formats asked for, or the default. */
   public List<OutputFormat> effectiveFormats() {
     return formats == null || formats.isEmpty() ? List.of(OutputFormat.KERNEL_INITRD) : formats;
+  }
+
+  public UkiSpec getUki() {
+    return uki;
+  }
+
+  public void setUki(UkiSpec uki) {
+    this.uki = uki;
+  }
+
+  public DiskSpec getDisk() {
+    return disk;
+  }
+
+  public void setDisk(DiskSpec disk) {
+    this.disk = disk;
+  }
+
+  /** Whether any format asked for is built from a UKI. */
+  public boolean hasEfiFormat() {
+    return effectiveFormats().stream().anyMatch(OutputFormat::efi);
   }
 
   public Compression getCompression() {

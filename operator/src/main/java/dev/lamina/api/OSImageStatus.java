@@ -1,36 +1,62 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.List;
 
 /** What an OSImage was built into, and how its builds went. */
 public class OSImageStatus {
-  /** Generation of the spec this status describes. */
+  @JsonPropertyDescription("Generation of the spec this status describes.")
   private Long observedGeneration;
 
-  /** Conditions: Ready, PolicyPassed, Scheduled. */
+  @JsonPropertyDescription("Conditions: Ready, PolicyPassed, Scheduled.")
   private List<Condition> conditions = new java.util.ArrayList<>();
 
-  /** Where the image is in its life: Pending, Blocked, Building, Ready or Failed. */
+  @JsonPropertyDescription(
+      "Where the image is in its life: Pending, Blocked, Building, Ready or Failed.")
   private Phase phase;
 
-  /** sha256 of the canonical spec, the resolved layer digests and the output-format version. */
+  @JsonPropertyDescription(
+      "sha256 of the canonical spec, the resolved layer digests and the output-format version.")
   private String inputDigest;
 
-  /** Digest of the multi-architecture image index in the registry. */
+  @JsonPropertyDescription("Digest of the multi-architecture image index in the registry.")
   private String digest;
 
-  /** Repository the index was pushed to. */
+  @JsonPropertyDescription("Repository the index was pushed to.")
   private String repository;
 
-  /** Per-architecture artifacts and build state. */
+  @JsonPropertyDescription("Per-architecture artifacts and build state.")
   private List<ArchitectureStatus> architectures = new java.util.ArrayList<>();
 
-  /** Policy verdict and results. */
+  @JsonPropertyDescription("Policy verdict and results.")
   private PolicyStatus policy;
 
-  /** A sentence on the current phase. */
+  @JsonPropertyDescription("A sentence on the current phase.")
   private String message;
+
+  @JsonPropertyDescription(
+      "The architectures of spec.architectures, comma-separated (kubectl's ARCHITECTURES column).")
+  private String architectureList;
+
+  @JsonPropertyDescription(
+      "Fingerprint (sha256 of the public key) of the key the pushed index and manifests carry.")
+  private String signingKey;
+
+  public String getSigningKey() {
+    return signingKey;
+  }
+
+  public void setSigningKey(String signingKey) {
+    this.signingKey = signingKey;
+  }
+
+  @JsonPropertyDescription(
+      "The digest each Layer resolved to for inputDigest, by Layer name: what a moved tag changed.")
+  private java.util.Map<String, String> layerDigests;
+
+  @JsonPropertyDescription("The lamina.dev/rebuild annotation value last acted on.")
+  private String rebuild;
 
   public Long getObservedGeneration() {
     return observedGeneration;
@@ -54,6 +80,26 @@ public class OSImageStatus {
 
   public void setPhase(Phase phase) {
     this.phase = phase;
+  }
+
+  public String getArchitectureList() {
+    return architectureList;
+  }
+
+  public void setArchitectureList(String architectureList) {
+    this.architectureList = architectureList;
+  }
+
+  /**
+   * The value of {@link #getArchitectureList()} for a spec: a printer column shows a list as JSON,
+   * and only the first element of a wildcard path.
+   */
+  public static String architectureList(OSImageSpec spec) {
+    return spec == null || spec.getArchitectures() == null
+        ? null
+        : spec.getArchitectures().stream()
+            .map(Enum::name)
+            .collect(java.util.stream.Collectors.joining(","));
   }
 
   public String getInputDigest() {
@@ -102,5 +148,21 @@ public class OSImageStatus {
 
   public void setMessage(String message) {
     this.message = message;
+  }
+
+  public java.util.Map<String, String> getLayerDigests() {
+    return layerDigests;
+  }
+
+  public void setLayerDigests(java.util.Map<String, String> layerDigests) {
+    this.layerDigests = layerDigests;
+  }
+
+  public String getRebuild() {
+    return rebuild;
+  }
+
+  public void setRebuild(String rebuild) {
+    this.rebuild = rebuild;
   }
 }

@@ -1,5 +1,6 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -7,7 +8,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** Where an OSImage's artifacts are pushed. */
 public class OutputSpec {
-  /** Repository to push to, as registry/name, without a tag or digest. */
+  @JsonPropertyDescription("Repository to push to, as registry/name, without a tag or digest.")
   @Required
   @Size(max = 1024)
   @ValidationRule(
@@ -16,13 +17,26 @@ public class OutputSpec {
   @Pattern(Lamina.REPOSITORY_REFERENCE)
   private String repository;
 
-  /** Tag given to the image index in addition to its content-addressed tag. */
+  @JsonPropertyDescription("Tag given to the image index in addition to its content-addressed tag.")
   @Pattern("^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
   private String tag;
 
-  /** Name of a kubernetes.io/dockerconfigjson Secret in this namespace used to push. */
+  @JsonPropertyDescription(
+      "Name of a kubernetes.io/dockerconfigjson Secret in this namespace used to push.")
   @Size(max = 253)
   private String pushSecret;
+
+  @JsonPropertyDescription(
+      "Sign the index and each manifest, and attach SLSA provenance, with a key from a Secret.")
+  private SigningSpec signing;
+
+  public SigningSpec getSigning() {
+    return signing;
+  }
+
+  public void setSigning(SigningSpec signing) {
+    this.signing = signing;
+  }
 
   public String getRepository() {
     return repository;

@@ -1,17 +1,19 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
 /** The image manifest a Layer resolved to for one platform. */
 public class PlatformDigest {
-  /** Platform as os/arch[/variant]. */
+  @JsonPropertyDescription("Platform as os/arch[/variant].")
   private String platform;
 
-  /** Digest of the platform's image manifest. */
+  @JsonPropertyDescription("Digest of the platform's image manifest.")
   private String digest;
 
-  /** Size of the manifest in bytes. */
+  @JsonPropertyDescription("Size of the manifest in bytes.")
   private Long size;
 
-  /** Sum of the compressed sizes of the manifest's layers, in bytes. */
+  @JsonPropertyDescription("Sum of the compressed sizes of the manifest's layers, in bytes.")
   private Long layersSize;
 
   public PlatformDigest() {}

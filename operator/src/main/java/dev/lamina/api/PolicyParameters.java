@@ -1,27 +1,27 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Size;
 import java.util.List;
 
 /** Parameters of the built-in policy rules. */
 public class PolicyParameters {
-  /** Registries (host[:port]) layer images may come from; empty allows any. */
+  @JsonPropertyDescription("Registries (host[:port]) layer images may come from; empty allows any.")
   @Size(max = 100)
   private List<String> allowedRegistries;
 
-  /** Repository prefixes that OSImages may push to; empty allows any. */
+  @JsonPropertyDescription("Repository prefixes that OSImages may push to; empty allows any.")
   @Size(max = 100)
   private List<String> allowedOutputRepositories;
 
-  /**
-   * Kernel command-line parameters that are forbidden; default init=/bin/sh, rd.break, single,
-   * systemd.debug-shell.
-   */
+  @JsonPropertyDescription(
+      "Kernel command-line parameters that are forbidden; default init=/bin/sh, rd.break, single, systemd.debug-shell.")
   @Size(max = 100)
   private List<String> forbiddenCmdline;
 
-  /** Upper bound on the compressed size of all layers of one architecture, in bytes. */
+  @JsonPropertyDescription(
+      "Upper bound on the compressed size of all layers of one architecture, in bytes.")
   @Min(0)
   private Long maxLayerBytes;
 

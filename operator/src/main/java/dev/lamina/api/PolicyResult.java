@@ -1,17 +1,19 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
 /** One rule that did not pass. */
 public class PolicyResult {
-  /** Rule ID (LMN001...) or the name of a custom rule. */
+  @JsonPropertyDescription("Rule ID (LMN001...) or the name of a custom rule.")
   private String rule;
 
-  /** Deny or Warn. */
+  @JsonPropertyDescription("Deny or Warn.")
   private PolicyAction action;
 
-  /** What the rule looked at: a Layer, a path, a field. */
+  @JsonPropertyDescription("What the rule looked at: a Layer, a path, a field.")
   private String target;
 
-  /** Why the rule did not pass. */
+  @JsonPropertyDescription("Why the rule did not pass.")
   private String message;
 
   public String getRule() {

@@ -1,25 +1,26 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.List;
 
 /** The outcome of evaluating every applicable policy rule against one object. */
 public class PolicyStatus {
-  /** Pass, Warn or Deny: the strongest action among the results. */
+  @JsonPropertyDescription("Pass, Warn or Deny: the strongest action among the results.")
   private PolicyVerdict verdict;
 
-  /** Number of results whose action is Deny. */
+  @JsonPropertyDescription("Number of results whose action is Deny.")
   private Integer deny;
 
-  /** Number of results whose action is Warn. */
+  @JsonPropertyDescription("Number of results whose action is Warn.")
   private Integer warn;
 
-  /** Number of rule evaluations that produced a result, listed or not. */
+  @JsonPropertyDescription("Number of rule evaluations that produced a result, listed or not.")
   private Integer total;
 
-  /** The results, Deny first, at most 50. */
+  @JsonPropertyDescription("The results, Deny first, at most 50.")
   private List<PolicyResult> results;
 
-  /** The ImagePolicies applied, with the generations read. */
+  @JsonPropertyDescription("The ImagePolicies applied, with the generations read.")
   private List<AppliedPolicy> policies;
 
   public PolicyVerdict getVerdict() {

@@ -17,6 +17,10 @@ import java.util.Map;
  */
 public final class InitrdWriter {
   static final long NEWC_MAX = 0xFFFFFFFFL;
+
+  /** The gzip level of every initrd a build writes. */
+  public static final int GZIP_LEVEL = Compressors.GZIP_LEVEL;
+
   private static final byte[] TRAILER = "TRAILER!!!".getBytes(ISO_8859_1);
   private static final byte[] ZEROS = new byte[4];
 
@@ -36,6 +40,15 @@ public final class InitrdWriter {
 
   InitrdWriter(Compression compression, int threads, long maxFileSize) {
     this(compression, threads, maxFileSize, Compressors.GZIP_LEVEL);
+  }
+
+  /**
+   * A writer with another gzip level than {@link #GZIP_LEVEL}, for measuring the levels ({@code
+   * lamina assemble --gzip-level}); builds always use {@link #GZIP_LEVEL}, which the output-format
+   * version stands for.
+   */
+  public InitrdWriter(Compression compression, int threads, int gzipLevel) {
+    this(compression, threads, NEWC_MAX, gzipLevel);
   }
 
   InitrdWriter(Compression compression, int threads, long maxFileSize, int gzipLevel) {

@@ -4,8 +4,6 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -118,7 +116,7 @@ final class TarReader {
         }
       }
       switch (type) {
-        case 'x' -> parsePax(meta(size), pax);
+        case 'x' -> PaxRecords.parse(meta(size), pax, last);
         case 'g' -> {
           globalSize += 512 + Math.max(size, 0);
           if (globalSize > MAX_GLOBAL) {
@@ -129,7 +127,7 @@ final class TarReader {
                     + last
                     + "\"");
           }
-          parsePax(meta(size), globalPax);
+          PaxRecords.parse(meta(size), globalPax, last);
           pax.putAll(globalPax);
         }
         case 'L' -> longName = cString(meta(size));
@@ -191,12 +189,12 @@ final class TarReader {
       String key = e.getKey();
       String value = new String(e.getValue(), ISO_8859_1);
       switch (key) {
-        case "path" -> name = noNul(key, value);
-        case "linkpath" -> link = noNul(key, value);
-        case "size" -> size = decimal(key, value);
-        case "uid" -> uid = decimal(key, value);
-        case "gid" -> gid = decimal(key, value);
-        case "mtime" -> mtime = seconds(value);
+        case "path" -> name = PaxRecords.noNul(key, value, last);
+        case "linkpath" -> link = PaxRecords.noNul(key, value, last);
+        case "size" -> size = PaxRecords.decimal(key, value, last);
+        case "uid" -> uid = PaxRecords.decimal(key, value, last);
+        case "gid" -> gid = PaxRecords.decimal(key, value, last);
+        case "mtime" -> mtime = PaxRecords.seconds(value, last);
         default -> {
           if (key.startsWith(XATTR)) {
             xattrs.put(key.substring(XATTR.length()), e.getValue());
@@ -238,59 +236,6 @@ final class TarReader {
     remaining = size;
     padding = (512 - size % 512) % 512;
     return new Header(name, type, mode, uid, gid, mtime, size, link, devMajor, devMinor, xattrs);
-  }
-
-  private String noNul(String key, String value) throws InvalidName {
-    int nul = value.indexOf('\0');
-    if (nul >= 0) {
-      // The kernel would read the name only up to the NUL: "etc/passwd\0x" shadows etc/passwd.
-      throw new InvalidName(
-          "PAX "
-              + key
-              + " \""
-              + LayerUnion.utf8(value.substring(0, Math.min(nul, 200)))
-              + "\\0"
-              + LayerUnion.utf8(value.substring(nul + 1, Math.min(value.length(), nul + 1 + 100)))
-              + "\" holds a NUL byte, after \""
-              + LayerUnion.utf8(last)
-              + "\"");
-    }
-    return value;
-  }
-
-  private void parsePax(byte[] data, Map<String, byte[]> into) throws FormatException {
-    int pos = 0;
-    while (pos < data.length) {
-      int space = pos;
-      while (space < data.length && data[space] != ' ') {
-        space++;
-      }
-      int len;
-      try {
-        len = Integer.parseInt(new String(data, pos, space - pos, ISO_8859_1));
-      } catch (NumberFormatException e) {
-        throw new FormatException("malformed PAX header after \"" + last + "\"");
-      }
-      if (len <= 0 || len > data.length - pos) {
-        throw new FormatException("malformed PAX header after \"" + last + "\"");
-      }
-      int end = pos + len;
-      int eq = space + 1;
-      while (eq < end && data[eq] != '=') {
-        eq++;
-      }
-      if (eq >= end || data[end - 1] != '\n') {
-        throw new FormatException("malformed PAX header after \"" + last + "\"");
-      }
-      String key = new String(data, space + 1, eq - space - 1, ISO_8859_1);
-      byte[] value = java.util.Arrays.copyOfRange(data, eq + 1, end - 1);
-      if (value.length == 0) {
-        into.remove(key);
-      } else {
-        into.put(key, value);
-      }
-      pos = end;
-    }
   }
 
   private byte[] meta(long size) throws IOException {
@@ -392,52 +337,5 @@ final class TarReader {
       end++;
     }
     return new String(data, 0, end, ISO_8859_1);
-  }
-
-  private long decimal(String key, String value) throws FormatException {
-    try {
-      return Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      throw new FormatException(
-          "bad PAX "
-              + key
-              + " \""
-              + value.substring(0, Math.min(value.length(), 40))
-              + (value.length() > 40 ? "…" : "")
-              + "\" after \""
-              + last
-              + "\"");
-    }
-  }
-
-  /**
-   * Whole seconds of a PAX time, rounded down. Only plain decimals of bounded length: exponents
-   * ("1e999999") and a million digits would make BigDecimal spin for minutes.
-   */
-  private long seconds(String value) throws FormatException {
-    boolean plain = !value.isEmpty() && value.length() <= 40;
-    int dots = 0;
-    for (int i = 0; plain && i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c == '.') {
-        dots++;
-      } else if (!(c >= '0' && c <= '9') && !(i == 0 && c == '-')) {
-        plain = false;
-      }
-    }
-    if (!plain || dots > 1) {
-      throw new FormatException(
-          "bad PAX mtime \""
-              + value.substring(0, Math.min(value.length(), 40))
-              + (value.length() > 40 ? "…" : "")
-              + "\" after \""
-              + last
-              + "\"");
-    }
-    try {
-      return new BigDecimal(value).setScale(0, RoundingMode.FLOOR).longValueExact();
-    } catch (ArithmeticException | NumberFormatException e) {
-      throw new FormatException("bad PAX mtime \"" + value + "\" after \"" + last + "\"");
-    }
   }
 }

@@ -45,6 +45,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "build",
     mixinStandardHelpOptions = true,
+    showDefaultValues = true,
     description = "Assemble an OSImage into kernel, initrd and rootfs, and optionally push it.")
 public final class BuildCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -424,7 +425,7 @@ public final class BuildCommand implements Callable<Integer> {
     List<Platform> platforms =
         image.getSpec().getArchitectures().stream().map(a -> Platform.linux(a.name())).toList();
     Map<String, Layer> used = new LinkedHashMap<>();
-    for (String layerName : PlanFactory.layerNames(image.getSpec())) {
+    for (String layerName : image.getSpec().layerNames()) {
       Layer layer = byName.get(layerName);
       if (layer == null) {
         throw new BuildException(

@@ -12,6 +12,7 @@ import dev.lamina.api.PolicyResult;
 import dev.lamina.api.PolicyVerdict;
 import dev.lamina.policy.Evaluation;
 import dev.lamina.policy.PolicyEngine;
+import dev.lamina.policy.Subject;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -34,6 +35,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "check",
     mixinStandardHelpOptions = true,
+    showDefaultValues = true,
     description = {
       "Checks the Layers and OSImages in YAML files against Lamina's built-in policy rules and the"
           + " ImagePolicies among the files, without a cluster.",
@@ -118,7 +120,7 @@ public final class CheckCommand implements Callable<Integer> {
       Layer l = s.object();
       String ns = ResourceFiles.namespaceOf(l);
       layersByNamespace.computeIfAbsent(ns, k -> new TreeMap<>()).put(l.getMetadata().getName(), l);
-      checked.add(checked(l, s.file(), engine.assessLayer(l, namespaceLabels(ns))));
+      checked.add(checked(l, s.file(), engine.assess(Subject.layer(l), namespaceLabels(ns))));
     }
     for (ResourceFiles.Source<OSImage> s : manifests.osImages()) {
       OSImage o = s.object();
@@ -126,7 +128,7 @@ public final class CheckCommand implements Callable<Integer> {
       Map<String, Layer> layers = layersByNamespace.getOrDefault(ns, Map.of());
       // No build has run, so overlapping init layers are unknown (null), not absent.
       checked.add(
-          checked(o, s.file(), engine.assessOSImage(o, layers, namespaceLabels(ns), null, 0)));
+          checked(o, s.file(), engine.assess(Subject.osImage(o, layers), namespaceLabels(ns))));
     }
 
     if (output == Output.json) {

@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "layer",
     mixinStandardHelpOptions = true,
+    showDefaultValues = true,
     description = {
       "Makes a Layer image from directories: one tar+gzip layer per platform, an image config and"
           + " manifest for each, and an image index tagged at the target. Prints the index digest.",

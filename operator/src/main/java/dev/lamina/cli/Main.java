@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "lamina",
     mixinStandardHelpOptions = true,
+    showDefaultValues = true,
     versionProvider = VersionProvider.class,
     description = "Assembles operating-system images from OCI layers.",
     subcommands = {
@@ -16,6 +17,9 @@ import picocli.CommandLine.Command;
       BuildCommand.class,
       LayerCommand.class,
       CheckCommand.class,
+      RebuildCommand.class,
+      AssembleCommand.class,
+      VerifyCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

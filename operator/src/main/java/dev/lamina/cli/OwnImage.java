@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * no second copy of the image name has to be kept in step with the Deployment's.
  */
 final class OwnImage {
-  /** The container of deploy/operator.yaml; any other single container is taken as well. */
+  /** The container of deploy/base/operator.yaml; any other single container is taken as well. */
   static final String CONTAINER = "operator";
 
   private static final Pattern DIGEST_REF = Pattern.compile("[^@\\s]+@sha256:[0-9a-f]{64}");

@@ -2,6 +2,7 @@ package dev.lamina.oci;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -105,6 +106,21 @@ public final class OciReference {
           "invalid tag \"" + tag + "\": it must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
     }
     return tag;
+  }
+
+  /**
+   * A registry host as policy compares it: host names are case-insensitive, and Docker Hub has
+   * several names.
+   */
+  public static String normalizeRegistry(String registry) {
+    String r = registry.trim().toLowerCase(Locale.ROOT);
+    if (r.endsWith("/")) {
+      r = r.substring(0, r.length() - 1);
+    }
+    if (r.equals("index.docker.io") || r.equals("registry-1.docker.io")) {
+      return DOCKER_HUB;
+    }
+    return r;
   }
 
   private static IllegalArgumentException invalid(String text, String reason) {

@@ -140,7 +140,11 @@ final class RegistryRepository implements OciRepository {
             throw new DigestMismatchException(
                 what + " is " + length + " bytes, expected " + d.size());
           }
-          return new VerifyingInputStream(r.body(), d.digest(), d.size(), what);
+          return new VerifyingInputStream(
+              new ConnectionLossInputStream(r.body(), ref.registry(), what, d.size()),
+              d.digest(),
+              d.size(),
+              what);
         });
   }
 

@@ -14,6 +14,16 @@ public final class ArtifactTypes {
   public static final String CMDLINE = "application/vnd.lamina.cmdline.v1+text";
   public static final String ROOTFS_TAR = "application/vnd.lamina.rootfs.v1.tar";
 
+  public static final String UKI = "application/vnd.lamina.uki.v1+efi";
+  public static final String RAW_EFI = "application/vnd.lamina.disk.v1.raw+efi";
+  public static final String QCOW2_EFI = "application/vnd.lamina.disk.v1.qcow2+efi";
+  public static final String ISO_EFI = "application/vnd.lamina.disk.v1.iso9660+efi";
+
+  public static final String UKI_FILE = "uki.efi";
+  public static final String RAW_EFI_FILE = "disk.raw";
+  public static final String QCOW2_EFI_FILE = "disk.qcow2";
+  public static final String ISO_EFI_FILE = "disk.iso";
+
   public static final String KERNEL_FILE = "kernel";
   public static final String INITRD_FILE = "initrd.img";
   public static final String ROOTFS_FILE = "rootfs.tar";

@@ -25,6 +25,7 @@ import java.util.Map;
  * @param output where to push; null to build to a directory only
  * @param limits what the build may unpack; null for {@link UnionLimits#DEFAULTS}. Not part of the
  *     input digest: a limit changes whether a build succeeds, never the bytes it writes
+ * @param efi the stub path and disk size of the EFI formats; null when none is built
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildPlan(
@@ -37,16 +38,59 @@ public record BuildPlan(
     Compression compression,
     long sourceDateEpoch,
     OutputPlan output,
-    UnionLimits limits) {
+    UnionLimits limits,
+    EfiPlan efi) {
+
+  /** A plan without EFI formats. */
+  public BuildPlan(
+      String osImage,
+      String inputDigest,
+      Map<String, ArchPlan> architectures,
+      KernelPlan kernel,
+      List<FileSpec> files,
+      List<OutputFormat> formats,
+      Compression compression,
+      long sourceDateEpoch,
+      OutputPlan output,
+      UnionLimits limits) {
+    this(
+        osImage,
+        inputDigest,
+        architectures,
+        kernel,
+        files,
+        formats,
+        compression,
+        sourceDateEpoch,
+        output,
+        limits,
+        null);
+  }
 
   /** The limits the build enforces. */
   public UnionLimits effectiveLimits() {
     return limits == null ? UnionLimits.DEFAULTS : limits;
   }
 
-  /** The layers of one architecture. {@code kernel} is null when no kernel is built. */
+  /**
+   * The layers of one architecture. {@code kernel} is null when no kernel is built; {@code stub},
+   * the Layer holding the UKI's EFI stub, when no EFI format is.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record ArchPlan(LayerRef kernel, List<LayerRef> init) {}
+  public record ArchPlan(LayerRef kernel, List<LayerRef> init, LayerRef stub) {
+    public ArchPlan(LayerRef kernel, List<LayerRef> init) {
+      this(kernel, init, null);
+    }
+  }
+
+  /**
+   * What the EFI formats need beyond the kernel plan.
+   *
+   * @param stubPaths the stub's path in the stub Layer, per architecture
+   * @param diskSize spec.disk.size in bytes; null to size the disk to its content
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record EfiPlan(Map<String, String> stubPaths, Long diskSize) {}
 
   /**
    * One layer image pinned to the manifest of one platform.
@@ -100,6 +144,7 @@ public record BuildPlan(
         compression,
         sourceDateEpoch,
         other,
-        limits);
+        limits,
+        efi);
   }
 }

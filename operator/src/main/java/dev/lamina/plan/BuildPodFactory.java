@@ -345,17 +345,29 @@ public final class BuildPodFactory {
    * contents (the kernel layer's included), and each output archive (initrd, rootfs.tar), which
    * holds at most the same contents (the kernel file and the initrd together come from the spool)
    * plus a header per entry; and some slack. So {@code B × (1 + archives) + archives × maxEntries ×
-   * 2 KiB + 256 MiB}.
+   * 2 KiB + 256 MiB}. The EFI formats count as archives too: each holds the kernel and initrd again
+   * (the initrd and a UKI are written even when not asked for), a disk at least 64 MiB more
+   * (FAT32's smallest ESP and alignment), and raw-efi all of spec.disk.size.
    */
   static long ephemeralStorageBytes(BuildPlan plan) {
     UnionLimits limits = plan.effectiveLimits();
+    long efi = plan.formats().stream().filter(OutputFormat::efi).count();
     long archives =
-        (plan.formats().contains(OutputFormat.KERNEL_INITRD) ? 1 : 0)
-            + (plan.formats().contains(OutputFormat.ROOTFS_TAR) ? 1 : 0);
+        (plan.formats().contains(OutputFormat.KERNEL_INITRD) || efi > 0 ? 1 : 0)
+            + (plan.formats().contains(OutputFormat.ROOTFS_TAR) ? 1 : 0)
+            + (efi > 0 && !plan.formats().contains(OutputFormat.UKI) ? efi + 1 : efi);
+    long disks = efi * (64L << 20);
+    if (plan.formats().contains(OutputFormat.RAW_EFI)
+        && plan.efi() != null
+        && plan.efi().diskSize() != null) {
+      disks = Math.addExact(disks, plan.efi().diskSize());
+    }
     return Math.addExact(
-        Math.multiplyExact(limits.maxUncompressedBytes(), 1 + archives),
-        Math.multiplyExact(archives * limits.maxEntries(), ARCHIVE_BYTES_PER_ENTRY)
-            + STORAGE_SLACK);
+        disks,
+        Math.addExact(
+            Math.multiplyExact(limits.maxUncompressedBytes(), 1 + archives),
+            Math.multiplyExact(archives * limits.maxEntries(), ARCHIVE_BYTES_PER_ENTRY)
+                + STORAGE_SLACK));
   }
 
   private static Quantity mebibytes(long bytes) {

@@ -3,6 +3,7 @@ package dev.lamina.plan;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lamina.api.Overlap;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -64,9 +65,6 @@ public record BuildResult(
 
   /** One artifact blob of a per-architecture manifest. */
   public record ArtifactRef(String name, String mediaType, String digest, long size) {}
-
-  /** A path written by two different init layers. */
-  public record Overlap(String path, String lower, String upper) {}
 
   /**
    * Why a build failed.

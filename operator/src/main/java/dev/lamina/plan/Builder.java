@@ -1,8 +1,7 @@
 package dev.lamina.plan;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lamina.api.OutputFormat;
+import dev.lamina.api.Overlap;
 import dev.lamina.api.PolicyAction;
 import dev.lamina.assemble.AssemblyException;
 import dev.lamina.assemble.Budget;
@@ -21,6 +20,8 @@ import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciException;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.RegistryTimeoutException;
+import dev.lamina.supply.Referrers;
+import dev.lamina.supply.Sbom;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,7 +29,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,9 +42,6 @@ import java.util.function.Function;
  * lamina build} both run this.
  */
 public final class Builder {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
-
   private final OciClient client;
   private final Function<BuildPlan.LayerRef, OciClient> pullClient;
   private final Path tempDir;
@@ -79,7 +76,7 @@ public final class Builder {
       String architecture,
       Path dir,
       List<BuildResult.ArtifactRef> artifacts,
-      List<BuildResult.Overlap> overlaps,
+      List<Overlap> overlaps,
       int overlapCount) {}
 
   /** Assembles {@code arch} of {@code plan} into {@code outDir} (created if needed). */
@@ -92,31 +89,66 @@ public final class Builder {
     if (kernelFormat && archPlan.kernel() == null) {
       throw new BuildException("KernelMissing", "kernel+initrd needs a kernel layer");
     }
+    boolean efi = plan.formats().stream().anyMatch(OutputFormat::efi);
+    if (efi && (archPlan.kernel() == null || archPlan.stub() == null || plan.efi() == null)) {
+      throw new BuildException(
+          "InvalidPlan", "the EFI formats need a kernel layer and spec.uki.stub for " + arch);
+    }
     // One budget for the whole build: the kernel layer, its modules and every init layer.
     Budget budget = new Budget(plan.effectiveLimits());
     try {
       Files.createDirectories(outDir);
+      // The kernel and initrd the EFI formats are built from, when they aren't artifacts too.
+      Path work = efi ? Files.createTempDirectory(tempDir, "efi-") : null;
+      Path kernelDir = kernelFormat ? outDir : work;
       List<LayerSource> init = new ArrayList<>();
+      Sbom sbom = new Sbom(plan.osImage(), arch, plan.sourceDateEpoch());
+      if (archPlan.kernel() != null) {
+        sbom.layer("kernel", archPlan.kernel());
+      }
       for (BuildPlan.LayerRef ref : archPlan.init()) {
         init.add(source(ref, arch));
+        sbom.layer("init", ref);
       }
       List<BuildResult.ArtifactRef> artifacts = new ArrayList<>();
-      List<BuildResult.Overlap> overlaps = new ArrayList<>();
+      List<Overlap> overlaps = new ArrayList<>();
       int overlapCount;
       progress.accept(arch + ": applying " + init.size() + " init layer(s)");
       try (LayerUnion union = new LayerUnion(init, tempDir, plan.sourceDateEpoch(), budget)) {
         if (archPlan.kernel() != null) {
-          addKernel(plan, archPlan.kernel(), arch, union, outDir, kernelFormat, artifacts, budget);
+          addKernel(
+              plan, archPlan.kernel(), arch, union, kernelDir, kernelFormat || efi, budget, sbom);
+          if (kernelFormat) {
+            Path kernel = outDir.resolve(ArtifactTypes.KERNEL_FILE);
+            artifacts.add(artifact(kernel, ArtifactTypes.KERNEL_FILE, ArtifactTypes.KERNEL));
+          }
         }
         if (plan.files() != null && !plan.files().isEmpty()) {
           union.addFiles(plan.files());
         }
-        if (kernelFormat) {
-          Path initrd = outDir.resolve(ArtifactTypes.INITRD_FILE);
+        if (kernelFormat || efi) {
+          Path initrd = kernelDir.resolve(ArtifactTypes.INITRD_FILE);
           progress.accept(arch + ": writing " + ArtifactTypes.INITRD_FILE);
           try (OutputStream out = Files.newOutputStream(initrd)) {
             new InitrdWriter(plan.compression()).write(union, out);
           }
+          if (efi) {
+            EfiArtifacts.write(
+                plan,
+                arch,
+                source(archPlan.stub(), arch),
+                kernelDir.resolve(ArtifactTypes.KERNEL_FILE),
+                initrd,
+                EfiArtifacts.osRelease(union),
+                work,
+                outDir,
+                budget,
+                progress,
+                artifacts);
+          }
+        }
+        if (kernelFormat) {
+          Path initrd = outDir.resolve(ArtifactTypes.INITRD_FILE);
           artifacts.add(
               artifact(
                   initrd, ArtifactTypes.INITRD_FILE, ArtifactTypes.initrd(plan.compression())));
@@ -136,13 +168,16 @@ public final class Builder {
           }
           artifacts.add(artifact(rootfs, ArtifactTypes.ROOTFS_FILE, ArtifactTypes.ROOTFS_TAR));
         }
-        union
-            .overlaps()
-            .forEach(
-                o ->
-                    overlaps.add(
-                        new BuildResult.Overlap(o.path(), o.lowerLayer(), o.upperLayer())));
+        progress.accept(arch + ": writing " + Sbom.FILE);
+        sbom.scan(union);
+        Path sbomFile = outDir.resolve(Sbom.FILE);
+        Files.write(sbomFile, sbom.toJson());
+        artifacts.add(artifact(sbomFile, Sbom.FILE, Sbom.MEDIA_TYPE));
+        overlaps.addAll(union.overlaps());
         overlapCount = (int) union.overlapCount();
+      }
+      if (work != null) {
+        deleteTree(work);
       }
       return new Assembled(
           arch, outDir, List.copyOf(artifacts), List.copyOf(overlaps), overlapCount);
@@ -156,10 +191,10 @@ public final class Builder {
       BuildPlan.LayerRef kernelRef,
       String arch,
       LayerUnion union,
-      Path outDir,
-      boolean kernelFormat,
-      List<BuildResult.ArtifactRef> artifacts,
-      Budget budget)
+      Path kernelDir,
+      boolean copyKernel,
+      Budget budget,
+      Sbom sbom)
       throws IOException, BuildException {
     progress.accept(arch + ": reading kernel layer " + kernelRef.name());
     String binary = plan.kernel() == null ? "kernel" : plan.kernel().binary();
@@ -167,16 +202,16 @@ public final class Builder {
     try (LayerUnion kernelLayer =
         new LayerUnion(
             List.of(source(kernelRef, arch)), tempDir, plan.sourceDateEpoch(), 1, budget)) {
-      if (kernelFormat) {
-        Path kernel = outDir.resolve(ArtifactTypes.KERNEL_FILE);
+      if (copyKernel) {
+        Path kernel = kernelDir.resolve(ArtifactTypes.KERNEL_FILE);
         if (!kernelLayer.isRegularFile(binary)) {
           throw new BuildException(
               "KernelMissing",
               "kernel binary \"" + binary + "\" not found in layer \"" + kernelRef.name() + "\"");
         }
         kernelLayer.copyFile("kernel binary", binary, kernel);
-        artifacts.add(artifact(kernel, ArtifactTypes.KERNEL_FILE, ArtifactTypes.KERNEL));
       }
+      sbom.kernelFiles(kernelLayer);
       if (kernelLayer.isRegularFile(modules)) {
         progress.accept(arch + ": unpacking " + modules + " from " + kernelRef.name());
         union.addTarball(
@@ -194,7 +229,13 @@ public final class Builder {
     try {
       OciRepository repo = client.repository(plan.output().repository());
       List<Descriptor> layers = new ArrayList<>();
+      BuildResult.ArtifactRef sbom = null;
       for (BuildResult.ArtifactRef a : assembled.artifacts()) {
+        if (Sbom.MEDIA_TYPE.equals(a.mediaType())) {
+          // Not an artifact of the image: it refers to the manifest, pushed after it.
+          sbom = a;
+          continue;
+        }
         Path file = assembled.dir().resolve(a.name());
         Descriptor d =
             new Descriptor(
@@ -209,13 +250,21 @@ public final class Builder {
         repo.pushBlob(d, () -> Files.newInputStream(file), null);
         layers.add(d);
       }
-      byte[] config = configJson(plan, assembled);
+      byte[] config = BuildConfig.of(plan, assembled).toJson();
       Descriptor configDesc =
           new Descriptor(ArtifactTypes.BUILD_CONFIG, Digests.sha256(config), config.length);
       repo.pushBlob(configDesc, () -> new java.io.ByteArrayInputStream(config), null);
-      ImageManifest manifest =
-          ImageManifest.of(ArtifactTypes.OS_IMAGE, configDesc, layers, Map.of());
+      ImageManifest manifest = manifest(plan, assembled);
       Descriptor pushed = repo.pushManifest(manifest.toJson(), MediaTypes.OCI_MANIFEST, null);
+      if (sbom != null) {
+        progress.accept(assembled.architecture() + ": pushing " + sbom.name() + " as a referrer");
+        Referrers.push(
+            repo,
+            pushed,
+            Sbom.MEDIA_TYPE,
+            sbom.name(),
+            Files.readAllBytes(assembled.dir().resolve(sbom.name())));
+      }
       return new BuildResult(
           assembled.architecture(),
           plan.inputDigest(),
@@ -230,6 +279,30 @@ public final class Builder {
   }
 
   /**
+   * The per-architecture manifest of {@code assembled}: what {@link #push} pushes, and what {@code
+   * lamina verify} compares a rebuild with.
+   */
+  public static ImageManifest manifest(BuildPlan plan, Assembled assembled) throws IOException {
+    List<Descriptor> layers = new ArrayList<>();
+    for (BuildResult.ArtifactRef a : assembled.artifacts()) {
+      if (!Sbom.MEDIA_TYPE.equals(a.mediaType())) {
+        layers.add(
+            new Descriptor(
+                a.mediaType(),
+                a.digest(),
+                a.size(),
+                Map.of(MediaTypes.ANNOTATION_TITLE, a.name()),
+                null,
+                null));
+      }
+    }
+    byte[] config = BuildConfig.of(plan, assembled).toJson();
+    Descriptor configDesc =
+        new Descriptor(ArtifactTypes.BUILD_CONFIG, Digests.sha256(config), config.length);
+    return ImageManifest.of(ArtifactTypes.OS_IMAGE, configDesc, layers, Map.of());
+  }
+
+  /**
    * The failure of an assembled architecture that must not be pushed because the plan says policy
    * denies overlapping init layers (LMN009) and the union has some; empty when it may be pushed.
    * The failure keeps the overlaps, so the operator evaluates policy on them and blocks the image.
@@ -240,7 +313,7 @@ public final class Builder {
         || a.overlapCount() == 0) {
       return Optional.empty();
     }
-    BuildResult.Overlap first = a.overlaps().isEmpty() ? null : a.overlaps().get(0);
+    Overlap first = a.overlaps().isEmpty() ? null : a.overlaps().get(0);
     String message =
         "policy rule LMN009 denies init layers that write the same path: "
             + a.overlapCount()
@@ -272,43 +345,6 @@ public final class Builder {
         null);
   }
 
-  /**
-   * Build metadata stored as the manifest's config: what went in, never when, and the paths that
-   * two init layers both write, so a cache hit can report them as a build would (policy LMN008).
-   */
-  static byte[] configJson(BuildPlan plan, Assembled assembled) throws IOException {
-    String arch = assembled.architecture();
-    Map<String, Object> config = new LinkedHashMap<>();
-    config.put("architecture", arch);
-    config.put("os", "linux");
-    config.put("inputDigest", plan.inputDigest());
-    config.put("formatVersion", InputDigest.OUTPUT_FORMAT_VERSION);
-    BuildPlan.ArchPlan ap = plan.architectures().get(arch);
-    List<Map<String, String>> sources = new ArrayList<>();
-    if (ap.kernel() != null) {
-      sources.add(
-          Map.of(
-              "role",
-              "kernel",
-              "name",
-              ap.kernel().name(),
-              "image",
-              ap.kernel().image(),
-              "digest",
-              ap.kernel().digest()));
-    }
-    for (BuildPlan.LayerRef ref : ap.init()) {
-      sources.add(
-          Map.of("role", "init", "name", ref.name(), "image", ref.image(), "digest", ref.digest()));
-    }
-    config.put("layers", sources);
-    List<BuildResult.Overlap> overlaps = assembled.overlaps();
-    config.put(
-        "overlaps", overlaps.subList(0, Math.min(overlaps.size(), BuildResult.MAX_OVERLAPS)));
-    config.put("overlapCount", assembled.overlapCount());
-    return JSON.writeValueAsBytes(config);
-  }
-
   private LayerSource source(BuildPlan.LayerRef ref, String arch) throws IOException {
     OciRepository repo = pullClient.apply(ref).repository(ref.image());
     ImageManifest manifest = ImageManifest.parse(repo.manifestBytes(ref.digest()));
@@ -321,7 +357,15 @@ public final class Builder {
     return new LayerSource(ref.name(), blobs);
   }
 
-  private static BuildResult.ArtifactRef artifact(Path file, String name, String mediaType)
+  private static void deleteTree(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  static BuildResult.ArtifactRef artifact(Path file, String name, String mediaType)
       throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
       return new BuildResult.ArtifactRef(name, mediaType, Digests.sha256(in), Files.size(file));

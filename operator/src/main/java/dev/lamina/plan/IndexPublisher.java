@@ -1,6 +1,7 @@
 package dev.lamina.plan;
 
 import dev.lamina.oci.Descriptor;
+import dev.lamina.oci.Digests;
 import dev.lamina.oci.ImageIndex;
 import dev.lamina.oci.MediaTypes;
 import dev.lamina.oci.OciRepository;
@@ -25,23 +26,31 @@ public final class IndexPublisher {
    */
   public static Descriptor publish(
       OciRepository repo, Map<String, String> manifests, List<String> tags) throws IOException {
-    List<Descriptor> entries = new ArrayList<>();
-    for (Map.Entry<String, String> e : new TreeMap<>(manifests).entrySet()) {
-      byte[] manifest = repo.manifestBytes(e.getValue());
-      entries.add(
-          new Descriptor(
-              MediaTypes.OCI_MANIFEST,
-              e.getValue(),
-              manifest.length,
-              Map.of(),
-              Platform.linux(e.getKey()),
-              ArtifactTypes.OS_IMAGE));
+    Map<String, byte[]> bytes = new TreeMap<>();
+    for (Map.Entry<String, String> e : manifests.entrySet()) {
+      bytes.put(e.getKey(), repo.manifestBytes(e.getValue()));
     }
-    byte[] index = ImageIndex.of(entries, Map.of()).toJson();
+    byte[] index = index(bytes);
     Descriptor pushed = null;
     for (String tag : tags) {
       pushed = repo.pushManifest(index, MediaTypes.OCI_INDEX, tag);
     }
     return pushed;
+  }
+
+  /** The index over the manifests (architecture -> manifest bytes) that {@link #publish} pushes. */
+  public static byte[] index(Map<String, byte[]> manifests) {
+    List<Descriptor> entries = new ArrayList<>();
+    for (Map.Entry<String, byte[]> e : new TreeMap<>(manifests).entrySet()) {
+      entries.add(
+          new Descriptor(
+              MediaTypes.OCI_MANIFEST,
+              Digests.sha256(e.getValue()),
+              e.getValue().length,
+              Map.of(),
+              Platform.linux(e.getKey()),
+              ArtifactTypes.OS_IMAGE));
+    }
+    return ImageIndex.of(entries, Map.of()).toJson();
   }
 }

@@ -46,7 +46,8 @@ public final class InputDigest {
             plan.compression(),
             plan.sourceDateEpoch(),
             null,
-            null);
+            null,
+            plan.efi());
     try {
       String json = CANONICAL.writeValueAsString(canonical) + "\nformat=" + OUTPUT_FORMAT_VERSION;
       byte[] hash =
@@ -66,7 +67,8 @@ public final class InputDigest {
                 arch,
                 new BuildPlan.ArchPlan(
                     ap.kernel() == null ? null : withoutSecret(ap.kernel()),
-                    ap.init().stream().map(InputDigest::withoutSecret).toList())));
+                    ap.init().stream().map(InputDigest::withoutSecret).toList(),
+                    ap.stub() == null ? null : withoutSecret(ap.stub()))));
     return result;
   }
 

@@ -9,6 +9,7 @@ import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageSpec;
 import dev.lamina.api.PlatformDigest;
 import dev.lamina.assemble.UnionLimits;
+import dev.lamina.oci.OciReference;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -52,7 +53,11 @@ public final class PlanFactory {
       for (String name : spec.getInit() == null ? List.<String>of() : spec.getInit()) {
         init.add(ref(layers, name, arch));
       }
-      archs.put(arch.name(), new BuildPlan.ArchPlan(kernelRef, List.copyOf(init)));
+      BuildPlan.LayerRef stubRef = null;
+      if (spec.hasEfiFormat()) {
+        stubRef = ref(layers, stubLayer(spec), arch);
+      }
+      archs.put(arch.name(), new BuildPlan.ArchPlan(kernelRef, List.copyOf(init), stubRef));
     }
     BuildPlan.KernelPlan kernelPlan =
         kernel == null
@@ -74,7 +79,8 @@ public final class PlanFactory {
             spec.effectiveCompression(),
             spec.effectiveSourceDateEpoch(),
             output,
-            limits(spec, max));
+            limits(spec, max),
+            efi(spec));
     String digest = InputDigest.of(plan);
     return new BuildPlan(
         plan.osImage(),
@@ -86,7 +92,60 @@ public final class PlanFactory {
         plan.compression(),
         plan.sourceDateEpoch(),
         plan.output(),
-        plan.limits());
+        plan.limits(),
+        plan.efi());
+  }
+
+  /**
+   * The Layer holding the UKI's stub.
+   *
+   * @throws IllegalArgumentException when an EFI format is asked for without spec.uki.stub.layer
+   */
+  public static String stubLayer(OSImageSpec spec) {
+    if (spec.getUki() == null
+        || spec.getUki().getStub() == null
+        || spec.getUki().getStub().getLayer() == null) {
+      String format =
+          spec.effectiveFormats().stream().filter(f -> f.efi()).findFirst().orElseThrow().value();
+      throw new IllegalArgumentException(
+          "spec.uki.stub.layer is required: format " + format + " is built on an EFI stub");
+    }
+    return spec.getUki().getStub().getLayer();
+  }
+
+  /** The EFI part of the plan; null when no EFI format is built. */
+  static BuildPlan.EfiPlan efi(OSImageSpec spec) {
+    if (!spec.hasEfiFormat()) {
+      return null;
+    }
+    Map<String, String> paths = new java.util.TreeMap<>();
+    for (Architecture arch : spec.getArchitectures()) {
+      paths.put(arch.name(), spec.getUki().getStub().effectivePath(arch.name()));
+    }
+    return new BuildPlan.EfiPlan(paths, diskSize(spec));
+  }
+
+  /**
+   * spec.disk.size in bytes, or null.
+   *
+   * @throws IllegalArgumentException when it is not a positive whole number of bytes
+   */
+  static Long diskSize(OSImageSpec spec) {
+    if (spec.getDisk() == null || spec.getDisk().getSize() == null) {
+      return null;
+    }
+    String size = spec.getDisk().getSize();
+    BigDecimal b;
+    try {
+      b = Quantity.getAmountInBytes(new Quantity(size));
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      b = null;
+    }
+    if (b == null || b.signum() <= 0 || b.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+      throw new IllegalArgumentException(
+          "spec.disk.size: \"" + size + "\" is not a positive size such as 512Mi");
+    }
+    return b.setScale(0, RoundingMode.FLOOR).longValueExact();
   }
 
   /**
@@ -139,22 +198,6 @@ public final class PlanFactory {
     }
   }
 
-  /** The Layer names an OSImage uses: its kernel layer first, then its init layers in order. */
-  public static List<String> layerNames(OSImageSpec spec) {
-    List<String> names = new ArrayList<>();
-    if (spec.getKernel() != null && spec.getKernel().getLayer() != null) {
-      names.add(spec.getKernel().getLayer());
-    }
-    if (spec.getInit() != null) {
-      for (String n : spec.getInit()) {
-        if (!names.contains(n)) {
-          names.add(n);
-        }
-      }
-    }
-    return names;
-  }
-
   /** The manifest a Layer resolved to for {@code arch}, matching linux/ARCH with any variant. */
   public static Optional<PlatformDigest> platform(Layer layer, Architecture arch) {
     if (layer.getStatus() == null || layer.getStatus().getPlatforms() == null) {
@@ -165,20 +208,6 @@ public final class PlanFactory {
         .filter(p -> p.getDigest() != null)
         .filter(p -> wanted.equals(p.getPlatform()) || p.getPlatform().startsWith(wanted + "/"))
         .findFirst();
-  }
-
-  /** The repository of an image reference: the reference without its tag and digest. */
-  public static String repositoryOf(String reference) {
-    String r = reference;
-    int at = r.indexOf('@');
-    if (at >= 0) {
-      r = r.substring(0, at);
-    }
-    int colon = r.lastIndexOf(':');
-    if (colon > r.lastIndexOf('/') && !(r.startsWith("oci:") && colon == 3)) {
-      r = r.substring(0, colon);
-    }
-    return r;
   }
 
   private static BuildPlan.LayerRef ref(Map<String, Layer> layers, String name, Architecture arch) {
@@ -195,7 +224,7 @@ public final class PlanFactory {
     String secret = layer.getSpec().getPullSecret();
     return new BuildPlan.LayerRef(
         name,
-        repositoryOf(layer.getSpec().getImage()),
+        OciReference.parse(layer.getSpec().getImage()).repository(),
         p.getDigest(),
         secret == null || secret.isEmpty() ? null : secret);
   }

@@ -3,10 +3,13 @@ package dev.lamina.policy;
 import dev.lamina.api.Architecture;
 import dev.lamina.api.FileSpec;
 import dev.lamina.api.Layer;
+import dev.lamina.api.LayerSignature;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageSpec;
+import dev.lamina.api.Overlap;
 import dev.lamina.api.PlatformDigest;
-import dev.lamina.plan.BuildResult.Overlap;
+import dev.lamina.api.SignatureState;
+import dev.lamina.oci.OciReference;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,6 +31,16 @@ final class BuiltInChecks {
     void failUnlisted(int count);
   }
 
+  /** The parsed image, or null (and not evaluated) when it is malformed. */
+  private static OciReference reference(String image, Sink sink) {
+    try {
+      return OciReference.parse(image);
+    } catch (IllegalArgumentException e) {
+      sink.notEvaluated("spec.image", e.getMessage());
+      return null;
+    }
+  }
+
   static void layer(BuiltInRule rule, Layer layer, Parameters p, Sink sink) {
     String image = layer.getSpec() == null ? null : layer.getSpec().getImage();
     if (image == null || image.isBlank()) {
@@ -36,7 +49,8 @@ final class BuiltInChecks {
     }
     switch (rule) {
       case IMAGE_PINNED -> {
-        if (!ImageReference.parse(image).pinned()) {
+        OciReference ref = reference(image, sink);
+        if (ref != null && ref.digest() == null) {
           sink.fail(
               "spec.image",
               "image "
@@ -49,8 +63,11 @@ final class BuiltInChecks {
         if (p.allowedRegistries().isEmpty()) {
           return;
         }
-        ImageReference ref = ImageReference.parse(image);
-        if (ref.layout()) {
+        OciReference ref = reference(image, sink);
+        if (ref == null) {
+          return;
+        }
+        if (ref.isLayout()) {
           sink.fail(
               "spec.image",
               "image "
@@ -58,11 +75,12 @@ final class BuiltInChecks {
                   + " is an OCI layout on disk, not from an allowed registry ("
                   + String.join(", ", p.allowedRegistries())
                   + ")");
-        } else if (!p.allowedRegistries().contains(ref.registry())) {
+        } else if (!p.allowedRegistries()
+            .contains(OciReference.normalizeRegistry(ref.registry()))) {
           sink.fail(
               "spec.image",
               "registry "
-                  + ref.registry()
+                  + OciReference.normalizeRegistry(ref.registry())
                   + " of image "
                   + image
                   + " is not allowed; allowed: "
@@ -106,6 +124,23 @@ final class BuiltInChecks {
           }
         }
       }
+      case LAYER_SIGNED -> {
+        LayerSignature sig = layer.getStatus() == null ? null : layer.getStatus().getSignature();
+        if (sig == null || sig.getState() == null) {
+          sink.notEvaluated("status.signature", "the Layer's signatures are not checked yet");
+        } else if (sig.getState() == SignatureState.Unsigned) {
+          sink.fail(
+              "spec.image",
+              "image "
+                  + image
+                  + " ("
+                  + sig.getDigest()
+                  + ") has no cosign signature; sign it with cosign sign --key");
+        }
+      }
+      case LAYER_TRUSTED -> {
+        // Evaluated per policy by PolicyEngine, which knows whose spec.trust applies.
+      }
       default -> throw new IllegalArgumentException(rule.id() + " does not apply to a Layer");
     }
   }
@@ -121,7 +156,7 @@ final class BuiltInChecks {
     OSImageSpec spec = image.getSpec() == null ? new OSImageSpec() : image.getSpec();
     switch (rule) {
       case PLATFORMS_AVAILABLE -> {
-        for (String name : layerNames(spec)) {
+        for (String name : spec.layerNames()) {
           List<PlatformDigest> resolved = resolvedPlatforms(layers.get(name));
           if (resolved.isEmpty()) {
             sink.notEvaluated("Layer " + name, unresolvedReason(layers, name));
@@ -222,7 +257,7 @@ final class BuiltInChecks {
         for (Architecture arch : architectures(spec)) {
           long total = 0;
           String unknown = null;
-          for (String name : layerNames(spec)) {
+          for (String name : spec.layerNames()) {
             PlatformDigest d = platformOf(resolvedPlatforms(layers.get(name)), arch);
             if (d == null || d.getLayersSize() == null) {
               unknown = name;
@@ -270,20 +305,59 @@ final class BuiltInChecks {
         }
         sink.failUnlisted(Math.max(0, overlapCount - distinct.size()));
       }
+      case EFI_STUB_PRESENT -> {
+        if (spec.hasEfiFormat() && stubLayer(spec) == null) {
+          String format =
+              spec.effectiveFormats().stream()
+                  .filter(f -> f.efi())
+                  .findFirst()
+                  .orElseThrow()
+                  .value();
+          sink.fail(
+              "spec.uki.stub",
+              "format " + format + " is built on an EFI stub, and spec.uki.stub.layer names none");
+        }
+      }
+      case EFI_STUB_PINNED -> {
+        String name = stubLayer(spec);
+        if (name == null) {
+          return;
+        }
+        Layer stub = layers.get(name);
+        String ref = stub == null || stub.getSpec() == null ? null : stub.getSpec().getImage();
+        OciReference parsed = ref == null ? null : reference(ref, sink);
+        if (ref == null) {
+          sink.notEvaluated("spec.uki.stub", "Layer " + name + " does not exist");
+        } else if (parsed != null && parsed.digest() == null) {
+          sink.fail(
+              "spec.uki.stub",
+              "the EFI stub's Layer "
+                  + name
+                  + " has image "
+                  + ref
+                  + ", not pinned by digest; the stub runs first at boot, so pin it with"
+                  + " @sha256:<digest>");
+        }
+      }
+      case OUTPUT_SIGNED -> {
+        if (spec.getOutput() != null && spec.getOutput().getSigning() == null) {
+          sink.fail(
+              "spec.output.signing",
+              "the image is pushed to "
+                  + spec.getOutput().getRepository()
+                  + " unsigned; set spec.output.signing.keySecret");
+        }
+      }
       default -> throw new IllegalArgumentException(rule.id() + " does not apply to an OSImage");
     }
   }
 
-  /** The Layer names an OSImage uses: the kernel layer first, then init layers, each once. */
-  static Set<String> layerNames(OSImageSpec spec) {
-    Set<String> names = new LinkedHashSet<>();
-    if (spec.getKernel() != null && spec.getKernel().getLayer() != null) {
-      names.add(spec.getKernel().getLayer());
+  /** The stub Layer of the EFI formats, or null when none is built or none is named. */
+  static String stubLayer(OSImageSpec spec) {
+    if (!spec.hasEfiFormat() || spec.getUki() == null || spec.getUki().getStub() == null) {
+      return null;
     }
-    if (spec.getInit() != null) {
-      names.addAll(spec.getInit());
-    }
-    return names;
+    return spec.getUki().getStub().getLayer();
   }
 
   static List<PlatformDigest> resolvedPlatforms(Layer layer) {

@@ -67,7 +67,42 @@ public enum BuiltInRule {
       false,
       true,
       "No path is written by two init layers",
-      "When two layers ship the same file, only the order of spec.init decides which one boots.");
+      "When two layers ship the same file, only the order of spec.init decides which one boots."),
+  EFI_STUB_PINNED(
+      "LMN010",
+      PolicyAction.Deny,
+      false,
+      true,
+      "The EFI stub's Layer (spec.uki.stub.layer) is pinned by digest",
+      "The stub is the first code the firmware runs; a moving tag could swap it between builds."),
+  EFI_STUB_PRESENT(
+      "LMN011",
+      PolicyAction.Deny,
+      false,
+      true,
+      "An EFI format (uki, raw-efi, qcow2-efi, iso-efi) names its stub (spec.uki.stub.layer)",
+      "Without a stub there is no UKI: the build could only fail, after pulling every layer."),
+  LAYER_SIGNED(
+      "LMN012",
+      PolicyAction.Warn,
+      true,
+      false,
+      "Layer image carries a cosign signature",
+      "An unsigned image carries no one's statement that they built or vetted it."),
+  OUTPUT_SIGNED(
+      "LMN013",
+      PolicyAction.Off,
+      false,
+      true,
+      "OSImage signs what it pushes (spec.output.signing)",
+      "Machines and admission controllers can only check images that carry a signature."),
+  LAYER_TRUSTED(
+      "LMN014",
+      PolicyAction.Deny,
+      true,
+      false,
+      "Layer image is signed by a key of the policy's spec.trust",
+      "A digest signed by a known key is one its owner vouched for; anything else may be swapped.");
 
   private final String id;
   private final PolicyAction defaultAction;

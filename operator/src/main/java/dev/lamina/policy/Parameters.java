@@ -1,6 +1,7 @@
 package dev.lamina.policy;
 
 import dev.lamina.api.PolicyParameters;
+import dev.lamina.oci.OciReference;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -34,7 +35,7 @@ record Parameters(
     }
     Set<String> registries = new TreeSet<>();
     if (p.getAllowedRegistries() != null) {
-      p.getAllowedRegistries().forEach(r -> registries.add(ImageReference.normalizeRegistry(r)));
+      p.getAllowedRegistries().forEach(r -> registries.add(OciReference.normalizeRegistry(r)));
     }
     return new Parameters(
         registries,

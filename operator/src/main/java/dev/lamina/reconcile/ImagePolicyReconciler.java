@@ -64,6 +64,8 @@ public final class ImagePolicyReconciler implements Reconciler<ImagePolicy> {
                 "The policy is not applied: " + message,
                 generation));
       }
+      status.setConditions(
+          Progress.ofImagePolicy(errors.isEmpty()).apply(status.getConditions(), generation));
       if (old != null && json.asJson(old).equals(json.asJson(status))) {
         return UpdateControl.noUpdate();
       }

@@ -1,13 +1,15 @@
 package dev.lamina.reconcile;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lamina.api.ArchitectureStatus;
 import dev.lamina.api.Artifact;
+import dev.lamina.api.Overlap;
 import dev.lamina.oci.Descriptor;
+import dev.lamina.oci.ImageIndex;
 import dev.lamina.oci.ImageManifest;
+import dev.lamina.oci.MediaTypes;
 import dev.lamina.oci.OciRepository;
+import dev.lamina.oci.Platform;
 import dev.lamina.plan.ArtifactTypes;
+import dev.lamina.plan.BuildConfig;
 import dev.lamina.plan.BuildResult;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,22 +21,18 @@ import java.util.Optional;
 
 /** Reads what the operator needs from OCI index and manifest JSON documents. */
 final class IndexDocuments {
-  static final String TITLE = "org.opencontainers.image.title";
-
   /** A build config is a few hundred bytes; a larger one is not Lamina's. */
   private static final long MAX_CONFIG_BYTES = 64 * 1024;
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private IndexDocuments() {}
 
   /** Manifest digest by architecture, for the linux entries of an index. */
   static Map<String, String> manifestsByArchitecture(byte[] index) throws IOException {
     Map<String, String> result = new LinkedHashMap<>();
-    for (JsonNode m : JSON.readTree(index).path("manifests")) {
-      JsonNode p = m.path("platform");
-      if ("linux".equals(p.path("os").asText())) {
-        result.putIfAbsent(p.path("architecture").asText(), m.path("digest").asText());
+    for (Descriptor m : ImageIndex.parse(index).manifests()) {
+      Platform p = m.platform();
+      if (p != null && "linux".equals(p.os())) {
+        result.putIfAbsent(p.architecture(), m.digest());
       }
     }
     return result;
@@ -43,13 +41,13 @@ final class IndexDocuments {
   /** The artifacts of a per-architecture manifest: its layers, named by their title annotation. */
   static List<Artifact> artifacts(byte[] manifest) throws IOException {
     List<Artifact> result = new ArrayList<>();
-    for (JsonNode l : JSON.readTree(manifest).path("layers")) {
+    for (Descriptor l : ImageManifest.parse(manifest).layers()) {
       result.add(
           artifact(
-              l.path("annotations").path(TITLE).asText(null),
-              l.path("mediaType").asText(),
-              l.path("digest").asText(),
-              l.path("size").asLong()));
+              l.annotations().get(MediaTypes.ANNOTATION_TITLE),
+              l.mediaType(),
+              l.digest(),
+              l.size()));
     }
     return result;
   }
@@ -65,12 +63,12 @@ final class IndexDocuments {
   }
 
   /** A build result's listed overlaps, as status keeps them. */
-  static List<ArchitectureStatus.Overlap> overlaps(BuildResult result) {
-    List<ArchitectureStatus.Overlap> list = new ArrayList<>();
+  static List<Overlap> overlaps(BuildResult result) {
+    List<Overlap> list = new ArrayList<>();
     if (result.overlaps() != null) {
-      for (BuildResult.Overlap o : result.overlaps()) {
+      for (Overlap o : result.overlaps()) {
         if (list.size() < BuildResult.MAX_OVERLAPS) {
-          list.add(new ArchitectureStatus.Overlap(o.path(), o.lower(), o.upper()));
+          list.add(o);
         }
       }
     }
@@ -84,14 +82,6 @@ final class IndexDocuments {
     }
     return result.overlaps() == null ? 0 : result.overlaps().size();
   }
-
-  /**
-   * What a per-architecture manifest's build config says about overlaps.
-   *
-   * @param overlaps the listed ones, at most {@link BuildResult#MAX_OVERLAPS}
-   * @param overlapCount all of them
-   */
-  record BuildConfig(List<ArchitectureStatus.Overlap> overlaps, int overlapCount) {}
 
   /**
    * Reads the Lamina build config of a per-architecture manifest; empty when the config is not
@@ -112,19 +102,7 @@ final class IndexDocuments {
   }
 
   static Optional<BuildConfig> buildConfig(byte[] config) throws IOException {
-    JsonNode root = JSON.readTree(config);
-    if (!root.path("overlapCount").isInt()) {
-      return Optional.empty();
-    }
-    List<ArchitectureStatus.Overlap> list = new ArrayList<>();
-    for (JsonNode o : root.path("overlaps")) {
-      if (list.size() < BuildResult.MAX_OVERLAPS) {
-        list.add(
-            new ArchitectureStatus.Overlap(
-                o.path("path").asText(), o.path("lower").asText(), o.path("upper").asText()));
-      }
-    }
-    return Optional.of(new BuildConfig(list, root.path("overlapCount").asInt()));
+    return BuildConfig.withOverlaps(config);
   }
 
   private static Artifact artifact(String name, String mediaType, String digest, long size) {

@@ -1,16 +1,24 @@
 package dev.lamina.reconcile;
 
 import dev.lamina.api.Conditions;
+import dev.lamina.api.ImagePolicy;
 import dev.lamina.api.Layer;
+import dev.lamina.api.LayerSignature;
 import dev.lamina.api.LayerStatus;
 import dev.lamina.api.PlatformDigest;
 import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyStatus;
+import dev.lamina.api.SignatureState;
+import dev.lamina.api.UpdatePolicy;
+import dev.lamina.metrics.LaminaMetrics;
 import dev.lamina.oci.AuthException;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.NotFoundException;
+import dev.lamina.oci.OciReference;
+import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.Platform;
 import dev.lamina.oci.ResolvedImage;
+import dev.lamina.policy.Subject;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -39,7 +47,8 @@ import org.slf4j.MDC;
 
 /**
  * Resolves a Layer's image reference to a manifest per platform and evaluates policy on it. A tag
- * is resolved again every {@link OperatorSettings#tagResolveInterval()}; a digest only once.
+ * is resolved again every {@link OperatorSettings#tagResolveInterval()} (unless {@code
+ * spec.updatePolicy} is Pin); a digest only once.
  */
 @ControllerConfiguration(name = "layer")
 @GradualRetry(
@@ -53,9 +62,15 @@ public final class LayerReconciler implements Reconciler<Layer> {
   /** Ready reason of a Layer that policy refused before it was resolved. */
   static final String REFUSED = "PolicyDenied";
 
+  /** Ready reasons of a Layer whose digest lacks a signature that spec.trust requires. */
+  static final String UNSIGNED = "Unsigned";
+
+  static final String UNTRUSTED = "UntrustedSignature";
+
   private static final Set<String> REFERENCE_RULES = Set.of("LMN001", "LMN002");
 
   private final OperatorSettings settings;
+  private final LayerTrust trust;
   private final Registries registries;
   private final PolicySet policies;
   private final KubernetesSerialization json;
@@ -73,6 +88,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
     this.policies = policies;
     this.json = client.getKubernetesSerialization();
     this.clock = clock;
+    this.trust = new LayerTrust(client);
   }
 
   @Override
@@ -92,7 +108,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
     MDC.put("namespace", layer.getMetadata().getNamespace());
     MDC.put("name", layer.getMetadata().getName());
     try {
-      return doReconcile(layer);
+      return LaminaMetrics.of(context).layerReconciled(layer, doReconcile(layer));
     } finally {
       MDC.remove("namespace");
       MDC.remove("name");
@@ -104,7 +120,11 @@ public final class LayerReconciler implements Reconciler<Layer> {
     LayerStatus old = layer.getStatus();
     LayerStatus status = old == null ? new LayerStatus() : json.clone(old);
     String image = layer.getSpec().getImage();
-    boolean pinned = image.contains("@sha256:");
+    // A digest never moves; a Pin policy keeps the first resolution until the spec changes, which
+    // changes the generation and so makes the status no longer current.
+    boolean pinned =
+        OciReference.parse(image).digest() != null
+            || layer.getSpec().getUpdatePolicy() == UpdatePolicy.Pin;
     Instant now = clock.instant();
     Instant resolvedAt =
         old == null || old.getResolvedAt() == null ? null : Instant.parse(old.getResolvedAt());
@@ -120,8 +140,12 @@ public final class LayerReconciler implements Reconciler<Layer> {
     Optional<String> refusal = refusal(layer);
     if (refusal.isPresent()) {
       // The reference itself is denied (an unpinned tag or a registry not allowed): don't even
-      // ask that registry, and drop what an earlier resolution found.
-      status.setPlatforms(new ArrayList<>());
+      // ask that registry, and drop what an earlier resolution found. The platforms asked for stay
+      // listed, without digests, so rules counting a Layer's platforms still see them.
+      status.setPlatforms(
+          layer.getSpec().effectivePlatforms().stream()
+              .map(p -> new PlatformDigest(p, null, null, null))
+              .collect(Collectors.toCollection(ArrayList::new)));
       status.setIndexDigest(null);
       status.setDigest(null);
       status.setResolvedAt(null);
@@ -139,7 +163,9 @@ public final class LayerReconciler implements Reconciler<Layer> {
       resolvedAt = now;
     }
     status.setObservedGeneration(generation);
+    boolean trustUnmet = checkSignatures(layer, status, refusal.isPresent());
     applyPolicy(layer, status);
+    status.setConditions(progress(status).apply(status.getConditions(), generation));
 
     UpdateControl<Layer> control =
         json.asJson(status).equals(old == null ? null : json.asJson(old))
@@ -148,8 +174,52 @@ public final class LayerReconciler implements Reconciler<Layer> {
     if (!pinned && resolvedAt != null) {
       Duration wait = Duration.between(now, resolvedAt.plus(settings.tagResolveInterval()));
       control.rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait);
+    } else if (trustUnmet) {
+      // A signature can be added later without any change to the Layer: look again.
+      control.rescheduleAfter(settings.tagResolveInterval());
     }
     return control;
+  }
+
+  /**
+   * Records the cosign signatures of the resolved digest; when an ImagePolicy's spec.trust selects
+   * the Layer and no key of it signed that digest, the Layer is not Ready (rule LMN014 then denies
+   * it, which blocks its OSImages). Returns whether such a trust is unmet.
+   */
+  private boolean checkSignatures(Layer layer, LayerStatus status, boolean refused)
+      throws IOException {
+    if (refused || status.getDigest() == null) {
+      status.setSignature(null);
+      return false;
+    }
+    List<ImagePolicy> trusting =
+        policyWatch.engine().trustPolicies(layer, policyWatch.namespaceLabels(layer));
+    OciRepository repo =
+        registries
+            .client(layer.getMetadata().getNamespace(), layer.getSpec().getPullSecret())
+            .repository(OciReference.parse(layer.getSpec().getImage()).repository());
+    LayerSignature sig = trust.check(repo, status.getDigest(), trusting);
+    status.setSignature(sig);
+    if (trusting.isEmpty() || sig.getState() == SignatureState.Verified) {
+      return false;
+    }
+    boolean unsigned = sig.getState() == SignatureState.Unsigned;
+    status.setConditions(
+        Conditions.set(
+            status.getConditions(),
+            Conditions.READY,
+            false,
+            unsigned ? UNSIGNED : UNTRUSTED,
+            "Digest "
+                + status.getDigest()
+                + (unsigned
+                    ? " has no cosign signature"
+                    : " has no cosign signature by a trusted key")
+                + "; ImagePolicy "
+                + String.join(", ", sig.getUntrustedBy())
+                + " requires one by a key of its spec.trust.",
+            layer.getMetadata().getGeneration()));
+    return true;
   }
 
   private void resolve(Layer layer, LayerStatus status, Instant now) throws IOException {
@@ -224,6 +294,8 @@ public final class LayerReconciler implements Reconciler<Layer> {
             layer.getMetadata().getGeneration()));
     // Rules about the reference itself (pinning, allowed registries) don't need the registry.
     applyPolicy(layer, status);
+    status.setConditions(
+        progress(status).apply(status.getConditions(), layer.getMetadata().getGeneration()));
     return ErrorStatusUpdateControl.patchStatus(fresh(layer, status));
   }
 
@@ -238,7 +310,10 @@ public final class LayerReconciler implements Reconciler<Layer> {
     unresolved.setSpec(layer.getSpec());
     unresolved.setStatus(new LayerStatus());
     PolicyStatus policy =
-        policyWatch.engine().evaluateLayer(unresolved, policyWatch.namespaceLabels(layer));
+        policyWatch
+            .engine()
+            .assess(Subject.layer(unresolved), policyWatch.namespaceLabels(layer))
+            .status();
     return policy.getResults() == null
         ? Optional.empty()
         : policy.getResults().stream()
@@ -255,11 +330,22 @@ public final class LayerReconciler implements Reconciler<Layer> {
     evaluated.setSpec(layer.getSpec());
     evaluated.setStatus(status);
     PolicyStatus policy =
-        policyWatch.engine().evaluateLayer(evaluated, policyWatch.namespaceLabels(layer));
+        policyWatch
+            .engine()
+            .assess(Subject.layer(evaluated), policyWatch.namespaceLabels(layer))
+            .status();
     status.setPolicy(policy);
     status.setConditions(
         OSImageReconciler.policyCondition(
             status.getConditions(), policy, layer.getMetadata().getGeneration()));
+  }
+
+  private static Progress progress(LayerStatus status) {
+    return Progress.ofLayer(
+        Conditions.find(status.getConditions(), Conditions.READY)
+            .map(c -> c.getReason())
+            .orElse(null),
+        Conditions.isTrue(status.getConditions(), Conditions.READY));
   }
 
   private static Layer fresh(Layer layer, LayerStatus status) {

@@ -17,6 +17,7 @@ import java.util.Set;
  * @param registryTimeouts limits of each registry request, the operator's and its build pods'
  * @param maxLimits the most any OSImage's build may unpack; its spec.build.limits are lowered to
  *     these
+ * @param maxBuildPods build pods at once in the whole cluster; 0 for no limit
  */
 public record OperatorSettings(
     Duration tagResolveInterval,
@@ -25,11 +26,13 @@ public record OperatorSettings(
     Set<String> insecureRegistries,
     Duration retryBackoff,
     RegistryTimeouts registryTimeouts,
-    UnionLimits maxLimits) {
+    UnionLimits maxLimits,
+    int maxBuildPods) {
 
   public static final Duration DEFAULT_TAG_RESOLVE_INTERVAL = Duration.ofMinutes(10);
   public static final Duration DEFAULT_NO_NODE_GRACE = Duration.ofMinutes(2);
   public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(10);
+  public static final int DEFAULT_MAX_BUILD_PODS = 4;
 
   /** The operator's default maximums: 32 GiB and 2,000,000 entries per build. */
   public static final UnionLimits DEFAULT_MAX_LIMITS = new UnionLimits(32L << 30, 2_000_000);
@@ -54,7 +57,28 @@ public record OperatorSettings(
         insecureRegistries,
         retryBackoff,
         RegistryTimeouts.DEFAULTS,
-        DEFAULT_MAX_LIMITS);
+        DEFAULT_MAX_LIMITS,
+        DEFAULT_MAX_BUILD_PODS);
+  }
+
+  /** Settings with the default limit on build pods at once. */
+  public OperatorSettings(
+      Duration tagResolveInterval,
+      Duration noNodeGrace,
+      String builderImage,
+      Set<String> insecureRegistries,
+      Duration retryBackoff,
+      RegistryTimeouts registryTimeouts,
+      UnionLimits maxLimits) {
+    this(
+        tagResolveInterval,
+        noNodeGrace,
+        builderImage,
+        insecureRegistries,
+        retryBackoff,
+        registryTimeouts,
+        maxLimits,
+        DEFAULT_MAX_BUILD_PODS);
   }
 
   /** Defaults for everything but the builder image. */

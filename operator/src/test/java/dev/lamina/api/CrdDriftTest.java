@@ -68,7 +68,8 @@ class CrdDriftTest {
             .filter(l -> l.startsWith("      name: "))
             .map(l -> l.substring("      name: ".length()).replace("\"", ""))
             .toList();
-    assertThat(names).containsExactly("Phase", "Architectures", "Digest", "Policy", "Age");
+    assertThat(names)
+        .containsExactly("Phase", "Architectures", "Digest", "Policy", "Reason", "Message", "Age");
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.lamina.assemble;
 import static dev.lamina.assemble.TestTar.layer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lamina.cli.Main;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -120,7 +121,7 @@ class AssembleReproducibilityIT {
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       cmd.addAll(jvm);
       cmd.add("-Djava.io.tmpdir=" + tmp);
-      cmd.addAll(List.of("-cp", classpath(), AssembleMain.class.getName()));
+      cmd.addAll(List.of("-cp", classpath(), Main.class.getName(), "assemble"));
       cmd.addAll(
           List.of("--compression", format[0], "--initrd", out.resolve(format[1]).toString()));
       cmd.addAll(

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lamina.api.FileSpec;
+import dev.lamina.api.Overlap;
 import dev.lamina.testing.TestLayers;
 import java.io.IOException;
 import java.io.InputStream;

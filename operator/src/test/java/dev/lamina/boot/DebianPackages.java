@@ -49,6 +49,16 @@ public final class DebianPackages {
     return kernelPackage(arch).resolve("lib/modules").resolve(kernelRelease(arch));
   }
 
+  /** The UKI stub of Debian's systemd-boot-efi: linuxx64.efi.stub or linuxaa64.efi.stub. */
+  public static Path efiStub(String arch) {
+    return cache().resolve(arch).resolve("systemd-boot-efi").resolve(efiStubPath(arch));
+  }
+
+  /** Where systemd-boot-efi installs the stub, relative to the root. */
+  public static String efiStubPath(String arch) {
+    return "usr/lib/systemd/boot/efi/linux" + (arch.equals("arm64") ? "aa64" : "x64") + ".efi.stub";
+  }
+
   public static Path busybox(String arch) {
     return cache().resolve(arch).resolve("busybox-static/bin/busybox");
   }

@@ -90,6 +90,16 @@ public final class QemuBoot {
             initrd.toString(),
             "-append",
             append));
+    return run(arch, command, consoleLog, marker, timeout);
+  }
+
+  /**
+   * Runs a qemu {@code command} whose serial console is its standard output and waits up to {@code
+   * timeout} for {@code marker}; qemu is killed whatever happens.
+   */
+  public static Result run(
+      String arch, List<String> command, Path consoleLog, String marker, Duration timeout)
+      throws IOException {
     Files.createDirectories(consoleLog.toAbsolutePath().getParent());
     LOG.info("booting {}: {}", arch, String.join(" ", command));
     long start = System.nanoTime();

@@ -58,6 +58,24 @@ class BuildCommandTimeoutTest {
   }
 
   @Test
+  void registryDyingMidPullFailsTheBuildWithRegistryError() throws IOException {
+    // Big enough that half of it is more than the client's first read.
+    byte[] noise = new byte[256 * 1024];
+    new java.util.Random(1).nextBytes(noise);
+    try (SlowRegistry registry =
+        SlowRegistry.start(
+            Mode.DIES_MID_BLOB,
+            Duration.ZERO,
+            TestLayers.tarGz(TestLayers.Entry.file("noise", noise, 0644)))) {
+      BuildResult r = build(registry, "PT30S", Duration.ofSeconds(20));
+      assertThat(r.error().reason()).isEqualTo("RegistryError");
+      assertThat(r.error().message())
+          .startsWith("registry " + registry.host() + " stopped sending blob ")
+          .contains(registry.layerDigest());
+    }
+  }
+
+  @Test
   void layerBlobTricklingFailsTheBuildWithRegistryTimeout() throws IOException {
     try (SlowRegistry registry =
         SlowRegistry.start(

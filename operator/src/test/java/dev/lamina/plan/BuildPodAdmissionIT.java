@@ -36,9 +36,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * deploy/build-pods.yaml on a real apiserver: the operator's ServiceAccount (impersonated, with the
- * RBAC of deploy/rbac.yaml) may create the pods BuildPodFactory makes, and nothing shaped
- * otherwise. Pods are created with a server-side dry run, which runs admission in full.
+ * deploy/base/build-pods.yaml on a real apiserver: the operator's ServiceAccount (impersonated,
+ * with the RBAC of deploy/base/rbac.yaml) may create the pods BuildPodFactory makes, and nothing
+ * shaped otherwise. Pods are created with a server-side dry run, which runs admission in full.
  */
 @ExtendWith(ControlPlaneExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

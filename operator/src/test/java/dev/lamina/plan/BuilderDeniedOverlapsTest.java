@@ -2,6 +2,7 @@ package dev.lamina.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lamina.api.Overlap;
 import dev.lamina.api.PolicyAction;
 import java.nio.file.Path;
 import java.util.List;
@@ -9,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /** A build the plan says policy denies for its overlaps (LMN009) is refused before any push. */
 class BuilderDeniedOverlapsTest {
-  static final BuildResult.Overlap MOTD = new BuildResult.Overlap("etc/motd", "base", "site");
+  static final Overlap MOTD = new Overlap("etc/motd", "base", "site");
 
   static BuildPlan plan(PolicyAction overlaps) {
     return new BuildPlan(
@@ -25,7 +26,7 @@ class BuilderDeniedOverlapsTest {
         null);
   }
 
-  static Builder.Assembled assembled(List<BuildResult.Overlap> overlaps, int count) {
+  static Builder.Assembled assembled(List<Overlap> overlaps, int count) {
     return new Builder.Assembled("amd64", Path.of("unused"), List.of(), overlaps, count);
   }
 

@@ -72,6 +72,40 @@ class PlanFactoryTest {
   }
 
   @Test
+  void efiFormatsPinTheStubLayerAndCarryTheDiskSize() {
+    OSImage o = image("efi", "console=ttyS0", List.of(Architecture.arm64, Architecture.amd64));
+    String before = PlanFactory.create(o, layers()).inputDigest();
+    o.getSpec().setFormats(List.of(dev.lamina.api.OutputFormat.RAW_EFI));
+    dev.lamina.api.StubSpec stub = new dev.lamina.api.StubSpec();
+    stub.setLayer("stub");
+    dev.lamina.api.UkiSpec uki = new dev.lamina.api.UkiSpec();
+    uki.setStub(stub);
+    o.getSpec().setUki(uki);
+    dev.lamina.api.DiskSpec disk = new dev.lamina.api.DiskSpec();
+    disk.setSize("512Mi");
+    o.getSpec().setDisk(disk);
+    Map<String, Layer> layers = new java.util.HashMap<>(layers());
+    layers.put("stub", layer("stub", "registry.example/sdboot@" + B_ARM, B_ARM, K_ARM));
+
+    BuildPlan plan = PlanFactory.create(o, layers);
+
+    assertThat(plan.architectures().get("arm64").stub())
+        .isEqualTo(new BuildPlan.LayerRef("stub", "registry.example/sdboot", K_ARM));
+    assertThat(plan.efi().stubPaths())
+        .containsEntry("amd64", "usr/lib/systemd/boot/efi/linuxx64.efi.stub")
+        .containsEntry("arm64", "usr/lib/systemd/boot/efi/linuxaa64.efi.stub");
+    assertThat(plan.efi().diskSize()).isEqualTo(512L << 20);
+    assertThat(plan.inputDigest()).isNotEqualTo(before);
+    assertThat(o.getSpec().layerNames()).containsExactly("kernel", "base", "stub");
+
+    disk.setSize("1Gi");
+    assertThat(PlanFactory.create(o, layers).inputDigest()).isNotEqualTo(plan.inputDigest());
+    o.getSpec().setUki(null);
+    assertThatThrownBy(() -> PlanFactory.create(o, layers))
+        .hasMessage("spec.uki.stub.layer is required: format raw-efi is built on an EFI stub");
+  }
+
+  @Test
   void sameInputsUnderAnotherNameAndRepositoryGiveTheSameDigest() {
     String a =
         PlanFactory.create(image("a", "quiet", List.of(Architecture.amd64)), layers())
@@ -142,20 +176,10 @@ class PlanFactoryTest {
   }
 
   @Test
-  void repositoryDropsTagAndDigestButKeepsRegistryPort() {
-    assertThat(PlanFactory.repositoryOf("localhost:5000/a/b:v1")).isEqualTo("localhost:5000/a/b");
-    assertThat(PlanFactory.repositoryOf("localhost:5000/a/b@" + K_AMD))
-        .isEqualTo("localhost:5000/a/b");
-    assertThat(PlanFactory.repositoryOf("localhost:5000/a/b")).isEqualTo("localhost:5000/a/b");
-    assertThat(PlanFactory.repositoryOf("oci:/data/layout:v1")).isEqualTo("oci:/data/layout");
-    assertThat(PlanFactory.repositoryOf("oci:layout@" + K_AMD)).isEqualTo("oci:layout");
-  }
-
-  @Test
   void layerNamesListKernelFirstWithoutDuplicates() {
     OSImageSpec spec = image("a", "", List.of(Architecture.amd64)).getSpec();
     spec.setInit(List.of("base", "kernel", "extra"));
-    assertThat(PlanFactory.layerNames(spec)).containsExactly("kernel", "base", "extra");
+    assertThat(spec.layerNames()).containsExactly("kernel", "base", "extra");
   }
 
   static final String GOLDEN_YAML =

@@ -10,8 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lamina.api.ImagePolicy;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
+import dev.lamina.api.Overlap;
 import dev.lamina.api.PolicyResult;
-import dev.lamina.plan.BuildResult.Overlap;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -49,13 +49,13 @@ class BuiltInRulesTest {
   static final String ARM64 = "linux/arm64";
 
   static Case layerCase(String name, String rule, Layer layer, ImagePolicy policy, int failures) {
-    return new Case(name, rule, e -> e.assessLayer(layer, NS), failures, policy);
+    return new Case(name, rule, e -> e.assess(Subject.layer(layer), NS), failures, policy);
   }
 
   static Case imageCase(
       String name, String rule, OSImage image, List<Layer> layers, ImagePolicy p, int failures) {
     Map<String, Layer> byName = byName(layers);
-    return new Case(name, rule, e -> e.assessOSImage(image, byName, NS, null, 0), failures, p);
+    return new Case(name, rule, e -> e.assess(Subject.osImage(image, byName), NS), failures, p);
   }
 
   /** An OSImage whose Layers all have both platforms. */
@@ -84,7 +84,7 @@ class BuiltInRulesTest {
     return new Case(
         name,
         "LMN009",
-        e -> e.assessOSImage(image(""), byName, NS, overlaps, count),
+        e -> e.assess(Subject.osImage(image(""), byName, overlaps, count), NS),
         failures,
         null);
   }
@@ -183,7 +183,38 @@ class BuiltInRulesTest {
         overlapCase("no overlap", List.of(), 0),
         overlapCase("overlap", List.of(passwd), 1),
         overlapCase("same overlap from two builds", List.of(passwd, passwd), 1),
-        overlapCase("not built yet", null, -1));
+        overlapCase("not built yet", null, -1),
+        // LMN010 the EFI stub's Layer pinned by digest
+        imageCase(
+            "stub by digest", "LMN010", efiImage("raw-efi", "stub"), withStub(pinnedStub), null, 0),
+        imageCase("stub by tag", "LMN010", efiImage("uki", "stub"), withStub(taggedStub), null, 1),
+        imageCase("stub missing", "LMN010", efiImage("iso-efi", "stub"), BOTH_ARCHES, null, -1),
+        imageCase(
+            "no EFI format",
+            "LMN010",
+            image("uki: {stub: {layer: stub}}"),
+            withStub(taggedStub),
+            null,
+            0),
+        // LMN011 an EFI format names its stub
+        imageCase(
+            "stub named", "LMN011", efiImage("qcow2-efi", "stub"), withStub(pinnedStub), null, 0),
+        imageCase("no stub", "LMN011", efiImage("qcow2-efi", null), BOTH_ARCHES, null, 1),
+        imageCase("not EFI", "LMN011", image("formats: [rootfs-tar]"), BOTH_ARCHES, null, 0));
+  }
+
+  static final Layer pinnedStub = resolved("stub", 1, AMD64, ARM64);
+  static final Layer taggedStub = layer("stub", "ghcr.io/lamina/systemd-boot-efi:252");
+
+  static OSImage efiImage(String format, String stub) {
+    return image(
+        "formats: [" + format + "]" + (stub == null ? "" : "\nuki: {stub: {layer: " + stub + "}}"));
+  }
+
+  static List<Layer> withStub(Layer stub) {
+    List<Layer> all = new java.util.ArrayList<>(BOTH_ARCHES);
+    all.add(stub);
+    return all;
   }
 
   static List<Layer> sized(long each) {
@@ -217,7 +248,7 @@ class BuiltInRulesTest {
     Overlap b = new Overlap("etc/b", "base", "app");
     Evaluation e =
         PolicyEngine.compile(List.of())
-            .assessOSImage(image(""), byName(BOTH_ARCHES), NS, List.of(a, b), 25);
+            .assess(Subject.osImage(image(""), byName(BOTH_ARCHES), List.of(a, b), 25), NS);
     assertThat(e.results()).hasSize(2);
     assertThat(e.status().getWarn()).isEqualTo(25);
     assertThat(e.status().getTotal()).isEqualTo(25);
@@ -228,7 +259,7 @@ class BuiltInRulesTest {
     assertThat(Arrays.stream(BuiltInRule.values()).map(BuiltInRule::id))
         .containsExactly(
             "LMN001", "LMN002", "LMN003", "LMN004", "LMN005", "LMN006", "LMN007", "LMN008",
-            "LMN009");
+            "LMN009", "LMN010", "LMN011");
     assertThat(BuiltInRule.values()).allMatch(r -> !r.rationale().isBlank());
   }
 

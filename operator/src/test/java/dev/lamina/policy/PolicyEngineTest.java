@@ -58,7 +58,7 @@ class PolicyEngineTest {
   }
 
   static PolicyStatus evalImage(PolicyEngine engine) {
-    return engine.evaluateOSImage(IMAGE, layers(), PROD, List.of());
+    return engine.assess(Subject.osImage(IMAGE, layers(), List.of(), 0), PROD).status();
   }
 
   static List<String> rules(PolicyStatus status) {
@@ -68,7 +68,9 @@ class PolicyEngineTest {
   @Test
   void withoutPoliciesBuiltInRulesUseTheirDefaults() {
     PolicyStatus s =
-        PolicyEngine.compile(List.of()).evaluateLayer(layer("a", "ghcr.io/x/a:1"), Map.of());
+        PolicyEngine.compile(List.of())
+            .assess(Subject.layer(layer("a", "ghcr.io/x/a:1")), Map.of())
+            .status();
     assertThat(s.getVerdict()).isEqualTo(PolicyVerdict.Warn);
     assertThat(s.getResults())
         .singleElement()
@@ -88,14 +90,14 @@ class PolicyEngineTest {
     PolicyEngine engine = PolicyEngine.compile(List.of(onlyGhcr));
     Map<String, Layer> layers = layers();
     for (Layer l : layers.values()) {
-      l.getStatus().setPolicy(engine.evaluateLayer(l, Map.of()));
+      l.getStatus().setPolicy(engine.assess(Subject.layer(l), Map.of()).status());
     }
     assertThat(layers.get("base").getStatus().getPolicy().getVerdict())
         .isEqualTo(PolicyVerdict.Deny);
 
-    PolicyStatus s = engine.evaluateOSImage(IMAGE, layers, Map.of(), List.of());
+    PolicyStatus s = engine.assess(Subject.osImage(IMAGE, layers, List.of(), 0), Map.of()).status();
     PolicyStatus withoutLayerVerdicts =
-        engine.evaluateOSImage(IMAGE, layers(), Map.of(), List.of());
+        engine.assess(Subject.osImage(IMAGE, layers(), List.of(), 0), Map.of()).status();
 
     assertThat(s.getVerdict()).isEqualTo(PolicyVerdict.Deny);
     int layerDenials =
@@ -122,7 +124,8 @@ class PolicyEngineTest {
     ImagePolicy off = policy("metadata: {name: lax, generation: 1}\nspec: {rules: {LMN001: Off}}");
     Layer unpinned = layer("a", "ghcr.io/x/a:1");
 
-    PolicyStatus denied = PolicyEngine.compile(List.of(deny)).evaluateLayer(unpinned, Map.of());
+    PolicyStatus denied =
+        PolicyEngine.compile(List.of(deny)).assess(Subject.layer(unpinned), Map.of()).status();
     assertThat(denied.getVerdict()).isEqualTo(PolicyVerdict.Deny);
     assertThat(denied.getDeny()).isEqualTo(1);
     assertThat(denied.getPolicies())
@@ -134,7 +137,8 @@ class PolicyEngineTest {
             });
 
     PolicyEngine lax = PolicyEngine.compile(List.of(off));
-    assertThat(lax.evaluateLayer(unpinned, Map.of()).getVerdict()).isEqualTo(PolicyVerdict.Pass);
+    assertThat(lax.assess(Subject.layer(unpinned), Map.of()).status().getVerdict())
+        .isEqualTo(PolicyVerdict.Pass);
     assertThat(lax.ruleCount("lax")).isEqualTo(BuiltInRule.values().length - 1);
   }
 
@@ -145,7 +149,8 @@ class PolicyEngineTest {
     ImagePolicy off = policy("metadata: {name: c}\nspec: {rules: {LMN001: Off}}");
     PolicyStatus s =
         PolicyEngine.compile(List.of(warn, deny, off))
-            .evaluateLayer(layer("a", "ghcr.io/x/a:1"), Map.of());
+            .assess(Subject.layer(layer("a", "ghcr.io/x/a:1")), Map.of())
+            .status();
     assertThat(s.getTotal()).isEqualTo(1);
     assertThat(s.getResults())
         .singleElement()
@@ -180,9 +185,11 @@ class PolicyEngineTest {
     assertThat(engine.selects(p, lab, Map.of())).isFalse();
     assertThat(engine.selects(p, legacy, Map.of())).isFalse();
     assertThat(engine.selects(p, core, Map.of())).isFalse();
-    assertThat(engine.evaluateLayer(edge, Map.of()).getVerdict()).isEqualTo(PolicyVerdict.Deny);
+    assertThat(engine.assess(Subject.layer(edge), Map.of()).status().getVerdict())
+        .isEqualTo(PolicyVerdict.Deny);
     // Selected by no policy: the defaults apply.
-    assertThat(engine.evaluateLayer(core, Map.of()).getVerdict()).isEqualTo(PolicyVerdict.Warn);
+    assertThat(engine.assess(Subject.layer(core), Map.of()).status().getVerdict())
+        .isEqualTo(PolicyVerdict.Warn);
   }
 
   @Test
@@ -206,7 +213,8 @@ class PolicyEngineTest {
     assertThat(engine.selects(p, l, Map.of("env", "dev", "lamina.dev/enforce-pinned", "true")))
         .isFalse();
     assertThat(engine.selects(p, l, null)).isFalse();
-    assertThat(engine.evaluateLayer(l, enforced).getVerdict()).isEqualTo(PolicyVerdict.Deny);
+    assertThat(engine.assess(Subject.layer(l), enforced).status().getVerdict())
+        .isEqualTo(PolicyVerdict.Deny);
   }
 
   @Test
@@ -284,7 +292,7 @@ class PolicyEngineTest {
 
     Map<String, Layer> allMulti = layers();
     allMulti.put("app", resolved("app", 1, "linux/amd64", "linux/arm64"));
-    assertThat(rules(engine.evaluateOSImage(IMAGE, allMulti, PROD, List.of())))
+    assertThat(rules(engine.assess(Subject.osImage(IMAGE, allMulti, List.of(), 0), PROD).status()))
         .doesNotContain("multiarch/init-layers-multiarch");
   }
 
@@ -297,7 +305,8 @@ class PolicyEngineTest {
     Map<String, Layer> unresolved = layers();
     unresolved.put("base", layer("base", "ghcr.io/x/base:1"));
     Evaluation e =
-        PolicyEngine.compile(List.of(p)).assessOSImage(IMAGE, unresolved, PROD, List.of(), 0);
+        PolicyEngine.compile(List.of(p))
+            .assess(Subject.osImage(IMAGE, unresolved, List.of(), 0), PROD);
     assertThat(e.results()).noneMatch(r -> r.getRule().equals("sizes/small"));
     assertThat(e.notEvaluated())
         .anySatisfy(
@@ -342,7 +351,9 @@ class PolicyEngineTest {
               messageExpression: "object.metadata.name + ' pulls from ' + object.spec.image.split('/')[0]"
             """);
     PolicyStatus s =
-        PolicyEngine.compile(List.of(p)).evaluateLayer(layer("base", "quay.io/x/a:1"), Map.of());
+        PolicyEngine.compile(List.of(p))
+            .assess(Subject.layer(layer("base", "quay.io/x/a:1")), Map.of())
+            .status();
     assertThat(s.getResults())
         .filteredOn(r -> r.getRule().startsWith("m/"))
         .extracting(PolicyResult::getRule, PolicyResult::getMessage)
@@ -355,7 +366,9 @@ class PolicyEngineTest {
   void ruleLimitedToOSImagesSkipsLayers() {
     ImagePolicy p = customRule("k", "- {name: never, kinds: [OSImage], expression: 'false'}");
     PolicyEngine engine = PolicyEngine.compile(List.of(p));
-    assertThat(rules(engine.evaluateLayer(layer("a", "x.io/a@" + DIGEST), Map.of()))).isEmpty();
+    assertThat(
+            rules(engine.assess(Subject.layer(layer("a", "x.io/a@" + DIGEST)), Map.of()).status()))
+        .isEmpty();
     assertThat(rules(evalImage(engine))).contains("k/never");
   }
 
@@ -378,7 +391,7 @@ class PolicyEngineTest {
     assertThat(engine.ruleCount("broken")).isZero();
     assertThat(engine.ruleCount("good")).isEqualTo(BuiltInRule.values().length + 1);
 
-    PolicyStatus s = engine.evaluateLayer(layer("a", "ghcr.io/x/a:1"), Map.of());
+    PolicyStatus s = engine.assess(Subject.layer(layer("a", "ghcr.io/x/a:1")), Map.of()).status();
     assertThat(rules(s)).contains("good/pinned").doesNotContain("broken/ok");
     assertThat(s.getPolicies()).extracting(a -> a.getName()).containsExactly("good");
   }
@@ -435,7 +448,9 @@ class PolicyEngineTest {
                 + files.toString().indent(2));
     ImagePolicy p = policy("metadata: {name: p}\nspec: {rules: {LMN005: Warn}}");
     PolicyStatus s =
-        PolicyEngine.compile(List.of(p)).evaluateOSImage(many, Map.of(), Map.of(), List.of());
+        PolicyEngine.compile(List.of(p))
+            .assess(Subject.osImage(many, Map.of(), List.of(), 0), Map.of())
+            .status();
     assertThat(s.getDeny()).isEqualTo(60);
     assertThat(s.getWarn()).isEqualTo(60);
     assertThat(s.getTotal()).isEqualTo(120);
@@ -463,11 +478,15 @@ class PolicyEngineTest {
     List<ImagePolicy> order = new ArrayList<>(List.of(a, b));
     String first =
         Serialization.asJson(
-            PolicyEngine.compile(order).evaluateOSImage(bad, Map.of(), Map.of(), List.of()));
+            PolicyEngine.compile(order)
+                .assess(Subject.osImage(bad, Map.of(), List.of(), 0), Map.of())
+                .status());
     Collections.reverse(order);
     String second =
         Serialization.asJson(
-            PolicyEngine.compile(order).evaluateOSImage(bad, Map.of(), Map.of(), List.of()));
+            PolicyEngine.compile(order)
+                .assess(Subject.osImage(bad, Map.of(), List.of(), 0), Map.of())
+                .status());
     assertThat(second).isEqualTo(first);
     assertThat(first).contains("\"from a\"").contains("\"from b\"");
   }

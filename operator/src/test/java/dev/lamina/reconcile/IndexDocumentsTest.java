@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lamina.api.ArchitectureStatus;
 import dev.lamina.api.OSImageStatus;
-import dev.lamina.plan.BuildResult;
+import dev.lamina.api.Overlap;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -19,10 +19,12 @@ class IndexDocumentsTest {
   void manifestsAreFoundByArchitectureOfLinuxEntries() throws Exception {
     String index =
         "{\"schemaVersion\":2,\"manifests\":["
-            + "{\"digest\":\""
+            + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"size\":9,"
+            + "\"digest\":\""
             + M1
             + "\",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
-            + "{\"digest\":\""
+            + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"size\":9,"
+            + "\"digest\":\""
             + M2
             + "\",\"platform\":{\"os\":\"windows\",\"architecture\":\"arm64\"}}]}";
     assertThat(IndexDocuments.manifestsByArchitecture(index.getBytes(StandardCharsets.UTF_8)))
@@ -73,9 +75,9 @@ class IndexDocumentsTest {
         .singleElement()
         .satisfies(
             o -> {
-              assertThat(o.getPath()).isEqualTo("etc/motd");
-              assertThat(o.getLower()).isEqualTo("base");
-              assertThat(o.getUpper()).isEqualTo("site");
+              assertThat(o.path()).isEqualTo("etc/motd");
+              assertThat(o.lower()).isEqualTo("base");
+              assertThat(o.upper()).isEqualTo("site");
             });
     // A config from before overlaps were recorded says nothing about them: unknown, not none.
     assertThat(
@@ -94,13 +96,11 @@ class IndexDocumentsTest {
     assertThat(OSImageReconciler.Overlaps.of(status, M1).listed()).isNull();
 
     amd.setOverlapCount(3);
-    amd.setOverlaps(List.of(new ArchitectureStatus.Overlap("etc/motd", "base", "site")));
+    amd.setOverlaps(List.of(new Overlap("etc/motd", "base", "site")));
     arm.setOverlapCount(14);
-    arm.setOverlaps(List.of(new ArchitectureStatus.Overlap("etc/issue", "base", "site")));
+    arm.setOverlaps(List.of(new Overlap("etc/issue", "base", "site")));
     var known = OSImageReconciler.Overlaps.of(status, M1);
-    assertThat(known.listed())
-        .extracting(BuildResult.Overlap::path)
-        .containsExactly("etc/motd", "etc/issue");
+    assertThat(known.listed()).extracting(Overlap::path).containsExactly("etc/motd", "etc/issue");
     assertThat(known.count()).isEqualTo(14);
     // Overlaps of another input's build say nothing about this one.
     assertThat(OSImageReconciler.Overlaps.of(status, M2).listed()).isNull();

@@ -355,9 +355,9 @@ class OSImageBuildIT {
                     .singleElement()
                     .satisfies(
                         x -> {
-                          assertThat(x.getPath()).isEqualTo("etc/os-release");
-                          assertThat(x.getLower()).isEqualTo("base");
-                          assertThat(x.getUpper()).isEqualTo("site");
+                          assertThat(x.path()).isEqualTo("etc/os-release");
+                          assertThat(x.lower()).isEqualTo("base");
+                          assertThat(x.upper()).isEqualTo("site");
                         });
               });
 

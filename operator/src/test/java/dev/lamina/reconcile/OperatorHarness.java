@@ -42,6 +42,12 @@ final class OperatorHarness implements AutoCloseable {
 
   /** Starts the registry and the operator, and the node agent when {@code nodes} is true. */
   static OperatorHarness start(KubernetesClient client, boolean nodes) throws Exception {
+    return start(client, nodes, settings());
+  }
+
+  /** As {@link #start(KubernetesClient, boolean)}, with the operator's settings given. */
+  static OperatorHarness start(KubernetesClient client, boolean nodes, OperatorSettings settings)
+      throws Exception {
     OperatorHarness h = new OperatorHarness(client);
     try {
       if (nodes) {
@@ -53,7 +59,7 @@ final class OperatorHarness implements AutoCloseable {
                 Files.createTempDirectory("lamina-node"));
         h.agent.start();
       }
-      h.operator = new OperatorMain(client, settings());
+      h.operator = new OperatorMain(client, settings);
       h.operator.start();
       return h;
     } catch (Exception | Error e) {
@@ -92,7 +98,7 @@ final class OperatorHarness implements AutoCloseable {
    */
   Descriptor seedCache(String ns, OSImage o) throws Exception {
     Map<String, Layer> resolved = new LinkedHashMap<>();
-    for (String name : PlanFactory.layerNames(o.getSpec())) {
+    for (String name : o.getSpec().layerNames()) {
       resolved.put(
           name,
           await()

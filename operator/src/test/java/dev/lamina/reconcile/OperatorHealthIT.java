@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** The probes the Deployment points at: {@code lamina operator} answers /healthz and /readyz. */
 @ExtendWith(ControlPlaneExtension.class)
 class OperatorHealthIT {
-  private static final Pattern PORT = Pattern.compile("health on port (\\d+)");
+  private static final Pattern PORT = Pattern.compile("health and metrics on port (\\d+)");
 
   @Test
   void startedOperatorAnswersItsHealthAndReadinessProbes(ControlPlane cluster) throws Exception {

@@ -298,6 +298,8 @@ class OperatorIT {
                 assertThat(scheduled.getReason()).isEqualTo("NoNodeForArchitecture");
                 assertThat(scheduled.getMessage()).contains("arm64");
                 assertThat(ready(o.getStatus().getConditions()).getStatus()).isEqualTo("False");
+                // Nothing builds while no node can: the phase says it waits.
+                assertThat(o.getStatus().getPhase()).isEqualTo(Phase.Pending);
               });
       assertThat(client.pods().inNamespace(ns).list().getItems())
           .singleElement()

@@ -55,7 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Layers in a registry that refuses anonymous pulls: the operator resolves them with each Layer's
  * pull Secret, and the build pod, run by the local node agent as a real {@code lamina build}
  * process, pulls them with the same Secret mounted into it. The operator runs as its ServiceAccount
- * under deploy/build-pods.yaml, so the pod it makes also passes that policy.
+ * under deploy/base/build-pods.yaml, so the pod it makes also passes that policy.
  */
 @ExtendWith(ControlPlaneExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -77,9 +77,9 @@ class PullSecretBuildIT {
   @TempDir Path tmp;
 
   /**
-   * The operator runs as its ServiceAccount with deploy/rbac.yaml, under deploy/build-pods.yaml,
-   * with the Deployment's image as builder image: its build pods must pass the policy with their
-   * pull and push Secrets mounted.
+   * The operator runs as its ServiceAccount with deploy/base/rbac.yaml, under
+   * deploy/base/build-pods.yaml, with the Deployment's image as builder image: its build pods must
+   * pass the policy with their pull and push Secrets mounted.
    */
   @BeforeAll
   void start(ControlPlane cluster) throws Exception {
@@ -277,7 +277,7 @@ class PullSecretBuildIT {
 
   BuildPlan planOf(String ns, OSImage o) {
     Map<String, Layer> resolved = new LinkedHashMap<>();
-    for (String name : PlanFactory.layerNames(o.getSpec())) {
+    for (String name : o.getSpec().layerNames()) {
       Layer l = client.resources(Layer.class).inNamespace(ns).withName(name).get();
       assertThat(Conditions.isTrue(l.getStatus().getConditions(), Conditions.READY)).isTrue();
       resolved.put(name, l);

@@ -19,8 +19,9 @@ import java.time.Duration;
 import java.util.stream.Stream;
 
 /**
- * deploy/build-pods.yaml installed as deploy/ installs it (rendered by kustomize, the operator's
- * image copied in), with deploy/rbac.yaml. The control plane outlives a test class: uninstall it.
+ * deploy/base/build-pods.yaml installed as deploy/ installs it (rendered by kustomize, the
+ * operator's image copied in), with deploy/base/rbac.yaml. The control plane outlives a test class:
+ * uninstall it.
  *
  * @param image the operator Deployment's image, the only one the policy admits in build pods
  * @param file the rendered policy and binding
@@ -44,7 +45,7 @@ public record BuildPodPolicy(String image, Path file) {
 
   public static BuildPodPolicy install(ControlPlane cluster) throws IOException {
     KubectlResult rbac =
-        cluster.kubectl("apply", "-f", "deploy/namespace.yaml", "-f", "deploy/rbac.yaml");
+        cluster.kubectl("apply", "-f", "deploy/base/namespace.yaml", "-f", "deploy/base/rbac.yaml");
     assertThat(rbac.succeeded()).as(rbac.toString()).isTrue();
     KubectlResult rendered = cluster.kubectl("kustomize", "deploy");
     assertThat(rendered.succeeded()).as(rendered.toString()).isTrue();

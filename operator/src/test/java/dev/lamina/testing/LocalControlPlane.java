@@ -75,7 +75,7 @@ final class LocalControlPlane {
                 .withWaitForEtcdHealthCheckOnStartup(true)
                 .withStartupTimeout(180_000)
                 // As on OpenShift: setting blockOwnerDeletion needs update on the owner's
-                // finalizers, which deploy/rbac.yaml must then grant the operator.
+                // finalizers, which deploy/base/rbac.yaml must then grant the operator.
                 .withApiServerFlag(
                     "--enable-admission-plugins", "OwnerReferencesPermissionEnforcement")
                 .withUpdateKubeConfig(false)

@@ -33,7 +33,12 @@ public final class SlowRegistry implements AutoCloseable {
     /** Every body, manifests too, one byte per {@code interval}. */
     TRICKLE_EVERYTHING,
     /** Accepts each connection, reads the request, never answers. */
-    SILENT
+    SILENT,
+    /**
+     * Manifests arrive at once; a blob body stops after half its bytes and the whole registry
+     * stops, its connections closed, as a registry process that dies mid-pull.
+     */
+    DIES_MID_BLOB
   }
 
   public static final String REPOSITORY = "lamina/slow";
@@ -144,6 +149,12 @@ public final class SlowRegistry implements AutoCloseable {
         return;
       }
       OutputStream out = exchange.getResponseBody();
+      if (mode == Mode.DIES_MID_BLOB && !path.contains("/manifests/")) {
+        out.write(body, 0, body.length / 2);
+        out.flush();
+        http.stop(0);
+        return;
+      }
       if (!trickle) {
         out.write(body);
         return;

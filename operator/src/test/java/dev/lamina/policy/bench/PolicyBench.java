@@ -15,6 +15,7 @@ import dev.lamina.api.OutputSpec;
 import dev.lamina.api.PlatformDigest;
 import dev.lamina.api.PolicyStatus;
 import dev.lamina.policy.PolicyEngine;
+import dev.lamina.policy.Subject;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.ArrayList;
 import java.util.List;
@@ -116,7 +117,10 @@ public final class PolicyBench {
     for (int r = 0; r < rounds; r++) {
       for (int i = 0; i < images.size(); i++) {
         PolicyStatus s =
-            engines.apply(i).evaluateOSImage(images.get(i), layers, Map.of(), List.of());
+            engines
+                .apply(i)
+                .assess(Subject.osImage(images.get(i), layers, List.of(), 0), Map.of())
+                .status();
         sink += s.getTotal();
       }
     }
