@@ -13,13 +13,14 @@
 #
 #   LINUXKIT=/path/to/linuxkit bench/assemble/peers.sh [ROUNDS]   (default 5; run.sh calls it)
 # Without LINUXKIT (or when it can't run) only Lamina is measured, and the report says so.
-# JAVA_FLAGS adds JVM options to `lamina build` (none by default: users run `java -jar`).
+# JAVA_FLAGS adds JVM options to `lamina build` (none by default: users run `java -jar`);
+# LAMINA_JAR runs another jar than operator/target/lamina.jar.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=${BENCH_DIR:-/tmp/lamina-bench-assemble}/peers
 ROUNDS=${1:-5}
-JAR=$ROOT/operator/target/lamina.jar
+JAR=${LAMINA_JAR:-$ROOT/operator/target/lamina.jar}
 JAVA_FLAGS=${JAVA_FLAGS:-}
 LINUXKIT=${LINUXKIT:-}
 CORPORA=${CORPORA:-small large}
