@@ -47,6 +47,18 @@ public class ArchitectureStatus {
   private Integer overlapCount;
 
   @JsonPropertyDescription(
+      "Digest of the SPDX SBOM (sbom.spdx.json), pushed as an OCI referrer of the manifest.")
+  private String sbomDigest;
+
+  public String getSbomDigest() {
+    return sbomDigest;
+  }
+
+  public void setSbomDigest(String sbomDigest) {
+    this.sbomDigest = sbomDigest;
+  }
+
+  @JsonPropertyDescription(
       "The Java os.arch the build pod reported (amd64, aarch64): what the node really ran.")
   private String nodeArchitecture;
 

@@ -23,20 +23,14 @@ import java.util.function.Predicate;
 final class BuildPods {
   private final KubernetesClient client;
   private final OperatorSettings settings;
-  private final Events events;
   private final BiConsumer<OSImage, Pod> created;
 
   /**
    * @param created told of each pod created, so the informer's cache can hold it before its event
    */
-  BuildPods(
-      KubernetesClient client,
-      OperatorSettings settings,
-      Events events,
-      BiConsumer<OSImage, Pod> created) {
+  BuildPods(KubernetesClient client, OperatorSettings settings, BiConsumer<OSImage, Pod> created) {
     this.client = client;
     this.settings = settings;
-    this.events = events;
     this.created = created;
   }
 
@@ -82,9 +76,6 @@ final class BuildPods {
       case START -> {
         pod.ifPresent(this::delete);
         create(image, plan, arch, attempt);
-        String started =
-            "Started %s (%s, attempt %d).".formatted(step.status().getPod(), arch, attempt);
-        events.emit(image, Events.NORMAL, "BuildStarted", started);
       }
       case ENSURE -> create(image, plan, arch, attempt);
       case STOP -> pod.ifPresent(this::delete);

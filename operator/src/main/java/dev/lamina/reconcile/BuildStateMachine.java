@@ -160,6 +160,7 @@ final class BuildStateMachine {
         a.setState(BuildState.Succeeded);
         a.setManifestDigest(outcome.result().manifestDigest());
         a.setNodeArchitecture(outcome.result().osArch());
+        a.setSbomDigest(IndexDocuments.sbomDigest(outcome.result()));
         a.setArtifacts(IndexDocuments.artifacts(outcome.result()));
         a.setOverlaps(IndexDocuments.overlaps(outcome.result()));
         a.setOverlapCount(IndexDocuments.overlapCount(outcome.result()));
@@ -244,6 +245,8 @@ final class BuildStateMachine {
     a.setNextAttemptAt(null);
     a.setManifestDigest(null);
     a.setArtifacts(null);
+    a.setSbomDigest(null);
+    a.setNodeArchitecture(null);
     a.setOverlaps(null);
     a.setOverlapCount(null);
     return step(a, PodAction.START, null);
@@ -289,6 +292,7 @@ final class BuildStateMachine {
     a.setManifestDigest(s.getManifestDigest());
     a.setNodeArchitecture(s.getNodeArchitecture());
     a.setArtifacts(s.getArtifacts());
+    a.setSbomDigest(s.getSbomDigest());
     a.setOverlaps(s.getOverlaps());
     a.setOverlapCount(s.getOverlapCount());
     return a;

@@ -268,7 +268,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
   @Override
   public ErrorStatusUpdateControl<Layer> updateErrorStatus(
       Layer layer, Context<Layer> context, Exception thrown) {
-    Exception e = StatusUpdates.thrown(thrown);
+    Exception e = StatusUpdates.cause(thrown);
     LayerStatus status = StatusUpdates.copy(json, layer.getStatus(), LayerStatus::new);
     String reason =
         e instanceof AuthException

@@ -8,6 +8,7 @@ import dev.lamina.oci.MediaTypes;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.plan.IndexPublisher;
 import dev.lamina.plan.InputDigest;
+import dev.lamina.supply.Sbom;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,6 +60,7 @@ final class OutputRegistry {
       a.setManifestDigest(manifest);
       byte[] manifestBytes = repo.manifestBytes(manifest);
       a.setArtifacts(IndexDocuments.artifacts(manifestBytes));
+      a.setSbomDigest(Sbom.pushedDigest(repo, manifest).orElse(null));
       IndexDocuments.buildConfig(repo, manifestBytes)
           .ifPresent(
               config -> {

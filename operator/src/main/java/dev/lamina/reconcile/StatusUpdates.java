@@ -3,6 +3,7 @@ package dev.lamina.reconcile;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.OperatorException;
 import java.io.IOException;
 import java.util.function.Supplier;
 import org.slf4j.MDC;
@@ -28,6 +29,18 @@ final class StatusUpdates {
     }
   }
 
+  /**
+   * What the reconcile itself threw: JOSDK's Micrometer metrics wrap it in an OperatorException,
+   * which would hide a NotFoundException or an IOException from the error status.
+   */
+  static Exception cause(Exception e) {
+    Exception c = e;
+    while (c instanceof OperatorException && c.getCause() instanceof Exception inner) {
+      c = inner;
+    }
+    return c;
+  }
+
   /** A copy of {@code status} to change, or a new one when the resource has none yet. */
   static <S> S copy(KubernetesSerialization json, S status, Supplier<S> empty) {
     return status == null ? empty.get() : json.clone(status);
@@ -51,18 +64,5 @@ final class StatusUpdates {
             .build());
     f.setStatus(status);
     return f;
-  }
-
-  /**
-   * The exception a reconcile threw, as it threw it: JOSDK's Micrometer timing hands
-   * updateErrorStatus an OperatorException around it, whose message is the cause's toString.
-   */
-  static Exception thrown(Exception e) {
-    Throwable t = e;
-    while (t instanceof io.javaoperatorsdk.operator.OperatorException
-        && t.getCause() instanceof Exception) {
-      t = t.getCause();
-    }
-    return (Exception) t;
   }
 }
