@@ -101,7 +101,8 @@ public class OSImageSpec {
   }
 
   /**
-   * The Layer names this image uses: kernel layer, init layers, then the EFI stub Layer, each once.
+   * The Layer names this image uses, each once: its kernel layer first, then its init layers in
+   * order, then the stub Layer of its EFI formats.
    */
   public List<String> layerNames() {
     List<String> names = new ArrayList<>();
@@ -115,14 +116,19 @@ public class OSImageSpec {
         }
       }
     }
-    if (hasEfiFormat()
-        && uki != null
-        && uki.getStub() != null
-        && uki.getStub().getLayer() != null
-        && !names.contains(uki.getStub().getLayer())) {
-      names.add(uki.getStub().getLayer());
+    String stub = stubLayer();
+    if (stub != null && !names.contains(stub)) {
+      names.add(stub);
     }
     return names;
+  }
+
+  /** The stub Layer of the EFI formats, or null when none is built or none is named. */
+  public String stubLayer() {
+    if (!hasEfiFormat() || uki == null || uki.getStub() == null) {
+      return null;
+    }
+    return uki.getStub().getLayer();
   }
 
   public List<FileSpec> getFiles() {

@@ -8,10 +8,8 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,17 +43,13 @@ final class RegistryHttp {
     T run() throws IOException;
   }
 
-  /**
-   * Made on first use: building an {@link HttpClient} loads the TLS trust store, about a tenth of
-   * {@code lamina build}'s start, which a build from OCI layouts never needs.
-   */
   private final Supplier<HttpClient> http;
-
   private final Set<String> insecureHosts;
   private final DockerConfig config;
   private final int maxAttempts;
   private final Duration initialBackoff;
   private final RegistryTimeouts timeouts;
+  private final RegistryExchange transport;
   // Authorization header values: bearer tokens by "registry scope", basic for registries that
   // asked for it, so later requests skip the 401 round trip.
   private final Map<String, String> authorizations = new ConcurrentHashMap<>();
@@ -73,8 +67,10 @@ final class RegistryHttp {
     this.maxAttempts = maxAttempts;
     this.initialBackoff = initialBackoff;
     this.timeouts = timeouts;
+    this.transport = new RegistryExchange(this.http, timeouts);
   }
 
+  /** One client for every copy of this object (withConfig shares it), made once, on first use. */
   private static Supplier<HttpClient> memoize(Supplier<HttpClient> make) {
     return new Supplier<>() {
       private volatile HttpClient made;
@@ -209,12 +205,12 @@ final class RegistryHttp {
     String key = registry + " " + scope;
     String authorization =
         Optional.ofNullable(authorizations.get(key)).orElse(authorizations.get(registry));
-    HttpResponse<InputStream> response = exchange(request, authorization, budget);
+    HttpResponse<InputStream> response = transport.exchange(request, authorization, budget);
     if (response.statusCode() == 401) {
       String header = response.headers().firstValue("WWW-Authenticate").orElse("");
       String message = errorMessage(response);
       authorization = authorize(registry, scope, AuthChallenge.parse(header), message);
-      response = exchange(request, authorization, budget);
+      response = transport.exchange(request, authorization, budget);
       if (response.statusCode() == 401) {
         String reason = refusal(request, response, authorization, registry);
         throw new AuthException(
@@ -257,7 +253,7 @@ final class RegistryHttp {
       probe.header("Authorization", authorization);
     }
     HttpResponse<InputStream> answer =
-        exchange(probe.build(), null, budget(registry, "the reason of a refusal", 0));
+        transport.exchange(probe.build(), null, budget(registry, "the reason of a refusal", 0));
     if (answer.statusCode() == 401 || answer.statusCode() == 403) {
       return errorMessage(answer);
     }
@@ -335,7 +331,7 @@ final class RegistryHttp {
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().header("User-Agent", "lamina");
     credentials.ifPresent(c -> request.header("Authorization", basic(c)));
     HttpResponse<InputStream> response =
-        exchange(
+        transport.exchange(
             request.build(), null, budget(registry, "a token from " + realmUri.getAuthority(), 0));
     int status = response.statusCode();
     if (status == 401 || status == 403) {
@@ -375,194 +371,6 @@ final class RegistryHttp {
 
   static String encode(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
-  }
-
-  private static final int MAX_REDIRECTS = 10;
-
-  /**
-   * Sends one request with {@code authorization} in place of any it has, following redirects here
-   * rather than in the JDK: whether {@code java.net.http} forwards an Authorization header to
-   * another origin differs between JDK 17 updates, and registries redirect blob downloads to
-   * storage hosts that must never see the registry's credentials. The header goes only to the
-   * request's own origin (scheme, host and port); a redirect from HTTPS to HTTP is refused. With no
-   * {@code authorization}, the request's own header (if any) is the one kept to its origin.
-   */
-  private HttpResponse<InputStream> exchange(
-      HttpRequest request, String authorization, Budget budget) throws IOException {
-    if (authorization == null) {
-      authorization = request.headers().firstValue("Authorization").orElse(null);
-    }
-    URI origin = request.uri();
-    HttpRequest current = request;
-    for (int hop = 0; ; hop++) {
-      boolean sameOrigin = sameOrigin(origin, current.uri());
-      HttpRequest.Builder builder =
-          HttpRequest.newBuilder(current, (n, v) -> !n.equalsIgnoreCase("Authorization"));
-      if (authorization != null && sameOrigin) {
-        builder.header("Authorization", authorization);
-      }
-      HttpResponse<InputStream> response = sendOnce(builder, budget);
-      int status = response.statusCode();
-      Optional<String> location = response.headers().firstValue("Location");
-      if (!isRedirect(status) || location.isEmpty()) {
-        return response;
-      }
-      response.body().close();
-      if (hop >= MAX_REDIRECTS) {
-        throw new OciException(
-            request.method() + " " + request.uri() + ": more than " + MAX_REDIRECTS + " redirects");
-      }
-      URI next = current.uri().resolve(location.get());
-      if ("https".equalsIgnoreCase(current.uri().getScheme())
-          && !"https".equalsIgnoreCase(next.getScheme())) {
-        throw new OciException(
-            request.method()
-                + " "
-                + request.uri()
-                + ": refusing a redirect from HTTPS to "
-                + next.getScheme()
-                + "://"
-                + next.getAuthority());
-      }
-      current = redirected(current, status, next);
-    }
-  }
-
-  private static boolean isRedirect(int status) {
-    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-  }
-
-  /** 307 and 308 repeat the method and body; the others become a GET (a HEAD stays a HEAD). */
-  private static HttpRequest redirected(HttpRequest from, int status, URI to) {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(from, (n, v) -> !n.equalsIgnoreCase("Authorization")).uri(to);
-    if ((status == 307 || status == 308) || from.method().equals("HEAD")) {
-      return b.build();
-    }
-    return b.GET().build();
-  }
-
-  static boolean sameOrigin(URI a, URI b) {
-    return a.getScheme().equalsIgnoreCase(b.getScheme())
-        && String.valueOf(a.getHost()).equalsIgnoreCase(String.valueOf(b.getHost()))
-        && port(a) == port(b);
-  }
-
-  private static int port(URI u) {
-    return u.getPort() != -1 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
-  }
-
-  /**
-   * Sends one request within {@code budget}. The JDK's request timeout covers only the wait for the
-   * response headers: without a request body nothing at all arrives in that wait, so it is the idle
-   * timeout; an upload may take its whole budget. The body is then watched for idleness and the
-   * overall deadline.
-   */
-  private HttpResponse<InputStream> sendOnce(HttpRequest.Builder builder, Budget budget)
-      throws IOException {
-    Duration remaining = budget.remaining();
-    HttpRequest probe = builder.build();
-    String host = hostOf(budget, probe.uri());
-    if (remaining.isNegative() || remaining.isZero()) {
-      throw new RegistryTimeoutException(overall(host, budget));
-    }
-    boolean uploads = probe.bodyPublisher().map(p -> p.contentLength() != 0).orElse(false);
-    Duration wait =
-        uploads || remaining.compareTo(timeouts.idle()) < 0 ? remaining : timeouts.idle();
-    HttpRequest request = builder.timeout(wait).build();
-    HttpResponse<InputStream> response;
-    try {
-      response = http.get().send(request, HttpResponse.BodyHandlers.ofInputStream());
-    } catch (HttpConnectTimeoutException e) {
-      // A connection that could not be made is worth another attempt: not a timeout exception.
-      throw new ConnectException(
-          "cannot connect to " + host + " within " + RegistryTimeouts.describe(timeouts.connect()));
-    } catch (HttpTimeoutException e) {
-      throw new RegistryTimeoutException(
-          wait.equals(remaining)
-              ? overall(host, budget)
-              : host
-                  + " sent no answer for "
-                  + RegistryTimeouts.describe(wait)
-                  + " to "
-                  + request.method()
-                  + " of "
-                  + budget.what(),
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException(request.method() + " " + request.uri() + " interrupted");
-    }
-    InputStream body =
-        new WatchedInputStream(
-            response.body(),
-            timeouts.idle().toNanos(),
-            budget.deadline(),
-            idle ->
-                host
-                    + " sent no data for "
-                    + RegistryTimeouts.describe(Duration.ofNanos(idle))
-                    + " while reading "
-                    + budget.what(),
-            overall(host, budget));
-    return new WatchedResponse(response, body);
-  }
-
-  /** "registry R", and the host it redirected to when that is another. */
-  private static String hostOf(Budget budget, URI uri) {
-    String authority = uri.getAuthority();
-    return "registry "
-        + budget.registry()
-        + (authority == null || authority.equalsIgnoreCase(budget.registry())
-            ? ""
-            : " (redirected to " + authority + ")");
-  }
-
-  private static String overall(String host, Budget budget) {
-    return host
-        + " did not finish "
-        + budget.what()
-        + " within "
-        + RegistryTimeouts.describe(budget.total());
-  }
-
-  /** A response whose body is the watched stream. */
-  private record WatchedResponse(HttpResponse<InputStream> response, InputStream body)
-      implements HttpResponse<InputStream> {
-    @Override
-    public int statusCode() {
-      return response.statusCode();
-    }
-
-    @Override
-    public HttpRequest request() {
-      return response.request();
-    }
-
-    @Override
-    public Optional<HttpResponse<InputStream>> previousResponse() {
-      return response.previousResponse();
-    }
-
-    @Override
-    public java.net.http.HttpHeaders headers() {
-      return response.headers();
-    }
-
-    @Override
-    public Optional<javax.net.ssl.SSLSession> sslSession() {
-      return response.sslSession();
-    }
-
-    @Override
-    public URI uri() {
-      return response.uri();
-    }
-
-    @Override
-    public HttpClient.Version version() {
-      return response.version();
-    }
   }
 
   /** The registry's error message from a response body ({@code errors[].message}); closes it. */

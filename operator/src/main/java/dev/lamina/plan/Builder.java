@@ -228,35 +228,24 @@ public final class Builder {
     }
     try {
       OciRepository repo = client.repository(plan.output().repository());
-      List<Descriptor> layers = new ArrayList<>();
-      BuildResult.ArtifactRef sbom = null;
-      for (BuildResult.ArtifactRef a : assembled.artifacts()) {
-        if (Sbom.MEDIA_TYPE.equals(a.mediaType())) {
-          // Not an artifact of the image: it refers to the manifest, pushed after it.
-          sbom = a;
-          continue;
-        }
-        Path file = assembled.dir().resolve(a.name());
-        Descriptor d =
-            new Descriptor(
-                a.mediaType(),
-                a.digest(),
-                a.size(),
-                Map.of(MediaTypes.ANNOTATION_TITLE, a.name()),
-                null,
-                null);
+      ImageManifest manifest = manifest(plan, assembled);
+      for (Descriptor d : manifest.layers()) {
+        String name = d.annotations().get(MediaTypes.ANNOTATION_TITLE);
+        Path file = assembled.dir().resolve(name);
         progress.accept(
-            assembled.architecture() + ": pushing " + a.name() + " (" + a.size() + " bytes)");
+            assembled.architecture() + ": pushing " + name + " (" + d.size() + " bytes)");
         repo.pushBlob(d, () -> Files.newInputStream(file), null);
-        layers.add(d);
       }
       byte[] config = BuildConfig.of(plan, assembled).toJson();
-      Descriptor configDesc =
-          new Descriptor(ArtifactTypes.BUILD_CONFIG, Digests.sha256(config), config.length);
-      repo.pushBlob(configDesc, () -> new java.io.ByteArrayInputStream(config), null);
-      ImageManifest manifest = manifest(plan, assembled);
+      repo.pushBlob(manifest.config(), () -> new java.io.ByteArrayInputStream(config), null);
       Descriptor pushed = repo.pushManifest(manifest.toJson(), MediaTypes.OCI_MANIFEST, null);
-      if (sbom != null) {
+      // The SBOM is not a layer of the image: it refers to the manifest, so it goes after it.
+      Optional<BuildResult.ArtifactRef> sbomRef =
+          assembled.artifacts().stream()
+              .filter(a -> Sbom.MEDIA_TYPE.equals(a.mediaType()))
+              .findFirst();
+      if (sbomRef.isPresent()) {
+        BuildResult.ArtifactRef sbom = sbomRef.get();
         progress.accept(assembled.architecture() + ": pushing " + sbom.name() + " as a referrer");
         Referrers.push(
             repo,

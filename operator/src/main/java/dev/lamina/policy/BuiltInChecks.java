@@ -31,12 +31,12 @@ final class BuiltInChecks {
     void failUnlisted(int count);
   }
 
-  /** The parsed image, or null (and not evaluated) when it is malformed. */
-  private static OciReference reference(String image, Sink sink) {
+  /** The parsed image, or null (and {@code target} not evaluated) when it is malformed. */
+  private static OciReference reference(String image, String target, Sink sink) {
     try {
       return OciReference.parse(image);
     } catch (IllegalArgumentException e) {
-      sink.notEvaluated("spec.image", e.getMessage());
+      sink.notEvaluated(target, e.getMessage());
       return null;
     }
   }
@@ -49,7 +49,7 @@ final class BuiltInChecks {
     }
     switch (rule) {
       case IMAGE_PINNED -> {
-        OciReference ref = reference(image, sink);
+        OciReference ref = reference(image, "spec.image", sink);
         if (ref != null && ref.digest() == null) {
           sink.fail(
               "spec.image",
@@ -63,7 +63,7 @@ final class BuiltInChecks {
         if (p.allowedRegistries().isEmpty()) {
           return;
         }
-        OciReference ref = reference(image, sink);
+        OciReference ref = reference(image, "spec.image", sink);
         if (ref == null) {
           return;
         }
@@ -306,7 +306,7 @@ final class BuiltInChecks {
         sink.failUnlisted(Math.max(0, overlapCount - distinct.size()));
       }
       case EFI_STUB_PRESENT -> {
-        if (spec.hasEfiFormat() && stubLayer(spec) == null) {
+        if (spec.hasEfiFormat() && spec.stubLayer() == null) {
           String format =
               spec.effectiveFormats().stream()
                   .filter(f -> f.efi())
@@ -319,16 +319,18 @@ final class BuiltInChecks {
         }
       }
       case EFI_STUB_PINNED -> {
-        String name = stubLayer(spec);
+        String name = spec.stubLayer();
         if (name == null) {
           return;
         }
         Layer stub = layers.get(name);
         String ref = stub == null || stub.getSpec() == null ? null : stub.getSpec().getImage();
-        OciReference parsed = ref == null ? null : reference(ref, sink);
         if (ref == null) {
           sink.notEvaluated("spec.uki.stub", "Layer " + name + " does not exist");
-        } else if (parsed != null && parsed.digest() == null) {
+          return;
+        }
+        OciReference r = reference(ref, "spec.uki.stub", sink);
+        if (r != null && r.digest() == null) {
           sink.fail(
               "spec.uki.stub",
               "the EFI stub's Layer "
@@ -350,14 +352,6 @@ final class BuiltInChecks {
       }
       default -> throw new IllegalArgumentException(rule.id() + " does not apply to an OSImage");
     }
-  }
-
-  /** The stub Layer of the EFI formats, or null when none is built or none is named. */
-  static String stubLayer(OSImageSpec spec) {
-    if (!spec.hasEfiFormat() || spec.getUki() == null || spec.getUki().getStub() == null) {
-      return null;
-    }
-    return spec.getUki().getStub().getLayer();
   }
 
   static List<PlatformDigest> resolvedPlatforms(Layer layer) {

@@ -200,6 +200,16 @@ public final class Sbom {
     }
   }
 
+  /** The digest of the SBOM document pushed as a referrer of {@code manifest}, if any. */
+  public static java.util.Optional<String> pushedDigest(
+      dev.lamina.oci.OciRepository repo, String manifest) throws IOException {
+    for (dev.lamina.oci.Descriptor d : Referrers.list(repo, manifest, MEDIA_TYPE)) {
+      JsonNode m = JSON.readTree(repo.manifestBytes(d.digest()));
+      return java.util.Optional.of(m.path("layers").path(0).path("digest").asText());
+    }
+    return java.util.Optional.empty();
+  }
+
   public byte[] toJson() {
     ObjectNode doc = JSON.createObjectNode();
     doc.put("spdxVersion", "SPDX-2.3");

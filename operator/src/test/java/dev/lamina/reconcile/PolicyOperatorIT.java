@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.lamina.api.Architecture;
+import dev.lamina.api.BuildState;
 import dev.lamina.api.Conditions;
 import dev.lamina.api.CustomRule;
 import dev.lamina.api.FileSpec;
@@ -360,7 +361,7 @@ class PolicyOperatorIT {
       assertThat(built.getStatus().getArchitectures())
           .allSatisfy(
               a -> {
-                assertThat(a.getState()).isEqualTo("Succeeded");
+                assertThat(a.getState()).isEqualTo(BuildState.Succeeded);
                 assertThat(a.getAttempts()).isEqualTo(1);
               });
 
