@@ -1,5 +1,6 @@
 package dev.lamina.assemble;
 
+import dev.lamina.oci.Streams;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -99,8 +100,7 @@ final class Spool implements Closeable {
 
       @Override
       public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        return Streams.readByte(this);
       }
 
       @Override

@@ -2,6 +2,7 @@ package dev.lamina.assemble;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 
+import dev.lamina.oci.Streams;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
@@ -144,8 +145,7 @@ final class TarReader {
     return new InputStream() {
       @Override
       public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        return Streams.readByte(this);
       }
 
       @Override

@@ -2,15 +2,9 @@ package dev.lamina.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lamina.api.Architecture;
-import dev.lamina.api.Layer;
-import dev.lamina.api.LayerStatus;
-import dev.lamina.api.OSImage;
-import dev.lamina.api.PlatformDigest;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.DockerConfig;
 import dev.lamina.oci.OciClient;
-import dev.lamina.oci.Platform;
-import dev.lamina.oci.ResolvedImage;
 import dev.lamina.plan.ArtifactTypes;
 import dev.lamina.plan.BuildException;
 import dev.lamina.plan.BuildPlan;
@@ -18,7 +12,6 @@ import dev.lamina.plan.BuildResult;
 import dev.lamina.plan.Builder;
 import dev.lamina.plan.IndexPublisher;
 import dev.lamina.plan.InputDigest;
-import dev.lamina.plan.PlanFactory;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +20,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -141,7 +133,10 @@ public final class BuildCommand implements Callable<Integer> {
         throw new BuildException("InvalidInput", "nothing to do: give --out DIR, --push, or both");
       }
       OciClient client = client();
-      plan = planFile != null ? readPlan(planFile) : planFromFiles(client, err);
+      plan =
+          planFile != null
+              ? BuildPlans.read(planFile)
+              : BuildPlans.fromFiles(files, name, client, err);
       selected = selectArchs(plan);
       if (resultFile != null && selected.size() != 1) {
         throw new BuildException("InvalidInput", "--result needs exactly one architecture");
@@ -390,96 +385,5 @@ public final class BuildCommand implements Callable<Integer> {
       selected.add(a.name());
     }
     return selected;
-  }
-
-  private static BuildPlan readPlan(Path file) throws IOException, BuildException {
-    BuildPlan plan = JSON.readValue(file.toFile(), BuildPlan.class);
-    try {
-      PlanFactory.validateFiles("files", plan.files());
-    } catch (IllegalArgumentException e) {
-      throw new BuildException("InvalidInput", file + ": " + e.getMessage());
-    }
-    return plan;
-  }
-
-  /** Resolves every Layer the OSImage uses, as the operator's Layer reconciler would. */
-  private BuildPlan planFromFiles(OciClient client, PrintStream err)
-      throws IOException, BuildException {
-    ResourceFiles res;
-    try {
-      res = ResourceFiles.read(files);
-    } catch (ResourceFiles.InvalidInputException e) {
-      throw new BuildException("InvalidInput", e.getMessage());
-    }
-    OSImage image = pickImage(res.osImages().stream().map(ResourceFiles.Source::object).toList());
-    if (image.getMetadata().getNamespace() == null) {
-      image.getMetadata().setNamespace("default");
-    }
-    if (image.getSpec() == null || image.getSpec().getArchitectures() == null) {
-      throw new BuildException(
-          "InvalidInput",
-          "OSImage " + image.getMetadata().getName() + " has no spec.architectures");
-    }
-    Map<String, Layer> byName = new LinkedHashMap<>();
-    res.layers().forEach(l -> byName.put(l.object().getMetadata().getName(), l.object()));
-    List<Platform> platforms =
-        image.getSpec().getArchitectures().stream().map(a -> Platform.linux(a.name())).toList();
-    Map<String, Layer> used = new LinkedHashMap<>();
-    for (String layerName : image.getSpec().layerNames()) {
-      Layer layer = byName.get(layerName);
-      if (layer == null) {
-        throw new BuildException(
-            "LayerMissing", "Layer " + layerName + " is not in the given files");
-      }
-      err.println("lamina: resolving " + layerName + " " + layer.getSpec().getImage());
-      ResolvedImage resolved = client.resolve(layer.getSpec().getImage(), platforms);
-      if (!resolved.missing().isEmpty()) {
-        throw new BuildException(
-            "PlatformMissing",
-            "Layer "
-                + layerName
-                + " ("
-                + layer.getSpec().getImage()
-                + ") has no image for "
-                + resolved.missing().stream().map(Platform::toString).sorted().toList());
-      }
-      LayerStatus status = new LayerStatus();
-      status.setIndexDigest(resolved.indexDigest());
-      List<PlatformDigest> pds = new ArrayList<>();
-      resolved.manifests().entrySet().stream()
-          .sorted(Comparator.comparing(e -> e.getKey().toString()))
-          .forEach(
-              e ->
-                  pds.add(
-                      new PlatformDigest(
-                          e.getKey().toString(),
-                          e.getValue().digest(),
-                          e.getValue().size(),
-                          resolved.layersSize().get(e.getKey()))));
-      status.setPlatforms(pds);
-      layer.setStatus(status);
-      used.put(layerName, layer);
-    }
-    try {
-      return PlanFactory.create(image, used);
-    } catch (IllegalArgumentException e) {
-      throw new BuildException("InvalidInput", e.getMessage());
-    }
-  }
-
-  private OSImage pickImage(List<OSImage> images) throws BuildException {
-    if (name != null) {
-      return images.stream()
-          .filter(i -> name.equals(i.getMetadata().getName()))
-          .findFirst()
-          .orElseThrow(
-              () ->
-                  new BuildException("InvalidInput", "no OSImage named " + name + " in the files"));
-    }
-    if (images.size() != 1) {
-      throw new BuildException(
-          "InvalidInput", "the files hold " + images.size() + " OSImages; pick one with --name");
-    }
-    return images.get(0);
   }
 }

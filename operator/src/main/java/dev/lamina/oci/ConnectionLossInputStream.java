@@ -24,9 +24,7 @@ final class ConnectionLossInputStream extends FilterInputStream {
 
   @Override
   public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n == -1 ? -1 : one[0] & 0xff;
+    return Streams.readByte(this);
   }
 
   @Override

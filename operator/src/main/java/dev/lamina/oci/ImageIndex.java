@@ -42,12 +42,7 @@ public record ImageIndex(
   public byte[] toJson() {
     return OciJson.write(
         g -> {
-          g.writeStartObject();
-          g.writeNumberField("schemaVersion", 2);
-          g.writeStringField("mediaType", mediaType);
-          if (artifactType != null) {
-            g.writeStringField("artifactType", artifactType);
-          }
+          OciJson.writeStart(g, mediaType, artifactType);
           g.writeArrayFieldStart("manifests");
           for (Descriptor m : manifests) {
             OciJson.writeDescriptor(g, m);

@@ -48,12 +48,7 @@ public record ImageManifest(
   public byte[] toJson() {
     return OciJson.write(
         g -> {
-          g.writeStartObject();
-          g.writeNumberField("schemaVersion", 2);
-          g.writeStringField("mediaType", mediaType);
-          if (artifactType != null) {
-            g.writeStringField("artifactType", artifactType);
-          }
+          OciJson.writeStart(g, mediaType, artifactType);
           g.writeFieldName("config");
           OciJson.writeDescriptor(g, config);
           g.writeArrayFieldStart("layers");

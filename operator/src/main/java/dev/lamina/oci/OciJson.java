@@ -63,6 +63,17 @@ final class OciJson {
     return node.has("manifests") ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
   }
 
+  /** Opens a document's object and writes what every manifest and index starts with. */
+  static void writeStart(JsonGenerator g, String mediaType, String artifactType)
+      throws IOException {
+    g.writeStartObject();
+    g.writeNumberField("schemaVersion", 2);
+    g.writeStringField("mediaType", mediaType);
+    if (artifactType != null) {
+      g.writeStringField("artifactType", artifactType);
+    }
+  }
+
   static void writeDescriptor(JsonGenerator g, Descriptor d) throws IOException {
     g.writeStartObject();
     g.writeStringField("mediaType", d.mediaType());

@@ -105,10 +105,14 @@ public final class Builder {
       Sbom sbom = new Sbom(plan.osImage(), arch, plan.sourceDateEpoch());
       if (archPlan.kernel() != null) {
         sbom.layer("kernel", archPlan.kernel());
+        sbom.layerReferrers(
+            pullClient.apply(archPlan.kernel()).repository(archPlan.kernel().image()),
+            archPlan.kernel());
       }
       for (BuildPlan.LayerRef ref : archPlan.init()) {
         init.add(source(ref, arch));
         sbom.layer("init", ref);
+        sbom.layerReferrers(pullClient.apply(ref).repository(ref.image()), ref);
       }
       List<BuildResult.ArtifactRef> artifacts = new ArrayList<>();
       List<Overlap> overlaps = new ArrayList<>();
@@ -267,6 +271,17 @@ public final class Builder {
     }
   }
 
+  /** An artifact as a layer of the per-architecture manifest, named by its title. */
+  private static Descriptor layer(BuildResult.ArtifactRef a) {
+    return new Descriptor(
+        a.mediaType(),
+        a.digest(),
+        a.size(),
+        Map.of(MediaTypes.ANNOTATION_TITLE, a.name()),
+        null,
+        null);
+  }
+
   /**
    * The per-architecture manifest of {@code assembled}: what {@link #push} pushes, and what {@code
    * lamina verify} compares a rebuild with.
@@ -275,14 +290,7 @@ public final class Builder {
     List<Descriptor> layers = new ArrayList<>();
     for (BuildResult.ArtifactRef a : assembled.artifacts()) {
       if (!Sbom.MEDIA_TYPE.equals(a.mediaType())) {
-        layers.add(
-            new Descriptor(
-                a.mediaType(),
-                a.digest(),
-                a.size(),
-                Map.of(MediaTypes.ANNOTATION_TITLE, a.name()),
-                null,
-                null));
+        layers.add(layer(a));
       }
     }
     byte[] config = BuildConfig.of(plan, assembled).toJson();

@@ -267,7 +267,8 @@ public final class LayerReconciler implements Reconciler<Layer> {
 
   @Override
   public ErrorStatusUpdateControl<Layer> updateErrorStatus(
-      Layer layer, Context<Layer> context, Exception e) {
+      Layer layer, Context<Layer> context, Exception thrown) {
+    Exception e = StatusUpdates.cause(thrown);
     LayerStatus status = StatusUpdates.copy(json, layer.getStatus(), LayerStatus::new);
     String reason =
         e instanceof AuthException

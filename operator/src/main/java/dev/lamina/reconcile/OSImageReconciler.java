@@ -221,7 +221,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
 
   @Override
   public ErrorStatusUpdateControl<OSImage> updateErrorStatus(
-      OSImage image, Context<OSImage> context, Exception e) {
+      OSImage image, Context<OSImage> context, Exception thrown) {
+    Exception e = StatusUpdates.cause(thrown);
     LOG.warn("reconciling failed: {}", e.toString());
     OSImageStatus status = StatusUpdates.copy(json, image.getStatus(), OSImageStatus::new);
     status.setConditions(

@@ -3,6 +3,7 @@ package dev.lamina.reconcile;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.OperatorException;
 import java.io.IOException;
 import java.util.function.Supplier;
 import org.slf4j.MDC;
@@ -26,6 +27,18 @@ final class StatusUpdates {
       MDC.remove("namespace");
       MDC.remove("name");
     }
+  }
+
+  /**
+   * What the reconcile itself threw: JOSDK's Micrometer metrics wrap it in an OperatorException,
+   * which would hide a NotFoundException or an IOException from the error status.
+   */
+  static Exception cause(Exception e) {
+    Exception c = e;
+    while (c instanceof OperatorException && c.getCause() instanceof Exception inner) {
+      c = inner;
+    }
+    return c;
   }
 
   /** A copy of {@code status} to change, or a new one when the resource has none yet. */

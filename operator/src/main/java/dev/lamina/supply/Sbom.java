@@ -160,6 +160,19 @@ public final class Sbom {
     relationships.add(ROOT_ID + " CONTAINS " + id);
   }
 
+  /**
+   * Merges the SPDX SBOMs that the layer image carries as OCI referrers of the manifest the build
+   * pulls (via the referrers tag schema), as LinuxKit merges its images' SBOMs.
+   */
+  public void layerReferrers(dev.lamina.oci.OciRepository repo, BuildPlan.LayerRef ref)
+      throws IOException {
+    for (dev.lamina.oci.Descriptor d : Referrers.list(repo, ref.digest(), MEDIA_TYPE)) {
+      mergeInTree(
+          "referrer " + d.digest() + " of layer " + ref.name(),
+          Referrers.content(repo, d, MAX_IN_TREE_BYTES));
+    }
+  }
+
   private void mergeInTree(String path, byte[] json) throws IOException {
     JsonNode doc;
     try {
@@ -194,7 +207,7 @@ public final class Sbom {
         p.put("downloadLocation", "NOASSERTION");
       }
       p.put("filesAnalyzed", false);
-      p.put("comment", "from the in-tree SBOM /" + path);
+      p.put("comment", "merged from " + (path.startsWith("referrer ") ? path : "/" + path));
       packages.put(id, p);
       relationships.add(ROOT_ID + " CONTAINS " + id);
     }

@@ -79,6 +79,19 @@ public class SupplyChainIT {
             TestLayers.Entry.dir("usr/share/sbom"),
             TestLayers.Entry.file("usr/share/sbom/vendor.spdx.json", inTree)));
     debian = push("layers/debian", blobs);
+    // An SBOM the layer image carries as a referrer, as a layer publisher would attach it.
+    OciRepository debianRepo = client.repository(debian.image());
+    Referrers.push(
+        debianRepo,
+        new Descriptor(
+            MediaTypes.OCI_MANIFEST,
+            debian.digest(),
+            debianRepo.manifestBytes(debian.digest()).length),
+        Sbom.MEDIA_TYPE,
+        "layer.spdx.json",
+        ("{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"SPDXID\":\"SPDXRef-r\",\"name\":"
+                + "\"referred-pkg\",\"versionInfo\":\"9.9\"}]}")
+            .getBytes(UTF_8));
   }
 
   @AfterAll
@@ -159,9 +172,10 @@ public class SupplyChainIT {
     }
     assertThat(fromDpkg).hasSize(2);
     assertThat(fromSbom).isEqualTo(fromDpkg);
-    assertThat(doc.path("packages").findValuesAsText("name")).contains("vendor-tool", "kernel");
+    assertThat(doc.path("packages").findValuesAsText("name"))
+        .contains("vendor-tool", "referred-pkg", "kernel");
     assertThat(doc.path("packages").findValuesAsText("versionInfo"))
-        .contains("6.1.0-test-amd64", "1.2.3", kernel.digest(), debian.digest());
+        .contains("6.1.0-test-amd64", "1.2.3", "9.9", kernel.digest(), debian.digest());
     assertThat(doc.path("files").findValuesAsText("fileName"))
         .containsExactly("./kernel", "./kernel.tar");
 
