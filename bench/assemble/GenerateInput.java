@@ -28,7 +28,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * fixed seeds, as an OCI image layout that umoci can unpack, plus a kernel layer (a {@code kernel}
  * file and a {@code kernel.tar} of modules, as LinuxKit kernel images hold them). Run with {@code
  * java -cp lamina.jar GenerateInput.java OUTDIR [large|small]}; {@code small} has a seventh of the
- * files (about 3,300 entries with the modules). Writes OUTDIR/layers.args (NAME=BLOB arguments for
+ * files (about 3,100 initrd entries with the modules). Writes OUTDIR/layers.args (NAME=BLOB arguments for
  * {@code lamina assemble}), OUTDIR/blobs.txt, OUTDIR/uncompressed-bytes and OUTDIR/images.env (the digests of
  * the {@code init} and {@code kernel} images: single-platform OCI indexes, tagged so in the layout;
  * the tag {@code bench} is the init image's manifest, for umoci).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `lamina build` against LinuxKit, side by side: kernel+initrd (gzip), amd64, on two corpora made by
-# GenerateInput.java (large: 4 init layers, 456 MB, ~19,000 entries with the kernel modules;
-# small: a seventh of it, ~3,300 entries), each with a kernel layer holding `kernel` and
+# GenerateInput.java (large: 4 init layers, 456 MB, ~18,200 initrd entries;
+# small: a seventh of it, ~3,100 entries), each with a kernel layer holding `kernel` and
 # `kernel.tar` as LinuxKit kernel images do. Both peers get the images as one-platform OCI indexes
 # (LinuxKit re-validates a cached bare manifest on every run, about 7 CPU-seconds on large).
 #   warm  lamina: the images in an OCI layout on disk (oci:DIR@digest);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of the assembler: a multi-layer image (about 456 MB uncompressed, 17,000+ files, with
-# overwrites, whiteouts, an opaque directory, hard links and symlinks) made into a gzip -6 initrd by
+# overwrites, whiteouts, an opaque directory, hard links and symlinks) made into a gzip initrd
+# (Lamina: level 4, random-looking blocks stored; the others: -6) by
 #   lamina  `lamina assemble` (union + cpio newc + parallel gzip), JVM flags in $JAVA_FLAGS
 #   umoci   umoci unpack --rootless, then find | cpio -o -H newc | gzip -6
 #   floor   gzip -dc of the layers | pigz -6 -p 2 > /dev/null

@@ -45,10 +45,11 @@ public final class InitrdWriter {
   /**
    * A writer with another gzip level than {@link #GZIP_LEVEL}, for measuring the levels ({@code
    * lamina assemble --gzip-level}); builds always use {@link #GZIP_LEVEL}, which the output-format
-   * version stands for.
+   * version stands for. A factory, not a constructor: an {@code int} level would be taken for the
+   * {@code long} file-size limit of the constructor beside it.
    */
-  public InitrdWriter(Compression compression, int threads, int gzipLevel) {
-    this(compression, threads, NEWC_MAX, gzipLevel);
+  public static InitrdWriter withGzipLevel(Compression compression, int threads, int gzipLevel) {
+    return new InitrdWriter(compression, threads, NEWC_MAX, gzipLevel);
   }
 
   InitrdWriter(Compression compression, int threads, long maxFileSize, int gzipLevel) {

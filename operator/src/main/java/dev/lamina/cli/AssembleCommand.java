@@ -129,7 +129,7 @@ public final class AssembleCommand implements Callable<Integer> {
       long unioned = System.nanoTime();
       if (initrd != null) {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(initrd), 1 << 16)) {
-          new InitrdWriter(compression, n, gzipLevel).write(union, out);
+          InitrdWriter.withGzipLevel(compression, n, gzipLevel).write(union, out);
         }
       }
       if (rootfs != null) {

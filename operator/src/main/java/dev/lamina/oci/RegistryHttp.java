@@ -43,12 +43,7 @@ final class RegistryHttp {
     T run() throws IOException;
   }
 
-  /**
-   * Made on first use: building an {@link HttpClient} loads the TLS trust store, about a tenth of
-   * {@code lamina build}'s start, which a build from OCI layouts never needs.
-   */
   private final Supplier<HttpClient> http;
-
   private final Set<String> insecureHosts;
   private final DockerConfig config;
   private final int maxAttempts;
@@ -72,9 +67,10 @@ final class RegistryHttp {
     this.maxAttempts = maxAttempts;
     this.initialBackoff = initialBackoff;
     this.timeouts = timeouts;
-    this.transport = new RegistryExchange(http, timeouts);
+    this.transport = new RegistryExchange(this.http, timeouts);
   }
 
+  /** One client for every copy of this object (withConfig shares it), made once, on first use. */
   private static Supplier<HttpClient> memoize(Supplier<HttpClient> make) {
     return new Supplier<>() {
       private volatile HttpClient made;
