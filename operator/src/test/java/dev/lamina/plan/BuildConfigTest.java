@@ -42,10 +42,11 @@ class BuildConfigTest {
 
   /**
    * The config's bytes are in every pushed manifest's digest, so a change that is not meant to
-   * change them must leave them alone; these are the bytes the builder wrote as a Map.
+   * change them must leave them alone; these are the bytes the builder wrote as a Map (with
+   * formatVersion 3 since the initrd compression changed).
    */
   static final String GOLDEN =
-      "{\"architecture\":\"amd64\",\"formatVersion\":2,\"inputDigest\":\"sha256:aaaaaaaaaaaaaaaa"
+      "{\"architecture\":\"amd64\",\"formatVersion\":3,\"inputDigest\":\"sha256:aaaaaaaaaaaaaaaa"
           + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"layers\":[{\"digest\":\"sha256:bb"
           + "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\",\"image\":\"reg.lan"
           + "/kernel\",\"name\":\"kernel\",\"role\":\"kernel\"},{\"digest\":\"sha256:cccccccccccccccccccc"
