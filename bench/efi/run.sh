@@ -23,7 +23,7 @@ mapfile -t LAYERS <"$INPUT/layers.args"
 INITRD=$WORK/efi/initrd.img
 mkdir -p "$WORK/efi"
 t0=$(date +%s%N)
-java -Xmx192m -XX:+UseSerialGC -cp "$JAR" dev.lamina.assemble.AssembleMain --compression gzip \
+java -Xmx192m -XX:+UseSerialGC -cp "$JAR" dev.lamina.cli.Main assemble --compression gzip \
   --initrd "$INITRD" "${LAYERS[@]}" >/dev/null
 echo "kernel+initrd baseline: assembling the initrd took $(( ($(date +%s%N) - t0) / 1000000 )) ms, $(stat -c %s "$INITRD") bytes"
 DEBS=$(bash "$ROOT/hack/boot/fetch-packages.sh")

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lamina.api.ArchitectureStatus;
+import dev.lamina.api.BuildState;
 import dev.lamina.api.Conditions;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.Phase;
@@ -174,7 +175,7 @@ class EndToEndIT {
                     && o.getStatus() != null
                     && o.getStatus().getArchitectures() != null) {
                   for (ArchitectureStatus a : o.getStatus().getArchitectures()) {
-                    if ("Succeeded".equals(a.getState())) {
+                    if (a.getState() == BuildState.Succeeded) {
                       builtAfter.putIfAbsent(a.getArchitecture(), secondsSince(applied));
                     }
                   }
@@ -408,9 +409,10 @@ class EndToEndIT {
                   || d.getStatus().getConditions() == null) {
                 return false;
               }
-              // Recreate: the old pod is gone once every replica is an updated one.
-              if (!Integer.valueOf(1).equals(d.getStatus().getUpdatedReplicas())
-                  || !Integer.valueOf(1).equals(d.getStatus().getReplicas())) {
+              // Rolled out: every replica is an updated one and no old one is left.
+              Integer replicas = d.getSpec().getReplicas();
+              if (!replicas.equals(d.getStatus().getUpdatedReplicas())
+                  || !replicas.equals(d.getStatus().getReplicas())) {
                 return false;
               }
               boolean available =
@@ -427,11 +429,23 @@ class EndToEndIT {
                       .stream()
                       .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
                       .toList();
+              // Only the Lease's holder reconciles: it must be one of the updated pods, not an old
+              // one still shutting down.
+              io.fabric8.kubernetes.api.model.coordination.v1.Lease lease =
+                  client.leases().inNamespace(OPERATOR_NS).withName("lamina-operator").get();
+              String holder =
+                  lease == null || lease.getSpec() == null
+                      ? null
+                      : lease.getSpec().getHolderIdentity();
               return available
-                  && live.size() == 1
-                  && live.get(0).getStatus().getContainerStatuses() != null
-                  && live.get(0).getStatus().getContainerStatuses().stream()
-                      .allMatch(ContainerStatus::getReady);
+                  && live.size() == replicas
+                  && live.stream()
+                      .allMatch(
+                          p ->
+                              p.getStatus().getContainerStatuses() != null
+                                  && p.getStatus().getContainerStatuses().stream()
+                                      .allMatch(ContainerStatus::getReady))
+                  && live.stream().anyMatch(p -> p.getMetadata().getName().equals(holder));
             });
   }
 

@@ -8,14 +8,18 @@ public class ArchitectureStatus {
   @JsonPropertyDescription("Architecture, as amd64 or arm64.")
   private String architecture;
 
-  @JsonPropertyDescription("Pending, Running, Succeeded or Failed.")
-  private String state;
+  @JsonPropertyDescription("Queued, Pending, Running, Succeeded or Failed.")
+  private BuildState state;
 
   @JsonPropertyDescription("Name of the current or last build pod.")
   private String pod;
 
   @JsonPropertyDescription("Build attempts made for the current input digest.")
   private Integer attempts;
+
+  @JsonPropertyDescription(
+      "CamelCase reason of the last failure, or of what holds the pod back (e.g. OOMKilled).")
+  private String reason;
 
   @JsonPropertyDescription(
       "The attempt that spec.build.retries counts from: 1, or the first attempt after a"
@@ -43,6 +47,18 @@ public class ArchitectureStatus {
   private Integer overlapCount;
 
   @JsonPropertyDescription(
+      "Digest of the SPDX SBOM (sbom.spdx.json), pushed as an OCI referrer of the manifest.")
+  private String sbomDigest;
+
+  public String getSbomDigest() {
+    return sbomDigest;
+  }
+
+  public void setSbomDigest(String sbomDigest) {
+    this.sbomDigest = sbomDigest;
+  }
+
+  @JsonPropertyDescription(
       "The Java os.arch the build pod reported (amd64, aarch64): what the node really ran.")
   private String nodeArchitecture;
 
@@ -62,11 +78,11 @@ public class ArchitectureStatus {
     this.architecture = architecture;
   }
 
-  public String getState() {
+  public BuildState getState() {
     return state;
   }
 
-  public void setState(String state) {
+  public void setState(BuildState state) {
     this.state = state;
   }
 
@@ -84,6 +100,14 @@ public class ArchitectureStatus {
 
   public void setAttempts(Integer attempts) {
     this.attempts = attempts;
+  }
+
+  public String getReason() {
+    return reason;
+  }
+
+  public void setReason(String reason) {
+    this.reason = reason;
   }
 
   public String getMessage() {

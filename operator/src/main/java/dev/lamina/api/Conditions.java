@@ -13,6 +13,7 @@ import java.util.Optional;
 public final class Conditions {
   public static final String READY = "Ready";
   public static final String POLICY_PASSED = "PolicyPassed";
+  public static final String SCHEDULED = "Scheduled";
 
   /** kstatus: True while the operator works towards Ready (Flux and kpt read it as InProgress). */
   public static final String RECONCILING = "Reconciling";
@@ -77,5 +78,50 @@ public final class Conditions {
 
   public static boolean isTrue(List<Condition> conditions, String type) {
     return find(conditions, type).map(c -> "True".equals(c.getStatus())).orElse(false);
+  }
+
+  /** Returns {@code conditions} with the PolicyPassed condition of {@code policy}'s verdict. */
+  public static List<Condition> policy(
+      List<Condition> conditions, PolicyStatus policy, Long generation) {
+    PolicyVerdict v =
+        policy == null || policy.getVerdict() == null ? PolicyVerdict.Pass : policy.getVerdict();
+    return switch (v) {
+      case Deny ->
+          set(
+              conditions,
+              POLICY_PASSED,
+              false,
+              "PolicyDenied",
+              "Denied by policy: " + firstDeny(policy),
+              generation);
+      case Warn ->
+          set(
+              conditions,
+              POLICY_PASSED,
+              true,
+              "PolicyWarned",
+              (policy.getWarn() == null ? 0 : policy.getWarn()) + " policy warning(s).",
+              generation);
+      case Pass ->
+          set(
+              conditions,
+              POLICY_PASSED,
+              true,
+              "PolicyPassed",
+              "All policy rules pass.",
+              generation);
+    };
+  }
+
+  /** The first denying rule and its message, as a user reads it after "Denied by policy: ". */
+  public static String firstDeny(PolicyStatus policy) {
+    if (policy.getResults() == null) {
+      return "a rule denied it.";
+    }
+    return policy.getResults().stream()
+        .filter(r -> r.getAction() == PolicyAction.Deny)
+        .findFirst()
+        .map(r -> r.getRule() + " " + r.getMessage())
+        .orElse("a rule denied it.");
   }
 }

@@ -26,11 +26,13 @@ public class TrustSpec {
 
   /** A ConfigMap of public keys. */
   public static class KeyConfigMap {
-    /** Namespace of the ConfigMap. */
-    @io.fabric8.generator.annotation.Required private String namespace;
+    @JsonPropertyDescription("Namespace of the ConfigMap.")
+    @io.fabric8.generator.annotation.Required
+    private String namespace;
 
-    /** Name of the ConfigMap. */
-    @io.fabric8.generator.annotation.Required private String name;
+    @JsonPropertyDescription("Name of the ConfigMap.")
+    @io.fabric8.generator.annotation.Required
+    private String name;
 
     public String getNamespace() {
       return namespace;

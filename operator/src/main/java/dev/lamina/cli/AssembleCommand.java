@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
     name = "assemble",
     hidden = true,
     mixinStandardHelpOptions = true,
+    showDefaultValues = true,
     description = {
       "Assembles local layer blobs (tar, gzip or zstd) into an initrd and/or a rootfs tar.",
       "Exit code: 0 written, 1 failed, 2 bad input."

@@ -70,6 +70,19 @@ public final class CheckCommand implements Callable<Integer> {
       description = "A label of the objects' namespaces, for namespaceSelectors; repeatable.")
   Map<String, String> namespaceLabels = new LinkedHashMap<>();
 
+  @Option(
+      names = "--signatures",
+      description =
+          "Read each Layer's cosign signatures from its registry (tags are resolved first), so"
+              + " LMN012 and LMN014 are evaluated; spec.trust keys from ConfigMaps are not read.")
+  boolean signatures;
+
+  @Option(
+      names = "--insecure-registry",
+      paramLabel = "HOST[:PORT]",
+      description = "Registry reached over plain HTTP (with --signatures); repeatable.")
+  List<String> insecure = new ArrayList<>();
+
   /** What was found about one object. */
   record Checked(String kind, String namespace, String name, String file, Evaluation evaluation) {
     String label() {
@@ -120,6 +133,20 @@ public final class CheckCommand implements Callable<Integer> {
       Layer l = s.object();
       String ns = ResourceFiles.namespaceOf(l);
       layersByNamespace.computeIfAbsent(ns, k -> new TreeMap<>()).put(l.getMetadata().getName(), l);
+      if (signatures) {
+        try {
+          CheckSignatures.record(l, engine.trustPolicies(l, namespaceLabels(ns)), insecure);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+          err.println(
+              "lamina check: "
+                  + s.file()
+                  + ": Layer "
+                  + l.getMetadata().getName()
+                  + ": cannot read signatures: "
+                  + e.getMessage());
+          return 2;
+        }
+      }
       checked.add(checked(l, s.file(), engine.assess(Subject.layer(l), namespaceLabels(ns))));
     }
     for (ResourceFiles.Source<OSImage> s : manifests.osImages()) {

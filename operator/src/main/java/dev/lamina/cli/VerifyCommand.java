@@ -25,6 +25,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "verify",
     mixinStandardHelpOptions = true,
+    showDefaultValues = true,
     description =
         "Rebuild a pushed OSImage from its SLSA provenance on this machine and compare every"
             + " artifact digest with the registry's.")

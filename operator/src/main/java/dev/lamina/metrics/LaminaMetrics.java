@@ -28,6 +28,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -53,6 +55,7 @@ public final class LaminaMetrics implements Metrics {
 
   private final MeterRegistry registry;
   private final Metrics josdk;
+  private final Set<String> denied = ConcurrentHashMap.newKeySet();
 
   public LaminaMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -111,13 +114,23 @@ public final class LaminaMetrics implements Metrics {
         .increment();
   }
 
-  /** Policy denied an object of {@code kind} (OSImage, Layer) that it did not deny before. */
-  public void policyDenied(String kind) {
-    Counter.builder("lamina.policy.denials")
-        .description("Objects that policy newly denied")
-        .tag("kind", kind)
-        .register(registry)
-        .increment();
+  /**
+   * Policy denies {@code object} (an OSImage or a Layer); counted once per object and generation,
+   * however often its reconciles see the denial (a reconcile may read a status older than its own
+   * last write).
+   */
+  public void policyDenied(HasMetadata object) {
+    if (denied.add(deniedKey(object))) {
+      Counter.builder("lamina.policy.denials")
+          .description("Objects (per generation) that policy denied")
+          .tag("kind", object.getKind())
+          .register(registry)
+          .increment();
+    }
+  }
+
+  private static String deniedKey(HasMetadata o) {
+    return o.getKind() + "/" + o.getMetadata().getUid() + "/" + o.getMetadata().getGeneration();
   }
 
   /**
@@ -125,9 +138,11 @@ public final class LaminaMetrics implements Metrics {
    * status did not; returns {@code control} unchanged.
    */
   public UpdateControl<Layer> layerReconciled(Layer layer, UpdateControl<Layer> control) {
-    Layer written = control.getResource().orElse(null);
-    if (written != null && denied(written.getStatus()) && !denied(layer.getStatus())) {
-      policyDenied("Layer");
+    LayerStatus written = control.getResource().map(Layer::getStatus).orElse(layer.getStatus());
+    if (denied(written)) {
+      policyDenied(layer);
+    } else {
+      denied.remove(deniedKey(layer));
     }
     return control;
   }
@@ -184,6 +199,9 @@ public final class LaminaMetrics implements Metrics {
         .tag("architecture", Objects.toString(architecture, ""))
         .tag("outcome", outcome)
         .publishPercentileHistogram()
+        // Builds take seconds to an hour or so: no buckets below or above.
+        .minimumExpectedValue(Duration.ofSeconds(1))
+        .maximumExpectedValue(Duration.ofHours(2))
         .register(registry)
         .record(d);
   }

@@ -105,10 +105,14 @@ public final class Builder {
       Sbom sbom = new Sbom(plan.osImage(), arch, plan.sourceDateEpoch());
       if (archPlan.kernel() != null) {
         sbom.layer("kernel", archPlan.kernel());
+        sbom.layerReferrers(
+            pullClient.apply(archPlan.kernel()).repository(archPlan.kernel().image()),
+            archPlan.kernel());
       }
       for (BuildPlan.LayerRef ref : archPlan.init()) {
         init.add(source(ref, arch));
         sbom.layer("init", ref);
+        sbom.layerReferrers(pullClient.apply(ref).repository(ref.image()), ref);
       }
       List<BuildResult.ArtifactRef> artifacts = new ArrayList<>();
       List<Overlap> overlaps = new ArrayList<>();
@@ -228,28 +232,24 @@ public final class Builder {
     }
     try {
       OciRepository repo = client.repository(plan.output().repository());
-      List<Descriptor> layers = new ArrayList<>();
-      BuildResult.ArtifactRef sbom = null;
-      for (BuildResult.ArtifactRef a : assembled.artifacts()) {
-        if (Sbom.MEDIA_TYPE.equals(a.mediaType())) {
-          // Not an artifact of the image: it refers to the manifest, pushed after it.
-          sbom = a;
-          continue;
-        }
-        Path file = assembled.dir().resolve(a.name());
-        Descriptor d = layer(a);
+      ImageManifest manifest = manifest(plan, assembled);
+      for (Descriptor d : manifest.layers()) {
+        String name = d.annotations().get(MediaTypes.ANNOTATION_TITLE);
+        Path file = assembled.dir().resolve(name);
         progress.accept(
-            assembled.architecture() + ": pushing " + a.name() + " (" + a.size() + " bytes)");
+            assembled.architecture() + ": pushing " + name + " (" + d.size() + " bytes)");
         repo.pushBlob(d, () -> Files.newInputStream(file), null);
-        layers.add(d);
       }
       byte[] config = BuildConfig.of(plan, assembled).toJson();
-      Descriptor configDesc =
-          new Descriptor(ArtifactTypes.BUILD_CONFIG, Digests.sha256(config), config.length);
-      repo.pushBlob(configDesc, () -> new java.io.ByteArrayInputStream(config), null);
-      ImageManifest manifest = manifest(plan, assembled);
+      repo.pushBlob(manifest.config(), () -> new java.io.ByteArrayInputStream(config), null);
       Descriptor pushed = repo.pushManifest(manifest.toJson(), MediaTypes.OCI_MANIFEST, null);
-      if (sbom != null) {
+      // The SBOM is not a layer of the image: it refers to the manifest, so it goes after it.
+      Optional<BuildResult.ArtifactRef> sbomRef =
+          assembled.artifacts().stream()
+              .filter(a -> Sbom.MEDIA_TYPE.equals(a.mediaType()))
+              .findFirst();
+      if (sbomRef.isPresent()) {
+        BuildResult.ArtifactRef sbom = sbomRef.get();
         progress.accept(assembled.architecture() + ": pushing " + sbom.name() + " as a referrer");
         Referrers.push(
             repo,

@@ -11,6 +11,7 @@ import dev.lamina.oci.Platform;
 import dev.lamina.plan.ArtifactTypes;
 import dev.lamina.plan.BuildConfig;
 import dev.lamina.plan.BuildResult;
+import dev.lamina.supply.Sbom;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -56,10 +57,25 @@ final class IndexDocuments {
     List<Artifact> list = new ArrayList<>();
     if (result.artifacts() != null) {
       for (BuildResult.ArtifactRef a : result.artifacts()) {
+        if (Sbom.MEDIA_TYPE.equals(a.mediaType())) {
+          // Not in the manifest: status keeps its digest apart (sbomDigest).
+          continue;
+        }
         list.add(artifact(a.name(), a.mediaType(), a.digest(), a.size()));
       }
     }
     return list;
+  }
+
+  /** The digest of the SBOM a build result lists, or null. */
+  static String sbomDigest(BuildResult result) {
+    return result.artifacts() == null
+        ? null
+        : result.artifacts().stream()
+            .filter(a -> Sbom.MEDIA_TYPE.equals(a.mediaType()))
+            .map(BuildResult.ArtifactRef::digest)
+            .findFirst()
+            .orElse(null);
   }
 
   /** A build result's listed overlaps, as status keeps them. */

@@ -19,7 +19,6 @@ import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.Platform;
 import dev.lamina.oci.ResolvedImage;
 import dev.lamina.policy.Subject;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -43,7 +42,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Resolves a Layer's image reference to a manifest per platform and evaluates policy on it. A tag
@@ -105,20 +103,14 @@ public final class LayerReconciler implements Reconciler<Layer> {
 
   @Override
   public UpdateControl<Layer> reconcile(Layer layer, Context<Layer> context) throws IOException {
-    MDC.put("namespace", layer.getMetadata().getNamespace());
-    MDC.put("name", layer.getMetadata().getName());
-    try {
-      return LaminaMetrics.of(context).layerReconciled(layer, doReconcile(layer));
-    } finally {
-      MDC.remove("namespace");
-      MDC.remove("name");
-    }
+    return StatusUpdates.logged(
+        layer, () -> LaminaMetrics.of(context).layerReconciled(layer, doReconcile(layer)));
   }
 
   private UpdateControl<Layer> doReconcile(Layer layer) throws IOException {
     Long generation = layer.getMetadata().getGeneration();
     LayerStatus old = layer.getStatus();
-    LayerStatus status = old == null ? new LayerStatus() : json.clone(old);
+    LayerStatus status = StatusUpdates.copy(json, old, LayerStatus::new);
     String image = layer.getSpec().getImage();
     // A digest never moves; a Pin policy keeps the first resolution until the spec changes, which
     // changes the generation and so makes the status no longer current.
@@ -168,9 +160,9 @@ public final class LayerReconciler implements Reconciler<Layer> {
     status.setConditions(progress(status).apply(status.getConditions(), generation));
 
     UpdateControl<Layer> control =
-        json.asJson(status).equals(old == null ? null : json.asJson(old))
-            ? UpdateControl.noUpdate()
-            : UpdateControl.patchStatus(fresh(layer, status));
+        StatusUpdates.changed(json, old, status)
+            ? UpdateControl.patchStatus(StatusUpdates.fresh(layer, status, Layer::new))
+            : UpdateControl.noUpdate();
     if (!pinned && resolvedAt != null) {
       Duration wait = Duration.between(now, resolvedAt.plus(settings.tagResolveInterval()));
       control.rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait);
@@ -275,9 +267,9 @@ public final class LayerReconciler implements Reconciler<Layer> {
 
   @Override
   public ErrorStatusUpdateControl<Layer> updateErrorStatus(
-      Layer layer, Context<Layer> context, Exception e) {
-    LayerStatus status =
-        layer.getStatus() == null ? new LayerStatus() : json.clone(layer.getStatus());
+      Layer layer, Context<Layer> context, Exception thrown) {
+    Exception e = StatusUpdates.cause(thrown);
+    LayerStatus status = StatusUpdates.copy(json, layer.getStatus(), LayerStatus::new);
     String reason =
         e instanceof AuthException
             ? "RegistryAuth"
@@ -296,7 +288,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
     applyPolicy(layer, status);
     status.setConditions(
         progress(status).apply(status.getConditions(), layer.getMetadata().getGeneration()));
-    return ErrorStatusUpdateControl.patchStatus(fresh(layer, status));
+    return ErrorStatusUpdateControl.patchStatus(StatusUpdates.fresh(layer, status, Layer::new));
   }
 
   /**
@@ -336,8 +328,7 @@ public final class LayerReconciler implements Reconciler<Layer> {
             .status();
     status.setPolicy(policy);
     status.setConditions(
-        OSImageReconciler.policyCondition(
-            status.getConditions(), policy, layer.getMetadata().getGeneration()));
+        Conditions.policy(status.getConditions(), policy, layer.getMetadata().getGeneration()));
   }
 
   private static Progress progress(LayerStatus status) {
@@ -346,16 +337,5 @@ public final class LayerReconciler implements Reconciler<Layer> {
             .map(c -> c.getReason())
             .orElse(null),
         Conditions.isTrue(status.getConditions(), Conditions.READY));
-  }
-
-  private static Layer fresh(Layer layer, LayerStatus status) {
-    Layer f = new Layer();
-    f.setMetadata(
-        new ObjectMetaBuilder()
-            .withName(layer.getMetadata().getName())
-            .withNamespace(layer.getMetadata().getNamespace())
-            .build());
-    f.setStatus(status);
-    return f;
   }
 }

@@ -2,10 +2,9 @@ package dev.lamina.reconcile;
 
 import dev.lamina.api.ImagePolicy;
 import dev.lamina.api.LayerSignature;
-import dev.lamina.api.SignatureState;
 import dev.lamina.api.TrustSpec;
 import dev.lamina.oci.OciRepository;
-import dev.lamina.supply.CosignArtifacts;
+import dev.lamina.supply.SignatureCheck;
 import dev.lamina.supply.SigningKeys;
 import dev.lamina.supply.SupplyException;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -14,14 +13,14 @@ import java.io.IOException;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Checks the cosign signatures of the digest a Layer resolved to against the keys of each
- * ImagePolicy whose spec.trust selects it. Each policy counts on its own: a signature by one
- * policy's key does not satisfy another's.
+ * ImagePolicy whose spec.trust selects it, reading keys from ConfigMaps too.
  */
 final class LayerTrust {
   private static final Logger LOG = LoggerFactory.getLogger(LayerTrust.class);
@@ -33,31 +32,11 @@ final class LayerTrust {
 
   LayerSignature check(OciRepository repo, String digest, List<ImagePolicy> trusting)
       throws IOException {
-    List<CosignArtifacts.Entry> entries =
-        CosignArtifacts.read(repo, CosignArtifacts.signatureTag(digest));
-    LayerSignature sig = new LayerSignature();
-    sig.setDigest(digest);
-    List<String> verified = new ArrayList<>();
-    List<String> untrusted = new ArrayList<>();
+    Map<String, List<PublicKey>> keys = new TreeMap<>();
     for (ImagePolicy p : trusting) {
-      List<PublicKey> keys = keys(p);
-      if (entries.stream().anyMatch(e -> CosignArtifacts.signs(e, digest, keys))) {
-        verified.add(p.getMetadata().getName());
-      } else {
-        untrusted.add(p.getMetadata().getName());
-      }
+      keys.put(p.getMetadata().getName(), keys(p));
     }
-    boolean signed = entries.stream().anyMatch(e -> CosignArtifacts.claims(e, digest));
-    sig.setVerifiedBy(verified.isEmpty() ? null : verified);
-    sig.setUntrustedBy(untrusted.isEmpty() ? null : untrusted);
-    if (!signed && verified.isEmpty()) {
-      sig.setState(SignatureState.Unsigned);
-    } else if (trusting.isEmpty()) {
-      sig.setState(SignatureState.Signed);
-    } else {
-      sig.setState(untrusted.isEmpty() ? SignatureState.Verified : SignatureState.Untrusted);
-    }
-    return sig;
+    return SignatureCheck.check(repo, digest, keys);
   }
 
   /** The policy's keys, inline and from ConfigMaps; a key that does not parse is left out. */

@@ -8,7 +8,6 @@ import dev.lamina.oci.OciRepository;
 import dev.lamina.plan.BuildPlan;
 import dev.lamina.supply.BuildSigning;
 import dev.lamina.supply.Provenance;
-import dev.lamina.supply.Sbom;
 import dev.lamina.supply.SigningKeys;
 import dev.lamina.supply.SupplyException;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -74,11 +73,8 @@ final class OSImageSigning {
       if (a.getNodeArchitecture() != null) {
         nodes.put(a.getArchitecture(), a.getNodeArchitecture());
       }
-      if (a.getArtifacts() != null) {
-        a.getArtifacts().stream()
-            .filter(x -> Sbom.MEDIA_TYPE.equals(x.getMediaType()))
-            .findFirst()
-            .ifPresent(x -> sboms.put(a.getArchitecture(), x.getDigest()));
+      if (a.getSbomDigest() != null) {
+        sboms.put(a.getArchitecture(), a.getSbomDigest());
       }
     }
     BuildSigning.sign(

@@ -1,5 +1,6 @@
 package dev.lamina.reconcile;
 
+import dev.lamina.api.BuildState;
 import dev.lamina.plan.BuildResult;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
@@ -18,14 +19,14 @@ import java.util.Set;
  * reports while it keeps trying), finished with the {@link BuildResult} of its termination message,
  * or failed with a reason and whether another attempt can help.
  *
- * @param state Pending, Running, Succeeded or Failed
+ * @param state where the pod is: Pending, Running, Succeeded or Failed
  * @param result the parsed termination message, when there is one
  * @param reason CamelCase reason of a failure, or of what holds a pending pod back
  * @param message sentence describing it, the kubelet's own words where it gave some
  * @param retryable for a failure: whether a new pod may succeed where this one failed
  */
 record PodOutcome(
-    String state, BuildResult result, String reason, String message, boolean retryable) {
+    BuildState state, BuildResult result, String reason, String message, boolean retryable) {
 
   /** The kubelet cannot get the builder image; a new pod would pull the same image again. */
   static final String IMAGE_PULL_FAILED = "ImagePullFailed";
@@ -78,7 +79,7 @@ record PodOutcome(
         return failed(
             result, "BadResult", "the build pod succeeded without a manifest digest", true);
       }
-      return new PodOutcome("Succeeded", result, null, null, false);
+      return new PodOutcome(BuildState.Succeeded, result, null, null, false);
     }
     if (terminated != null && OOM_KILLED.equals(terminated.getReason())) {
       return oomKilled(pod);
@@ -147,11 +148,11 @@ record PodOutcome(
 
   /** Whether the attempt that ended so is followed by another, within {@code retries}. */
   boolean retryAfter(int attempts, int retries) {
-    return "Failed".equals(state) && retryable && attempts <= retries;
+    return state == BuildState.Failed && retryable && attempts <= retries;
   }
 
   private static PodOutcome unfinished(Pod pod, String phase) {
-    String state = "Running".equals(phase) ? "Running" : "Pending";
+    BuildState state = "Running".equals(phase) ? BuildState.Running : BuildState.Pending;
     for (ContainerStatus cs : containerStatuses(pod)) {
       ContainerStateWaiting waiting = cs.getState() == null ? null : cs.getState().getWaiting();
       if (waiting == null || waiting.getReason() == null) {
@@ -187,7 +188,7 @@ record PodOutcome(
 
   private static PodOutcome failed(
       BuildResult result, String reason, String message, boolean retryable) {
-    return new PodOutcome("Failed", result, reason, message, retryable);
+    return new PodOutcome(BuildState.Failed, result, reason, message, retryable);
   }
 
   /** When the scheduler last said the pod fits no node, if it is still waiting. */
@@ -209,16 +210,6 @@ record PodOutcome(
       }
     }
     return Optional.empty();
-  }
-
-  /** The reason word of a message written as "Reason: sentence". */
-  static String reasonOf(String message) {
-    if (message == null) {
-      return "BuildFailed";
-    }
-    int colon = message.indexOf(':');
-    String word = colon > 0 ? message.substring(0, colon) : "";
-    return word.matches("[A-Z][A-Za-z0-9]*") ? word : "BuildFailed";
   }
 
   private static List<ContainerStatus> containerStatuses(Pod pod) {

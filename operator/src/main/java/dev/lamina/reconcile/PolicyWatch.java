@@ -41,6 +41,8 @@ final class PolicyWatch<P extends HasMetadata> {
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(ImagePolicy.class, primary)
                 .withName(prefix + "-policies")
+                // Cluster-scoped: whole, even when the controller watches some namespaces only.
+                .withWatchAllNamespaces()
                 .withSecondaryToPrimaryMapper(
                     p ->
                         context
@@ -54,6 +56,7 @@ final class PolicyWatch<P extends HasMetadata> {
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Namespace.class, primary)
                 .withName(prefix + "-namespaces")
+                .withWatchAllNamespaces()
                 .withOnAddFilter(n -> false)
                 .withOnUpdateFilter(
                     (n, o) ->
@@ -83,7 +86,10 @@ final class PolicyWatch<P extends HasMetadata> {
   }
 
   Map<String, String> namespaceLabels(HasMetadata object) {
-    return PolicySet.labels(
-        namespaceSource.get(new ResourceID(object.getMetadata().getNamespace())).orElse(null));
+    return namespaceLabels(object.getMetadata().getNamespace());
+  }
+
+  Map<String, String> namespaceLabels(String namespace) {
+    return PolicySet.labels(namespaceSource.get(new ResourceID(namespace)).orElse(null));
   }
 }

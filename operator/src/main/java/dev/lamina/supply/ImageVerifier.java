@@ -91,7 +91,7 @@ public final class ImageVerifier {
           pushedByTitle.put(d.annotations().get(MediaTypes.ANNOTATION_TITLE), d.digest());
         }
         pushedByTitle.put("config", pushed.config().digest());
-        sbomDigest(repo, pushedDigest).ifPresent(d -> pushedByTitle.put(Sbom.FILE, d));
+        Sbom.pushedDigest(repo, pushedDigest).ifPresent(d -> pushedByTitle.put(Sbom.FILE, d));
       }
       Map<String, String> rebuiltByTitle = new TreeMap<>();
       for (BuildResult.ArtifactRef r : a.artifacts()) {
@@ -164,14 +164,5 @@ public final class ImageVerifier {
       }
     }
     return byArch;
-  }
-
-  private static Optional<String> sbomDigest(OciRepository repo, String manifest)
-      throws IOException {
-    for (Descriptor d : Referrers.list(repo, manifest, Sbom.MEDIA_TYPE)) {
-      JsonNode m = JSON.readTree(repo.manifestBytes(d.digest()));
-      return Optional.of(m.path("layers").path(0).path("digest").asText());
-    }
-    return Optional.empty();
   }
 }

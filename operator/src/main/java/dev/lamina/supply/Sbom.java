@@ -160,6 +160,19 @@ public final class Sbom {
     relationships.add(ROOT_ID + " CONTAINS " + id);
   }
 
+  /**
+   * Merges the SPDX SBOMs that the layer image carries as OCI referrers of the manifest the build
+   * pulls (via the referrers tag schema), as LinuxKit merges its images' SBOMs.
+   */
+  public void layerReferrers(dev.lamina.oci.OciRepository repo, BuildPlan.LayerRef ref)
+      throws IOException {
+    for (dev.lamina.oci.Descriptor d : Referrers.list(repo, ref.digest(), MEDIA_TYPE)) {
+      mergeInTree(
+          "referrer " + d.digest() + " of layer " + ref.name(),
+          Referrers.content(repo, d, MAX_IN_TREE_BYTES));
+    }
+  }
+
   private void mergeInTree(String path, byte[] json) throws IOException {
     JsonNode doc;
     try {
@@ -194,10 +207,20 @@ public final class Sbom {
         p.put("downloadLocation", "NOASSERTION");
       }
       p.put("filesAnalyzed", false);
-      p.put("comment", "from the in-tree SBOM /" + path);
+      p.put("comment", "merged from " + (path.startsWith("referrer ") ? path : "/" + path));
       packages.put(id, p);
       relationships.add(ROOT_ID + " CONTAINS " + id);
     }
+  }
+
+  /** The digest of the SBOM document pushed as a referrer of {@code manifest}, if any. */
+  public static java.util.Optional<String> pushedDigest(
+      dev.lamina.oci.OciRepository repo, String manifest) throws IOException {
+    for (dev.lamina.oci.Descriptor d : Referrers.list(repo, manifest, MEDIA_TYPE)) {
+      JsonNode m = JSON.readTree(repo.manifestBytes(d.digest()));
+      return java.util.Optional.of(m.path("layers").path(0).path("digest").asText());
+    }
+    return java.util.Optional.empty();
   }
 
   public byte[] toJson() {

@@ -23,7 +23,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CrdDescriptionsTest {
   private static final Path COMMITTED = Path.of("..", "crds");
   private static final List<String> KUBERNETES_TYPES =
-      List.of("status.conditions", "spec.namespaceSelector", "spec.objectSelector");
+      List.of(
+          "status.conditions",
+          "spec.namespaceSelector",
+          "spec.objectSelector",
+          "spec.trust.layerSelector");
 
   @ParameterizedTest
   @ValueSource(

@@ -125,7 +125,7 @@ class BuildCommandOutTest {
     assertThat(Files.readString(victimDir.resolve("initrd.img"))).isEqualTo("untouched");
     assertThat(Files.isDirectory(out.resolve("amd64"), LinkOption.NOFOLLOW_LINKS)).isTrue();
     assertThat(names(out.resolve("amd64")))
-        .containsExactly("cmdline", "initrd.img", "kernel", "result.json");
+        .containsExactly("cmdline", "initrd.img", "kernel", "result.json", "sbom.spdx.json");
   }
 
   @Test
@@ -133,7 +133,7 @@ class BuildCommandOutTest {
     CliRun good = build(yaml("stale", "amd64"));
     assertThat(good.exit()).as(good.err()).isZero();
     assertThat(names(out.resolve("amd64")))
-        .containsExactly("cmdline", "initrd.img", "kernel", "result.json");
+        .containsExactly("cmdline", "initrd.img", "kernel", "result.json", "sbom.spdx.json");
     Files.writeString(out.resolve("amd64/extra-from-the-user"), "stale");
 
     // Same directory, an OSImage whose kernel binary is missing.

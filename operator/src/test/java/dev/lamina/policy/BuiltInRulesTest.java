@@ -259,7 +259,7 @@ class BuiltInRulesTest {
     assertThat(Arrays.stream(BuiltInRule.values()).map(BuiltInRule::id))
         .containsExactly(
             "LMN001", "LMN002", "LMN003", "LMN004", "LMN005", "LMN006", "LMN007", "LMN008",
-            "LMN009", "LMN010", "LMN011");
+            "LMN009", "LMN010", "LMN011", "LMN012", "LMN013", "LMN014");
     assertThat(BuiltInRule.values()).allMatch(r -> !r.rationale().isBlank());
   }
 

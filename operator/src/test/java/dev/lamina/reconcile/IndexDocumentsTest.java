@@ -93,16 +93,16 @@ class IndexDocumentsTest {
     ArchitectureStatus amd = new ArchitectureStatus();
     ArchitectureStatus arm = new ArchitectureStatus();
     status.setArchitectures(List.of(amd, arm));
-    assertThat(OSImageReconciler.Overlaps.of(status, M1).listed()).isNull();
+    assertThat(Overlaps.of(status, M1).listed()).isNull();
 
     amd.setOverlapCount(3);
     amd.setOverlaps(List.of(new Overlap("etc/motd", "base", "site")));
     arm.setOverlapCount(14);
     arm.setOverlaps(List.of(new Overlap("etc/issue", "base", "site")));
-    var known = OSImageReconciler.Overlaps.of(status, M1);
+    var known = Overlaps.of(status, M1);
     assertThat(known.listed()).extracting(Overlap::path).containsExactly("etc/motd", "etc/issue");
     assertThat(known.count()).isEqualTo(14);
     // Overlaps of another input's build say nothing about this one.
-    assertThat(OSImageReconciler.Overlaps.of(status, M2).listed()).isNull();
+    assertThat(Overlaps.of(status, M2).listed()).isNull();
   }
 }

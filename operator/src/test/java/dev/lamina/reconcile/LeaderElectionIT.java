@@ -84,7 +84,9 @@ class LeaderElectionIT {
                 });
         // Both replicas are ready, the follower too: a RollingUpdate waits for that.
         for (OperatorProcess p : operators.values()) {
-          assertThat(readyz(p)).as(p.output()).isEqualTo(200);
+          await()
+              .atMost(Duration.ofSeconds(90))
+              .untilAsserted(() -> assertThat(readyz(p)).as(p.output()).isEqualTo(200));
         }
         String leader = holder(client, leaseNs);
         String follower = leader.equals("operator-a") ? "operator-b" : "operator-a";

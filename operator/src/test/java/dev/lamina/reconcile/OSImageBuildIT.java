@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import dev.lamina.api.Architecture;
 import dev.lamina.api.ArchitectureStatus;
 import dev.lamina.api.BuildSpec;
+import dev.lamina.api.BuildState;
 import dev.lamina.api.Conditions;
 import dev.lamina.api.ImagePolicy;
 import dev.lamina.api.ImagePolicySpec;
@@ -123,7 +124,7 @@ class OSImageBuildIT {
         .extracting(m -> m.platform().toString())
         .containsExactlyInAnyOrder("linux/amd64", "linux/arm64");
     for (ArchitectureStatus a : built.getStatus().getArchitectures()) {
-      assertThat(a.getState()).isEqualTo("Succeeded");
+      assertThat(a.getState()).isEqualTo(BuildState.Succeeded);
       assertThat(a.getAttempts()).isEqualTo(1);
       ImageManifest m = ImageManifest.parse(out.manifestBytes(a.getManifestDigest()));
       assertThat(m.layers())
@@ -227,7 +228,7 @@ class OSImageBuildIT {
       OSImage failed = get(ns, "edge");
       ArchitectureStatus a = failed.getStatus().getArchitectures().get(0);
       assertThat(a.getAttempts()).isEqualTo(2);
-      assertThat(a.getState()).isEqualTo("Failed");
+      assertThat(a.getState()).isEqualTo(BuildState.Failed);
       assertThat(pods.created).hasSize(2);
       var ready =
           Conditions.find(failed.getStatus().getConditions(), Conditions.READY).orElseThrow();
@@ -268,7 +269,9 @@ class OSImageBuildIT {
             () ->
                 get(ns, "edge").getStatus().getArchitectures().stream()
                     .noneMatch(
-                        a -> "Pending".equals(a.getState()) || "Running".equals(a.getState())));
+                        a ->
+                            a.getState() == BuildState.Pending
+                                || a.getState() == BuildState.Running));
     OSImage failed = get(ns, "edge");
     assertThat(failed.getStatus().getPhase()).isEqualTo(Phase.Failed);
     assertThat(failed.getStatus().getDigest()).isNull();
@@ -428,7 +431,7 @@ class OSImageBuildIT {
             .doesNotExist();
         assertThat(blocked.getStatus().getArchitectures())
             .singleElement()
-            .satisfies(a -> assertThat(a.getMessage()).startsWith("PolicyDenied: "));
+            .satisfies(a -> assertThat(a.getReason()).isEqualTo("PolicyDenied"));
         assertThat(pods.created).hasSize(1);
       }
     } finally {

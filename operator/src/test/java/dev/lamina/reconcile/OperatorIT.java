@@ -192,9 +192,10 @@ class OperatorIT {
     await()
         .atMost(WAIT)
         .untilAsserted(
+            // Past its Layers: building, or waiting for a node this cluster lacks; never Failed.
             () ->
-                assertThat(osImageStatus(ns, "edge").getStatus().getPhase())
-                    .isNotEqualTo(Phase.Pending));
+                assertThat(ready(osImageStatus(ns, "edge").getStatus().getConditions()).getReason())
+                    .isIn("Building", "NoNodeForArchitecture"));
   }
 
   @Test

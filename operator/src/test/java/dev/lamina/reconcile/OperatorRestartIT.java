@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.lamina.api.Architecture;
+import dev.lamina.api.BuildState;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.Phase;
 import dev.lamina.local.LocalNodeAgent;
@@ -93,7 +94,7 @@ class OperatorRestartIT {
             .allSatisfy(
                 a -> {
                   assertThat(a.getAttempts()).isEqualTo(1);
-                  assertThat(a.getState()).isEqualTo("Succeeded");
+                  assertThat(a.getState()).isEqualTo(BuildState.Succeeded);
                 });
         assertThat(pods.created).hasSize(2);
         assertThat(pods.created)

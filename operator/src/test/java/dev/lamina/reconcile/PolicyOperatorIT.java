@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.lamina.api.Architecture;
+import dev.lamina.api.BuildState;
 import dev.lamina.api.Conditions;
 import dev.lamina.api.CustomRule;
 import dev.lamina.api.FileSpec;
@@ -201,12 +202,13 @@ class PolicyOperatorIT {
     client.resource(layer(ns, "tagged", tagged)).create();
     client.resource(layer(ns, "pinned", pinned)).create();
 
-    // No ImagePolicy selects these yet: the built-in defaults apply, LMN001 as a warning.
+    // No ImagePolicy selects these yet: the built-in defaults apply, LMN001 as a warning (and
+    // LMN012, unsigned, also a warning, on every Layer here).
     PolicyStatus warned =
         evaluatedLayer(ns, "tagged", p -> p.getVerdict() == PolicyVerdict.Warn)
             .getStatus()
             .getPolicy();
-    assertThat(warned.getResults())
+    assertThat(warned.getResults().stream().filter(r -> !r.getRule().equals("LMN012")))
         .extracting(
             PolicyResult::getRule,
             PolicyResult::getAction,
@@ -221,16 +223,19 @@ class PolicyOperatorIT {
                     + tagged
                     + " is not pinned by digest; add @sha256:<digest> so every build pulls the same bytes"));
     assertThat(List.of(warned.getWarn(), warned.getDeny(), warned.getTotal()))
-        .containsExactly(1, 0, 1);
+        .containsExactly(2, 0, 2);
     assertThat(warned.getPolicies()).isEmpty();
     Condition warnedPassed =
         condition(getLayer(ns, "tagged").getStatus().getConditions(), Conditions.POLICY_PASSED);
     assertThat(warnedPassed.getStatus()).isEqualTo("True");
     assertThat(warnedPassed.getReason()).isEqualTo("PolicyWarned");
 
+    // Pinned passes LMN001; it is unsigned, which LMN012 reports (a warning by default).
     Layer clean = evaluatedLayer(ns, "pinned", p -> true);
-    assertThat(clean.getStatus().getPolicy().getVerdict()).isEqualTo(PolicyVerdict.Pass);
-    assertThat(clean.getStatus().getPolicy().getResults()).isEmpty();
+    assertThat(clean.getStatus().getPolicy().getVerdict()).isEqualTo(PolicyVerdict.Warn);
+    assertThat(clean.getStatus().getPolicy().getResults())
+        .extracting(PolicyResult::getRule)
+        .containsExactly("LMN012");
     assertThat(condition(clean.getStatus().getConditions(), Conditions.POLICY_PASSED).getStatus())
         .isEqualTo("True");
 
@@ -360,7 +365,7 @@ class PolicyOperatorIT {
       assertThat(built.getStatus().getArchitectures())
           .allSatisfy(
               a -> {
-                assertThat(a.getState()).isEqualTo("Succeeded");
+                assertThat(a.getState()).isEqualTo(BuildState.Succeeded);
                 assertThat(a.getAttempts()).isEqualTo(1);
               });
 

@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lamina.api.Architecture;
 import dev.lamina.api.ArchitectureStatus;
+import dev.lamina.api.BuildState;
 import dev.lamina.api.Conditions;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
@@ -186,7 +187,7 @@ class PullSecretBuildIT {
         .isEqualTo(Phase.Ready);
     assertThat(built.getStatus().getArchitectures())
         .extracting(ArchitectureStatus::getState)
-        .containsExactly("Succeeded");
+        .containsExactly(BuildState.Succeeded);
     ImageIndex index =
         ImageIndex.parse(
             oci.repository(open.host() + "/" + ns + "/out")

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * SBOMs, signatures and provenance checked by the stock tools: pyspdxtools validates the SBOM, and
  * cosign (built from its Go module) verifies signatures and provenance in a real registry, offline.
  */
-class SupplyChainIT {
+public class SupplyChainIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String INPUT =
       "sha256:1111111111111111111111111111111111111111111111111111111111111111";
@@ -79,6 +79,19 @@ class SupplyChainIT {
             TestLayers.Entry.dir("usr/share/sbom"),
             TestLayers.Entry.file("usr/share/sbom/vendor.spdx.json", inTree)));
     debian = push("layers/debian", blobs);
+    // An SBOM the layer image carries as a referrer, as a layer publisher would attach it.
+    OciRepository debianRepo = client.repository(debian.image());
+    Referrers.push(
+        debianRepo,
+        new Descriptor(
+            MediaTypes.OCI_MANIFEST,
+            debian.digest(),
+            debianRepo.manifestBytes(debian.digest()).length),
+        Sbom.MEDIA_TYPE,
+        "layer.spdx.json",
+        ("{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"SPDXID\":\"SPDXRef-r\",\"name\":"
+                + "\"referred-pkg\",\"versionInfo\":\"9.9\"}]}")
+            .getBytes(UTF_8));
   }
 
   @AfterAll
@@ -159,9 +172,10 @@ class SupplyChainIT {
     }
     assertThat(fromDpkg).hasSize(2);
     assertThat(fromSbom).isEqualTo(fromDpkg);
-    assertThat(doc.path("packages").findValuesAsText("name")).contains("vendor-tool", "kernel");
+    assertThat(doc.path("packages").findValuesAsText("name"))
+        .contains("vendor-tool", "referred-pkg", "kernel");
     assertThat(doc.path("packages").findValuesAsText("versionInfo"))
-        .contains("6.1.0-test-amd64", "1.2.3", kernel.digest(), debian.digest());
+        .contains("6.1.0-test-amd64", "1.2.3", "9.9", kernel.digest(), debian.digest());
     assertThat(doc.path("files").findValuesAsText("fileName"))
         .containsExactly("./kernel", "./kernel.tar");
 
@@ -290,7 +304,9 @@ class SupplyChainIT {
             p.plan(),
             null));
     String ref = repo.name() + ":v1";
-    Cli ok = cli("verify", ref, "--key", pub.toString(), "--insecure-registry", registry.host());
+    SupplyTools.Cli ok =
+        SupplyTools.lamina(
+            "verify", ref, "--key", pub.toString(), "--insecure-registry", registry.host());
     assertThat(ok.exit()).as(ok.err()).isZero();
     assertThat(ok.out())
         .contains("match   amd64 initrd.img", "match   amd64 sbom.spdx.json", "verified " + ref);
@@ -298,8 +314,9 @@ class SupplyChainIT {
     // Signed by another key: not trusted.
     Path otherPub = tmp.resolve("other-verify.pub");
     Files.writeString(otherPub, SigningKeys.publicPem(newKey().publicKey()));
-    Cli untrusted =
-        cli("verify", ref, "--key", otherPub.toString(), "--insecure-registry", registry.host());
+    SupplyTools.Cli untrusted =
+        SupplyTools.lamina(
+            "verify", ref, "--key", otherPub.toString(), "--insecure-registry", registry.host());
     assertThat(untrusted.exit()).isEqualTo(2);
     assertThat(untrusted.err()).contains("not signed by the given key");
 
@@ -329,8 +346,9 @@ class SupplyChainIT {
         repo.manifestBytes(att.digest()),
         MediaTypes.OCI_MANIFEST,
         CosignArtifacts.attestationTag(evilIndex.digest()));
-    Cli caught =
-        cli("verify", ref, "--key", pub.toString(), "--insecure-registry", registry.host());
+    SupplyTools.Cli caught =
+        SupplyTools.lamina(
+            "verify", ref, "--key", pub.toString(), "--insecure-registry", registry.host());
     assertThat(caught.exit()).as(caught.out()).isEqualTo(1);
     assertThat(caught.out())
         .contains(
@@ -340,25 +358,42 @@ class SupplyChainIT {
     assertThat(caught.err()).contains("amd64/initrd.img").doesNotContain("amd64/kernel,");
   }
 
-  record Cli(int exit, String out, String err) {}
-
-  static Cli cli(String... args) throws Exception {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream oldOut = System.out;
-    java.io.PrintStream oldErr = System.err;
-    System.setOut(new java.io.PrintStream(out, true, UTF_8));
-    System.setErr(new java.io.PrintStream(err, true, UTF_8));
-    try {
-      int exit = dev.lamina.cli.Main.run(args);
-      return new Cli(exit, out.toString(UTF_8), err.toString(UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  @Test
+  void laminaCheckWithSignaturesDeniesALayerNotSignedByATrustedKey() throws Exception {
+    SigningKeys.KeyPair key = newKey();
+    OciRepository kernelRepo = client.repository(kernel.image());
+    CosignArtifacts.sign(kernelRepo, kernelRepo.name(), kernel.digest(), key);
+    String pem = SigningKeys.publicPem(key.publicKey()).replace("\n", "\n          ");
+    Path yaml = tmp.resolve("check.yaml");
+    Files.writeString(
+        yaml,
+        "apiVersion: lamina.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {name: signed}\n"
+            + "spec:\n  trust:\n    publicKeys:\n      - |\n          "
+            + pem.strip()
+            + "\n---\napiVersion: lamina.dev/v1alpha1\nkind: Layer\nmetadata: {name: kernel}\n"
+            + "spec: {image: \""
+            + kernel.image()
+            + "@"
+            + kernel.digest()
+            + "\"}\n---\napiVersion: lamina.dev/v1alpha1\nkind: Layer\nmetadata: {name: debian}\n"
+            + "spec: {image: \""
+            + debian.image()
+            + "@"
+            + debian.digest()
+            + "\"}\n");
+    SupplyTools.Cli offline = SupplyTools.lamina("check", "-f", yaml.toString());
+    assertThat(offline.out()).doesNotContain("LMN014  Deny");
+    SupplyTools.Cli checked =
+        SupplyTools.lamina(
+            "check", "-f", yaml.toString(), "--signatures", "--insecure-registry", registry.host());
+    assertThat(checked.exit()).as(checked.out() + checked.err()).isEqualTo(1);
+    assertThat(checked.out())
+        .containsPattern("Layer default/debian +LMN012 +Warn")
+        .containsPattern("Layer default/debian +LMN014 +Deny")
+        .doesNotContainPattern("Layer default/kernel +LMN01[24]");
   }
 
-  static SigningKeys.KeyPair newKey() throws Exception {
+  public static SigningKeys.KeyPair newKey() throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(new ECGenParameterSpec("secp256r1"));
     java.security.KeyPair k = g.generateKeyPair();

@@ -16,19 +16,19 @@ import org.junit.jupiter.api.Assumptions;
  * printed, when it is missing, unless {@code LAMINA_SUPPLY_TOOLS=required} (as .ci/run sets): then
  * it fails.
  */
-final class SupplyTools {
-  static final Path COSIGN =
+public final class SupplyTools {
+  public static final Path COSIGN =
       Path.of(System.getenv().getOrDefault("LAMINA_COSIGN_BIN", "/opt/lamina/cosign/bin/cosign"));
-  static final Path PYSPDXTOOLS =
+  public static final Path PYSPDXTOOLS =
       Path.of(
           System.getenv()
               .getOrDefault("LAMINA_PYSPDXTOOLS_BIN", "/opt/lamina/spdx-tools/bin/pyspdxtools"));
 
   private SupplyTools() {}
 
-  record Run(int exit, String out) {}
+  public record Run(int exit, String out) {}
 
-  static Path require(Path tool) {
+  public static Path require(Path tool) {
     if (!Files.isExecutable(tool)) {
       String why = tool + " is not installed (hack/build-supply-tools.sh builds it)";
       if ("required".equals(System.getenv("LAMINA_SUPPLY_TOOLS"))) {
@@ -41,7 +41,7 @@ final class SupplyTools {
   }
 
   /** Runs {@code tool args}, stdout and stderr together, with no network but loopback needed. */
-  static Run run(Path tool, String... args) throws IOException, InterruptedException {
+  public static Run run(Path tool, String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(require(tool).toString());
     cmd.addAll(List.of(args));
@@ -60,7 +60,7 @@ final class SupplyTools {
   }
 
   /** {@code cosign verify --key} against a plain-HTTP registry, offline (no transparency log). */
-  static Run cosignVerify(Path publicKey, String reference)
+  public static Run cosignVerify(Path publicKey, String reference)
       throws IOException, InterruptedException {
     return run(
         COSIGN,
@@ -74,7 +74,7 @@ final class SupplyTools {
         reference);
   }
 
-  static Run cosignVerifyAttestation(Path publicKey, String reference)
+  public static Run cosignVerifyAttestation(Path publicKey, String reference)
       throws IOException, InterruptedException {
     return run(
         COSIGN,
@@ -86,5 +86,24 @@ final class SupplyTools {
         "--insecure-ignore-tlog=true",
         "--allow-http-registry",
         reference);
+  }
+
+  public record Cli(int exit, String out, String err) {}
+
+  /** Runs the lamina command line in this JVM, capturing what it prints. */
+  public static Cli lamina(String... args) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream oldOut = System.out;
+    java.io.PrintStream oldErr = System.err;
+    System.setOut(new java.io.PrintStream(out, true, UTF_8));
+    System.setErr(new java.io.PrintStream(err, true, UTF_8));
+    try {
+      int exit = dev.lamina.cli.Main.run(args);
+      return new Cli(exit, out.toString(UTF_8), err.toString(UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
   }
 }
