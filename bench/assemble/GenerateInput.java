@@ -23,15 +23,20 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * Writes the benchmark input: four gzip'd tar layers (about 440 MB uncompressed, 17,000+ files,
+ * Writes the benchmark input: four gzip'd tar layers (about 456 MB uncompressed, 17,000+ files,
  * with overwrites, whiteouts, an opaque directory, hard links and symlinks), deterministic from
- * fixed seeds, as an OCI image layout that umoci can unpack. Run with {@code java -cp lamina.jar
- * GenerateInput.java OUTDIR}. Writes OUTDIR/layers.args (NAME=BLOB arguments for {@code lamina assemble}),
- * OUTDIR/blobs.txt and OUTDIR/uncompressed-bytes.
+ * fixed seeds, as an OCI image layout that umoci can unpack, plus a kernel layer (a {@code kernel}
+ * file and a {@code kernel.tar} of modules, as LinuxKit kernel images hold them). Run with {@code
+ * java -cp lamina.jar GenerateInput.java OUTDIR [large|small]}; {@code small} has a seventh of the
+ * files (about 3,300 entries with the modules). Writes OUTDIR/layers.args (NAME=BLOB arguments for
+ * {@code lamina assemble}), OUTDIR/blobs.txt, OUTDIR/uncompressed-bytes and OUTDIR/images.env (the digests of
+ * the {@code init} and {@code kernel} images: single-platform OCI indexes, tagged so in the layout;
+ * the tag {@code bench} is the init image's manifest, for umoci).
  */
 public class GenerateInput {
   static final long MTIME = 1_600_000_000L;
   static final byte[] TEXT = textPool();
+  static int scale = 1;
 
   record Blob(String name, String digest, long size, String diffId, long uncompressed, Path path) {}
 
@@ -41,6 +46,7 @@ public class GenerateInput {
 
   public static void main(String[] args) throws Exception {
     Path out = Path.of(args[0]);
+    scale = args.length > 1 && args[1].equals("small") ? 7 : 1;
     Path blobs = out.resolve("layout/blobs/sha256");
     Files.createDirectories(blobs);
     List<Writer> writers =
@@ -58,6 +64,7 @@ public class GenerateInput {
       layers.add(f.get());
     }
     pool.shutdown();
+    Blob kernelBlob = layer("kernel", GenerateInput::kernel, blobs);
 
     StringBuilder diffIds = new StringBuilder();
     StringBuilder layerDescs = new StringBuilder();
@@ -93,24 +100,136 @@ public class GenerateInput {
                 + "]}")
             .getBytes(StandardCharsets.UTF_8);
     String manifestDigest = put(blobs, manifest);
+    String initIndex = index(blobs, manifestDigest, manifest.length);
+    String kernelManifest = imageManifest(blobs, List.of(kernelBlob));
+    String kernelIndex =
+        index(
+            blobs,
+            kernelManifest,
+            Files.size(blobs.resolve(kernelManifest.substring("sha256:".length()))));
     Files.writeString(
         out.resolve("layout/index.json"),
-        "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
-            + manifestDigest
-            + "\",\"size\":"
-            + manifest.length
-            + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"bench\"}}]}");
+        "{\"schemaVersion\":2,\"manifests\":["
+            + ref(MANIFEST, manifestDigest, manifest.length, "bench")
+            + ","
+            + ref(INDEX, initIndex, size(blobs, initIndex), "init")
+            + ","
+            + ref(INDEX, kernelIndex, size(blobs, kernelIndex), "kernel")
+            + "]}");
+    Files.writeString(
+        out.resolve("images.env"),
+        "INIT_INDEX=" + initIndex + "\nKERNEL_INDEX=" + kernelIndex + "\n");
     Files.writeString(out.resolve("layout/oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
     Files.writeString(out.resolve("layers.args"), argsFile.toString());
     Files.writeString(out.resolve("blobs.txt"), blobList.toString());
     Files.writeString(out.resolve("uncompressed-bytes"), total + "\n");
-    System.err.printf("%d layers, %.1f MB uncompressed%n", layers.size(), total / 1e6);
+    System.err.printf(
+        "%d layers, %.1f MB uncompressed; kernel layer %.1f MB%n",
+        layers.size(), total / 1e6, kernelBlob.uncompressed() / 1e6);
+  }
+
+  static final String MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+  static final String INDEX = "application/vnd.oci.image.index.v1+json";
+
+  static String ref(String mediaType, String digest, long size, String tag) {
+    return "{\"mediaType\":\""
+        + mediaType
+        + "\",\"digest\":\""
+        + digest
+        + "\",\"size\":"
+        + size
+        + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\""
+        + tag
+        + "\"}}";
+  }
+
+  static long size(Path blobs, String digest) throws IOException {
+    return Files.size(blobs.resolve(digest.substring("sha256:".length())));
+  }
+
+  /** A manifest of {@code layers} with a minimal amd64 config; returns its digest. */
+  static String imageManifest(Path blobs, List<Blob> layers) throws Exception {
+    StringBuilder diffIds = new StringBuilder();
+    StringBuilder descs = new StringBuilder();
+    for (Blob b : layers) {
+      diffIds.append(diffIds.length() == 0 ? "" : ",").append('"').append(b.diffId()).append('"');
+      descs
+          .append(descs.length() == 0 ? "" : ",")
+          .append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"")
+          .append(b.digest())
+          .append("\",\"size\":")
+          .append(b.size())
+          .append('}');
+    }
+    byte[] config =
+        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":["
+                + diffIds
+                + "]}}")
+            .getBytes(StandardCharsets.UTF_8);
+    String configDigest = put(blobs, config);
+    return put(
+        blobs,
+        ("{\"schemaVersion\":2,\"mediaType\":\""
+                + MANIFEST
+                + "\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                + configDigest
+                + "\",\"size\":"
+                + config.length
+                + "},\"layers\":["
+                + descs
+                + "]}")
+            .getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * A one-platform OCI index over a manifest. LinuxKit re-validates a cached image that is a bare
+   * manifest on every run (about 7 CPU-seconds on the large corpus), so both peers get indexes.
+   */
+  static String index(Path blobs, String manifest, long size) throws Exception {
+    return put(
+        blobs,
+        ("{\"schemaVersion\":2,\"mediaType\":\""
+                + INDEX
+                + "\",\"manifests\":[{\"mediaType\":\""
+                + MANIFEST
+                + "\",\"digest\":\""
+                + manifest
+                + "\",\"size\":"
+                + size
+                + ",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}")
+            .getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * A kernel image as LinuxKit lays it out: {@code kernel} (8 MB of random bytes, as compressed as a
+   * bzImage) and {@code kernel.tar}, 1,500 modules (a seventh in the small corpus).
+   */
+  static void kernel(Tar t) throws IOException {
+    SplittableRandom r = new SplittableRandom(5);
+    java.io.ByteArrayOutputStream mods = new java.io.ByteArrayOutputStream(32 << 20);
+    try (TarArchiveOutputStream m = new TarArchiveOutputStream(mods, 1 << 16, "UTF-8")) {
+      m.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      Tar mt = new Tar(m);
+      for (int i = 0; i < 1500 / scale; i++) {
+        // Modules are code: text-like, with a random tail standing for data and signatures.
+        String dir = "lib/modules/6.1.0-bench/kernel/drivers/d" + (i % 50) + "/";
+        mt.file(dir + "m" + i + ".ko", size(r, 14_000), r);
+        if (i % 4 == 0) {
+          mt.file(dir + "m" + i + ".bin", size(r, 4_000), r);
+        }
+      }
+      m.finish();
+    }
+    byte[] kernel = new byte[8 << 20];
+    r.nextBytes(kernel); // a bzImage is compressed
+    t.bytes("kernel", kernel);
+    t.bytes("kernel.tar", mods.toByteArray());
   }
 
   /** 9,000 files in 300 directories. */
   static void base(Tar t) throws IOException {
     SplittableRandom r = new SplittableRandom(1);
-    for (int i = 0; i < 9000; i++) {
+    for (int i = 0; i < 9000 / scale; i++) {
       t.file(basePath(i), size(r, 28_000), r);
     }
   }
@@ -118,10 +237,10 @@ public class GenerateInput {
   /** Overwrites 1,500 base files, deletes 300, makes 5 directories opaque, adds 2,500 files. */
   static void update(Tar t) throws IOException {
     SplittableRandom r = new SplittableRandom(2);
-    for (int i = 0; i < 9000; i += 6) {
+    for (int i = 0; i < 9000 / scale; i += 6) {
       t.file(basePath(i), size(r, 30_000), r);
     }
-    for (int i = 1; i < 9000; i += 30) {
+    for (int i = 1; i < 9000 / scale; i += 30) {
       String p = basePath(i);
       int slash = p.lastIndexOf('/');
       t.file(p.substring(0, slash + 1) + ".wh." + p.substring(slash + 1), 0, r);
@@ -129,7 +248,7 @@ public class GenerateInput {
     for (int d = 0; d < 5; d++) {
       t.file("usr/share/p" + (d * 50 + 7) + "/.wh..wh..opq", 0, r);
     }
-    for (int i = 0; i < 2500; i++) {
+    for (int i = 0; i < 2500 / scale; i++) {
       t.file(
           String.format("usr/lib/u%d/f%05d.%s", i % 100, i, i % 5 < 3 ? "txt" : "bin"),
           size(r, 30_000),
@@ -140,10 +259,10 @@ public class GenerateInput {
   /** 3,000 files, 200 hard links, 200 symlinks. */
   static void app(Tar t) throws IOException {
     SplittableRandom r = new SplittableRandom(3);
-    for (int i = 0; i < 3000; i++) {
+    for (int i = 0; i < 3000 / scale; i++) {
       t.file(appPath(i), size(r, 20_000), r);
     }
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 200 / scale; i++) {
       t.link("opt/app/links/h" + i, appPath(i * 7), TarConstants.LF_LINK);
       t.link(
           "opt/app/sym/s" + i,
@@ -155,10 +274,10 @@ public class GenerateInput {
   /** 1,500 small files and 200 whiteouts of files the update layer added. */
   static void config(Tar t) throws IOException {
     SplittableRandom r = new SplittableRandom(4);
-    for (int i = 0; i < 1500; i++) {
+    for (int i = 0; i < 1500 / scale; i++) {
       t.file(String.format("etc/conf%d/c%04d.conf", i % 40, i), size(r, 6_000), r);
     }
-    for (int i = 0; i < 2500; i += 12) {
+    for (int i = 0; i < 2500 / scale; i += 12) {
       t.file(
           String.format("usr/lib/u%d/.wh.f%05d.%s", i % 100, i, i % 5 < 3 ? "txt" : "bin"), 0, r);
     }
@@ -261,6 +380,16 @@ public class GenerateInput {
           left -= n;
         }
       }
+      tar.closeArchiveEntry();
+    }
+
+    void bytes(String path, byte[] data) throws IOException {
+      TarArchiveEntry e = new TarArchiveEntry(path);
+      e.setModTime(FileTime.from(MTIME, TimeUnit.SECONDS));
+      e.setMode(0644);
+      e.setSize(data.length);
+      tar.putArchiveEntry(e);
+      tar.write(data);
       tar.closeArchiveEntry();
     }
 

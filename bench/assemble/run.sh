@@ -9,6 +9,10 @@
 # is read once before timing).
 #
 #   bench/assemble/run.sh [ROUNDS]      (default 3; BENCH_DIR moves the work directory)
+#
+# Then bench/assemble/peers.sh runs `lamina build` as users run it against LinuxKit, warm and cold,
+# on a large and a small corpus: LINUXKIT=/path/to/linuxkit adds LinuxKit (without it, Lamina
+# alone, and it says so); PEERS=0 skips that part.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -105,4 +109,9 @@ else
   echo "paths: lamina and umoci DIFFER:"
   diff "$OUT/umoci.list" "$OUT/lamina.list" | head -20
   exit 1
+fi
+
+if [ "${PEERS:-1}" = 1 ]; then
+  echo
+  "$ROOT/bench/assemble/peers.sh" "$ROUNDS"
 fi

@@ -17,12 +17,17 @@ import java.util.Map;
  */
 public final class InitrdWriter {
   static final long NEWC_MAX = 0xFFFFFFFFL;
+
+  /** The gzip level of every initrd a build writes. */
+  public static final int GZIP_LEVEL = Compressors.GZIP_LEVEL;
+
   private static final byte[] TRAILER = "TRAILER!!!".getBytes(ISO_8859_1);
   private static final byte[] ZEROS = new byte[4];
 
   private final Compression compression;
   private final int threads;
   private final long maxFileSize;
+  private final int gzipLevel;
 
   /** A writer compressing on as many threads as there are cores. */
   public InitrdWriter(Compression compression) {
@@ -34,9 +39,23 @@ public final class InitrdWriter {
   }
 
   InitrdWriter(Compression compression, int threads, long maxFileSize) {
+    this(compression, threads, maxFileSize, Compressors.GZIP_LEVEL);
+  }
+
+  /**
+   * A writer with another gzip level than {@link #GZIP_LEVEL}, for measuring the levels ({@code
+   * lamina assemble --gzip-level}); builds always use {@link #GZIP_LEVEL}, which the output-format
+   * version stands for.
+   */
+  public InitrdWriter(Compression compression, int threads, int gzipLevel) {
+    this(compression, threads, NEWC_MAX, gzipLevel);
+  }
+
+  InitrdWriter(Compression compression, int threads, long maxFileSize, int gzipLevel) {
     this.compression = compression;
     this.threads = threads;
     this.maxFileSize = maxFileSize;
+    this.gzipLevel = gzipLevel;
   }
 
   /** Writes the archive to {@code out}, which is left open. Nothing is written if a check fails. */
@@ -47,7 +66,7 @@ public final class InitrdWriter {
     }
     Map<Inode, Integer> inodes = new IdentityHashMap<>();
     byte[] buffer = new byte[1 << 16];
-    try (OutputStream z = Compressors.open(compression, out, threads)) {
+    try (OutputStream z = Compressors.open(compression, out, threads, gzipLevel)) {
       for (LayerUnion.Entry e : entries) {
         Inode in = e.inode();
         Integer seen = inodes.get(in);

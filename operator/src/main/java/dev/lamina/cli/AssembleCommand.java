@@ -73,6 +73,15 @@ public final class AssembleCommand implements Callable<Integer> {
       description = "Threads that read layers and compress (default: the number of cores).")
   Integer threads;
 
+  @Option(
+      names = "--gzip-level",
+      paramLabel = "N",
+      description =
+          "zlib level, for measuring the levels only: builds always write level "
+              + InitrdWriter.GZIP_LEVEL
+              + ".")
+  int gzipLevel = InitrdWriter.GZIP_LEVEL;
+
   @Parameters(
       paramLabel = "NAME=BLOB[,BLOB...]",
       description = "A layer and its blobs, lowest layer first.")
@@ -120,7 +129,7 @@ public final class AssembleCommand implements Callable<Integer> {
       long unioned = System.nanoTime();
       if (initrd != null) {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(initrd), 1 << 16)) {
-          new InitrdWriter(compression, n).write(union, out);
+          new InitrdWriter(compression, n, gzipLevel).write(union, out);
         }
       }
       if (rootfs != null) {

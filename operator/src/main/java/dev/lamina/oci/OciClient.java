@@ -202,13 +202,15 @@ public final class OciClient {
               : dockerConfig != null
                   ? DockerConfig.read(dockerConfig)
                   : DockerConfig.fromEnvironment();
-      HttpClient client =
-          HttpClient.newBuilder()
-              .version(HttpClient.Version.HTTP_1_1)
-              // RegistryHttp follows redirects itself, so credentials never leave their origin.
-              .followRedirects(HttpClient.Redirect.NEVER)
-              .connectTimeout(timeouts.connect())
-              .build();
+      Duration connect = timeouts.connect();
+      java.util.function.Supplier<HttpClient> client =
+          () ->
+              HttpClient.newBuilder()
+                  .version(HttpClient.Version.HTTP_1_1)
+                  // RegistryHttp follows redirects itself, so credentials never leave their origin.
+                  .followRedirects(HttpClient.Redirect.NEVER)
+                  .connectTimeout(connect)
+                  .build();
       return new OciClient(
           new RegistryHttp(client, insecureHosts, config, maxAttempts, initialBackoff, timeouts));
     }

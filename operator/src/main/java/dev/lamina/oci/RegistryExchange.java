@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * One request to a registry on the wire: redirects followed with the Authorization header kept to
@@ -19,10 +20,10 @@ import java.util.Optional;
  * request's overall deadline. No retries and no authentication: {@link RegistryHttp} adds those.
  */
 final class RegistryExchange {
-  private final HttpClient http;
+  private final Supplier<HttpClient> http;
   private final RegistryTimeouts timeouts;
 
-  RegistryExchange(HttpClient http, RegistryTimeouts timeouts) {
+  RegistryExchange(Supplier<HttpClient> http, RegistryTimeouts timeouts) {
     this.http = http;
     this.timeouts = timeouts;
   }
@@ -122,7 +123,7 @@ final class RegistryExchange {
     HttpRequest request = builder.timeout(wait).build();
     HttpResponse<InputStream> response;
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      response = http.get().send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (HttpConnectTimeoutException e) {
       // A connection that could not be made is worth another attempt: not a timeout exception.
       throw new ConnectException(

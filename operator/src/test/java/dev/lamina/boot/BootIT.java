@@ -81,6 +81,7 @@ class BootIT {
     // the kernel.
     assertThat(boot.linesStartingWith("LAMINA-RELEASE")).containsExactly(RELEASE);
     assertThat(boot.linesStartingWith("LAMINA-MODULE-OK")).containsExactly("crc7");
+    assertThat(boot.linesStartingWith("LAMINA-RANDOM")).containsExactly(TestImages.RANDOM_SHA256);
     assertThat(boot.linesStartingWith("LAMINA-CMDLINE"))
         .singleElement()
         .asString()

@@ -34,7 +34,32 @@ public final class TestImages {
 
   /** Applets the init script calls. */
   static final List<String> APPLETS =
-      List.of("cat", "echo", "grep", "mkdir", "modprobe", "mount", "poweroff", "sh", "uname");
+      List.of(
+          "cat",
+          "echo",
+          "grep",
+          "mkdir",
+          "modprobe",
+          "mount",
+          "poweroff",
+          "sh",
+          "sha256sum",
+          "uname");
+
+  /**
+   * Random bytes in the init layer: three 128 KiB blocks that the initrd's gzip stores rather than
+   * deflates, so a boot proves the kernel unpacks stored blocks between deflated ones.
+   */
+  static final byte[] RANDOM = random(3 * 128 * 1024);
+
+  /** What the init prints after LAMINA-RANDOM: the sha256 of {@link #RANDOM} as unpacked. */
+  public static final String RANDOM_SHA256 = dev.lamina.oci.Digests.sha256(RANDOM).substring(7);
+
+  private static byte[] random(int size) {
+    byte[] b = new byte[size];
+    new java.util.SplittableRandom(10).nextBytes(b);
+    return b;
+  }
 
   // Maps here are LinkedHashMaps or single entries: JSON key order is the order written.
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,6 +78,7 @@ public final class TestImages {
         mount -t devtmpfs devtmpfs /dev
         [ -f /etc/lamina-release ] && echo "LAMINA-RELEASE $(cat /etc/lamina-release)"
         modprobe crc7 && grep -q '^crc7 ' /proc/modules && echo "LAMINA-MODULE-OK crc7"
+        set -- $(sha256sum /etc/random.bin) && echo "LAMINA-RANDOM $1"
         echo "LAMINA-CMDLINE $(cat /proc/cmdline)"
         echo "%s arch=$(uname -m)"
         poweroff -f
@@ -95,7 +121,8 @@ public final class TestImages {
         .directory("sys", 0555)
         .directory("dev", 0755)
         .charDevice("dev/console", 0600, 5, 1)
-        .directory("etc", 0755);
+        .directory("etc", 0755)
+        .file("etc/random.bin", 0644, RANDOM);
   }
 
   /**
