@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lamina.api.Architecture;
 import dev.lamina.api.OSImage;
-import dev.lamina.api.OutputFormat;
-import dev.lamina.assemble.UnionLimits;
 import dev.lamina.oci.RegistryTimeouts;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -16,9 +14,6 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.ResourceRequirements;
-import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -52,24 +47,6 @@ public final class BuildPodFactory {
   public static final String TERMINATION_LOG = "/dev/termination-log";
 
   private static final int MAX_LABEL_VALUE = 63;
-
-  /** Share of the container's memory the builder's heap may take. */
-  static final int MAX_RAM_PERCENTAGE = 75;
-
-  /** Heap the builder needs whatever the layers: buffers, the gzip workers, the registry client. */
-  static final long HEAP_BASE = 192L << 20;
-
-  /**
-   * Heap per allowed entry: the tree node, inode and header objects (about 1 KiB, measured) and the
-   * entry's share of names, link targets and xattrs ({@link UnionLimits#METADATA_PER_ENTRY}).
-   */
-  static final long HEAP_PER_ENTRY = 1024 + UnionLimits.METADATA_PER_ENTRY;
-
-  /** Per entry and output archive: a tar or cpio header, its long-name extension and padding. */
-  static final long ARCHIVE_BYTES_PER_ENTRY = 2048;
-
-  /** Room for the plan, logs and the JVM's own temporary files. */
-  static final long STORAGE_SLACK = 256L << 20;
 
   /** The builder runs as this user: any non-root uid works, it writes only to /tmp. */
   static final long BUILD_UID = 65532;
@@ -171,8 +148,13 @@ public final class BuildPodFactory {
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();
     List<EnvVar> env = new ArrayList<>();
-    // The JVM's default heap is a quarter of the container's memory; memoryBytes() assumes this.
-    env.add(new EnvVar("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=" + MAX_RAM_PERCENTAGE, null));
+    // The JVM's default heap is a quarter of the container's memory;
+    // BuildPodResources.memoryBytes() assumes this.
+    env.add(
+        new EnvVar(
+            "JAVA_TOOL_OPTIONS",
+            "-XX:MaxRAMPercentage=" + BuildPodResources.MAX_RAM_PERCENTAGE,
+            null));
     volumes.add(
         new VolumeBuilder()
             .withName("plan")
@@ -228,7 +210,7 @@ public final class BuildPodFactory {
                 .withTerminationMessagePath(TERMINATION_LOG)
                 .withTerminationMessagePolicy("File")
                 .withResources(
-                    resources(
+                    BuildPodResources.resources(
                         plan,
                         image.getSpec().getBuild() == null
                             ? null
@@ -295,83 +277,6 @@ public final class BuildPodFactory {
         .endItem()
         .endSecret()
         .build();
-  }
-
-  /**
-   * Requests and limits derived from the plan's {@link UnionLimits}; memory and storage requests
-   * equal their limits, so a build is placed only where its worst case fits and is not evicted
-   * halfway when the node runs short.
-   */
-  public static ResourceRequirements resources(BuildPlan plan) {
-    Quantity memory = mebibytes(memoryBytes(plan.effectiveLimits()));
-    Quantity storage = mebibytes(ephemeralStorageBytes(plan));
-    return new ResourceRequirementsBuilder()
-        .withRequests(
-            Map.of("cpu", new Quantity("250m"), "memory", memory, "ephemeral-storage", storage))
-        .withLimits(
-            Map.of("cpu", new Quantity("2"), "memory", memory, "ephemeral-storage", storage))
-        .build();
-  }
-
-  /**
-   * {@link #resources(BuildPlan)}, with {@code memoryLimit} (spec.build.memoryLimit) in place of
-   * the derived memory limit when set; the request is then the smaller of the two.
-   */
-  public static ResourceRequirements resources(BuildPlan plan, String memoryLimit) {
-    ResourceRequirements derived = resources(plan);
-    if (memoryLimit == null) {
-      return derived;
-    }
-    Quantity limit = new Quantity(memoryLimit);
-    Quantity request = derived.getRequests().get("memory");
-    if (Quantity.getAmountInBytes(limit).compareTo(Quantity.getAmountInBytes(request)) < 0) {
-      request = limit;
-    }
-    Map<String, Quantity> requests = new java.util.TreeMap<>(derived.getRequests());
-    Map<String, Quantity> limits = new java.util.TreeMap<>(derived.getLimits());
-    requests.put("memory", request);
-    limits.put("memory", limit);
-    return new ResourceRequirementsBuilder().withRequests(requests).withLimits(limits).build();
-  }
-
-  /** Container memory whose {@link #MAX_RAM_PERCENTAGE} holds the heap the limits allow. */
-  static long memoryBytes(UnionLimits limits) {
-    long heap = HEAP_BASE + limits.maxEntries() * HEAP_PER_ENTRY;
-    return Math.multiplyExact(heap, 100L) / MAX_RAM_PERCENTAGE;
-  }
-
-  /**
-   * Disk the build may use in /tmp: the spool, which holds at most maxUncompressedBytes of file
-   * contents (the kernel layer's included), and each output archive (initrd, rootfs.tar), which
-   * holds at most the same contents (the kernel file and the initrd together come from the spool)
-   * plus a header per entry; and some slack. So {@code B × (1 + archives) + archives × maxEntries ×
-   * 2 KiB + 256 MiB}. The EFI formats count as archives too: each holds the kernel and initrd again
-   * (the initrd and a UKI are written even when not asked for), a disk at least 64 MiB more
-   * (FAT32's smallest ESP and alignment), and raw-efi all of spec.disk.size.
-   */
-  static long ephemeralStorageBytes(BuildPlan plan) {
-    UnionLimits limits = plan.effectiveLimits();
-    long efi = plan.formats().stream().filter(OutputFormat::efi).count();
-    long archives =
-        (plan.formats().contains(OutputFormat.KERNEL_INITRD) || efi > 0 ? 1 : 0)
-            + (plan.formats().contains(OutputFormat.ROOTFS_TAR) ? 1 : 0)
-            + (efi > 0 && !plan.formats().contains(OutputFormat.UKI) ? efi + 1 : efi);
-    long disks = efi * (64L << 20);
-    if (plan.formats().contains(OutputFormat.RAW_EFI)
-        && plan.efi() != null
-        && plan.efi().diskSize() != null) {
-      disks = Math.addExact(disks, plan.efi().diskSize());
-    }
-    return Math.addExact(
-        disks,
-        Math.addExact(
-            Math.multiplyExact(limits.maxUncompressedBytes(), 1 + archives),
-            Math.multiplyExact(archives * limits.maxEntries(), ARCHIVE_BYTES_PER_ENTRY)
-                + STORAGE_SLACK));
-  }
-
-  private static Quantity mebibytes(long bytes) {
-    return new Quantity(((bytes + (1 << 20) - 1) >> 20) + "Mi");
   }
 
   private static List<String> args(

@@ -163,7 +163,7 @@ public final class PolicyEngine {
       BuiltInRule rule, Subject subject, Parameters parameters, BuiltInChecks.Sink sink) {
     if (subject instanceof Subject.OfLayer l) {
       if (rule.appliesToLayer()) {
-        BuiltInChecks.layer(rule, l.object(), parameters, sink);
+        LayerChecks.check(rule, l.object(), parameters, sink);
       }
     } else if (subject instanceof Subject.OfOSImage o && rule.appliesToOSImage()) {
       BuiltInChecks.osImage(

@@ -42,11 +42,13 @@ class BuildConfigTest {
 
   /**
    * The config's bytes are in every pushed manifest's digest, so a change that is not meant to
-   * change them must leave them alone; these are the bytes the builder wrote as a Map (with
-   * formatVersion 3 since the initrd compression changed).
+   * change them must leave them alone; these are the bytes the builder wrote as a Map (the format
+   * version is the one field that changes, on purpose, with the output format).
    */
   static final String GOLDEN =
-      "{\"architecture\":\"amd64\",\"formatVersion\":3,\"inputDigest\":\"sha256:aaaaaaaaaaaaaaaa"
+      "{\"architecture\":\"amd64\",\"formatVersion\":"
+          + InputDigest.OUTPUT_FORMAT_VERSION
+          + ",\"inputDigest\":\"sha256:aaaaaaaaaaaaaaaa"
           + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"layers\":[{\"digest\":\"sha256:bb"
           + "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\",\"image\":\"reg.lan"
           + "/kernel\",\"name\":\"kernel\",\"role\":\"kernel\"},{\"digest\":\"sha256:cccccccccccccccccccc"
