@@ -368,7 +368,8 @@ class CustomResourcesIT {
     List<String> columns = new ArrayList<>();
     table.path("columnDefinitions").forEach(c -> columns.add(c.path("name").asText()));
     assertThat(columns)
-        .containsExactlyInAnyOrder("Name", "Phase", "Architectures", "Digest", "Policy", "Age");
+        .containsExactlyInAnyOrder(
+            "Name", "Phase", "Architectures", "Digest", "Policy", "Reason", "Message", "Age");
     JsonNode cells = table.path("rows").get(0).path("cells");
     assertThat(cells.get(columns.indexOf("Name")).asText()).isEqualTo("table");
     assertThat(cells.get(columns.indexOf("Phase")).asText()).isEqualTo("Ready");

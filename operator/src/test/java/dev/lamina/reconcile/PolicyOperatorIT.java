@@ -654,7 +654,10 @@ class PolicyOperatorIT {
         assertThat(ready.getStatus()).isEqualTo("False");
         assertThat(ready.getReason()).isEqualTo("PolicyDenied");
         assertThat(ready.getMessage()).startsWith("Not resolved: LMN002");
-        assertThat(refused.getStatus().getPlatforms()).isEmpty();
+        // The platforms asked for stay listed (rules on them still see them), but unresolved.
+        assertThat(refused.getStatus().getPlatforms())
+            .isNotEmpty()
+            .allMatch(p -> p.getDigest() == null);
       }
       assertThat(env.registry.requests().subList(before, env.registry.requests().size()))
           .as("requests to the registry the policy refuses")
