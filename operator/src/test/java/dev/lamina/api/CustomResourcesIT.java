@@ -340,6 +340,7 @@ class CustomResourcesIT {
     OSImage created = osimages.resource(osImage("table")).create();
     OSImageStatus status = new OSImageStatus();
     status.setPhase(Phase.Ready);
+    status.setArchitectureList("amd64,arm64");
     status.setDigest("sha256:" + "ab".repeat(32));
     PolicyStatus policy = new PolicyStatus();
     policy.setVerdict(PolicyVerdict.Warn);
