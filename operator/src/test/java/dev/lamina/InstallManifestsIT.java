@@ -106,10 +106,13 @@ class InstallManifestsIT {
                 "delete nodes",
                 "patch pods",
                 "create pods --subresource=exec",
-                "update leases.coordination.k8s.io"))
+                "update leases.coordination.k8s.io",
+                "patch leases.coordination.k8s.io"))
         .allSatisfy(d -> assertThat(canI(cluster, d)).as(d).isFalse());
-    // Leader election: the Lease in the operator's own namespace only.
-    for (String verb : List.of("get", "create", "update")) {
+    // Leader election: the Lease in the operator's own namespace only. fabric8's LeaderElector
+    // renews it with a PATCH, so patch is needed too (without it the first leader loses the Lease
+    // after one term and no replica can take it over).
+    for (String verb : List.of("get", "create", "update", "patch")) {
       KubectlResult lease =
           cluster.kubectl(
               "auth",

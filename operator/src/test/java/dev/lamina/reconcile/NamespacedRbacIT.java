@@ -134,6 +134,7 @@ class NamespacedRbacIT {
             "lamina-system get leases.coordination.k8s.io",
             "lamina-system create leases.coordination.k8s.io",
             "lamina-system update leases.coordination.k8s.io",
+            "lamina-system patch leases.coordination.k8s.io",
             "cluster get imagepolicies.lamina.dev",
             "cluster list imagepolicies.lamina.dev",
             "cluster watch imagepolicies.lamina.dev",
