@@ -51,7 +51,9 @@ class BuildQueueIT {
     AtomicInteger peak = new AtomicInteger();
     Map<String, String> queuedMessages = new ConcurrentHashMap<>();
     Path work = Files.createTempDirectory("lamina-node");
-    try (OperatorHarness env = OperatorHarness.start(client, false, oneAtATime);
+    try (OperatorHarness env =
+            OperatorHarness.start(
+                client, false, oneAtATime, new OperatorMain.Options(Set.of(ns), null));
         LocalNodeAgent agent =
             new LocalNodeAgent(
                 client, List.of("amd64"), Path.of(System.getProperty("lamina.jar")), work);

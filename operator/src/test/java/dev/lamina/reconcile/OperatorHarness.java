@@ -48,6 +48,20 @@ final class OperatorHarness implements AutoCloseable {
   /** As {@link #start(KubernetesClient, boolean)}, with the operator's settings given. */
   static OperatorHarness start(KubernetesClient client, boolean nodes, OperatorSettings settings)
       throws Exception {
+    return start(client, nodes, settings, OperatorMain.Options.ALL_NAMESPACES);
+  }
+
+  /**
+   * As {@link #start(KubernetesClient, boolean, OperatorSettings)}, watching what {@code options}
+   * say: a test of a cluster-wide count (the build-slot limit) watches only its own namespace, so
+   * that the OSImages earlier tests left in the shared API server don't take its slots.
+   */
+  static OperatorHarness start(
+      KubernetesClient client,
+      boolean nodes,
+      OperatorSettings settings,
+      OperatorMain.Options options)
+      throws Exception {
     OperatorHarness h = new OperatorHarness(client);
     try {
       if (nodes) {
@@ -59,7 +73,7 @@ final class OperatorHarness implements AutoCloseable {
                 Files.createTempDirectory("lamina-node"));
         h.agent.start();
       }
-      h.operator = new OperatorMain(client, settings);
+      h.operator = new OperatorMain(client, settings, options);
       h.operator.start();
       return h;
     } catch (Exception | Error e) {
