@@ -71,6 +71,15 @@ final class BuildSlots {
     return new Grant(false, position, queue.size());
   }
 
+  /**
+   * The informer has seen {@code pod} (namespace/name): from now on it is counted there, while it
+   * runs. A pod that finished and was deleted between two asks would otherwise stay counted as
+   * created-but-unseen until it went stale, holding its slot for minutes.
+   */
+  synchronized void observed(String pod) {
+    created.remove(pod);
+  }
+
   /** Leaves the queue (the image no longer needs a pod). */
   synchronized void withdraw(String who) {
     queue.remove(who);

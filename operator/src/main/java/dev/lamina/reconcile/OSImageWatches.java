@@ -156,6 +156,9 @@ final class OSImageWatches implements ClusterView {
    */
   private Set<ResourceID> podOwnerAndQueue(Pod pod) {
     Set<ResourceID> ids = new HashSet<>(OWNER.toPrimaryResourceIDs(pod));
+    if (slots != null) {
+      slots.observed(pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName());
+    }
     if (slots != null && (finished(pod) || pod.getMetadata().getDeletionTimestamp() != null)) {
       slots.waiting().stream()
           .limit(Math.max(maxBuildPods, 1))

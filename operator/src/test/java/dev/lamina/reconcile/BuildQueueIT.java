@@ -29,10 +29,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The cluster-wide limit on build pods at once, with the real scheduler and API server. */
 @ExtendWith(ControlPlaneExtension.class)
-@org.junit.jupiter.api.Disabled(
-    "KNOWN BUG, not a skip of convenience: since the reconciler was split into steps, three images"
-        + " under --max-build-pods=1 never all reach Ready (the test times out even alone). The"
-        + " queue (BuildSlots, OSImageSteps.build) must be fixed before this runs again.")
 class BuildQueueIT {
   static final Duration WAIT = Duration.ofSeconds(180);
 
