@@ -247,7 +247,7 @@ class ContainerBuildTest {
   }
 
   @Test
-  void containerFieldsChangeTheInputDigestAndAnImageWithoutContainersKeepsIt() {
+  void containerFieldsChangeTheInputDigest() {
     BuildPlan a = plan(null, containers("[{name: svc, layer: app}]"), null);
     BuildPlan b = plan(null, containers("[{name: svc, layer: app, readonly: true}]"), null);
     BuildPlan c = plan(null, containers("[{name: svc, layer: app, runtime: {mkdir: [/x]}}]"), null);
