@@ -282,4 +282,32 @@ class ContainerBuildTest {
         .hasMessageContaining(
             "spec.services[0]: label org.mobyproject.config of Layer \"odd\": key userns is not supported");
   }
+
+  @Test
+  void ucodeGoesUncompressedInFrontOfTheInitrd() throws Exception {
+    BuildPlan.LayerRef kernel =
+        image(
+            "kernel",
+            "{}",
+            TestLayers.tarGz(
+                file("kernel", "KERNEL"), file("boot/intel-ucode.cpio", "UCODE-CPIO")));
+    BuildPlan plan =
+        new BuildPlan(
+            "default/edge",
+            "sha256:" + "0".repeat(64),
+            Map.of("amd64", new BuildPlan.ArchPlan(kernel, List.of())),
+            new BuildPlan.KernelPlan("kernel", "kernel.tar", null, "boot/intel-ucode.cpio"),
+            null,
+            List.of(OutputFormat.KERNEL_INITRD),
+            Compression.gzip,
+            0,
+            null,
+            null);
+    Path out = tmp.resolve("ucode");
+    new Builder(client, tmp, line -> {}).assemble(plan, "amd64", out);
+    byte[] initrd = Files.readAllBytes(out.resolve(ArtifactTypes.INITRD_FILE));
+    assertThat(new String(initrd, 0, 10, StandardCharsets.ISO_8859_1)).isEqualTo("UCODE-CPIO");
+    assertThat(initrd[10] & 0xff).isEqualTo(0x1f);
+    assertThat(initrd[11] & 0xff).isEqualTo(0x8b);
+  }
 }
