@@ -405,8 +405,8 @@ public final class Builder {
   private ContainerBundles.Images images(String arch, Sbom sbom) {
     return new ContainerBundles.Images() {
       @Override
-      public LayerSource source(BuildPlan.LayerRef ref) throws IOException {
-        sbom.layer("container", ref);
+      public LayerSource source(BuildPlan.LayerRef ref, String role) throws IOException {
+        sbom.layer(role, ref);
         return Builder.this.source(ref, arch);
       }
 

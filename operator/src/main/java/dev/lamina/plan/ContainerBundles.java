@@ -32,7 +32,10 @@ import java.util.Map;
 final class ContainerBundles implements AutoCloseable {
   /** Pulls one Layer of the plan: its blobs, and its image config. */
   interface Images {
-    LayerSource source(BuildPlan.LayerRef ref) throws IOException;
+    /**
+     * @param role how the SBOM names the Layer's use: {@code container} or {@code file-source}
+     */
+    LayerSource source(BuildPlan.LayerRef ref, String role) throws IOException;
 
     ImageConfig config(BuildPlan.LayerRef ref) throws IOException;
   }
@@ -138,7 +141,9 @@ final class ContainerBundles implements AutoCloseable {
     String key = "container:" + ref.name();
     LayerUnion u = unions.get(key);
     if (u == null) {
-      u = new LayerUnion(List.of(images.source(ref)), tempDir, sourceDateEpoch, budget);
+      u =
+          new LayerUnion(
+              List.of(images.source(ref, "container")), tempDir, sourceDateEpoch, budget);
       unions.put(key, u);
       ImageFixups.apply(u);
     }
@@ -150,7 +155,9 @@ final class ContainerBundles implements AutoCloseable {
     String key = "raw:" + ref.name();
     LayerUnion u = unions.get(key);
     if (u == null) {
-      u = new LayerUnion(List.of(images.source(ref)), tempDir, sourceDateEpoch, budget);
+      u =
+          new LayerUnion(
+              List.of(images.source(ref, "file-source")), tempDir, sourceDateEpoch, budget);
       unions.put(key, u);
     }
     return u;
