@@ -24,6 +24,7 @@ import dev.lamina.supply.Referrers;
 import dev.lamina.supply.Sbom;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +33,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -117,11 +120,29 @@ public final class Builder {
       List<BuildResult.ArtifactRef> artifacts = new ArrayList<>();
       List<Overlap> overlaps = new ArrayList<>();
       int overlapCount;
+      // The kernel layer is read while the init layers are: it does not depend on them, and its
+      // one blob would otherwise be read afterwards with a core idle.
+      KernelRead kernelRead = null;
+      if (archPlan.kernel() != null) {
+        progress.accept(arch + ": reading kernel layer " + archPlan.kernel().name());
+        kernelRead =
+            new KernelRead(source(archPlan.kernel(), arch), plan.sourceDateEpoch(), budget);
+      }
       progress.accept(arch + ": applying " + init.size() + " init layer(s)");
-      try (LayerUnion union = new LayerUnion(init, tempDir, plan.sourceDateEpoch(), budget)) {
-        if (archPlan.kernel() != null) {
-          addKernel(
-              plan, archPlan.kernel(), arch, union, kernelDir, kernelFormat || efi, budget, sbom);
+      try (KernelRead pending = kernelRead;
+          LayerUnion union = new LayerUnion(init, tempDir, plan.sourceDateEpoch(), budget)) {
+        if (pending != null) {
+          try (LayerUnion kernelLayer = pending.take()) {
+            addKernel(
+                plan,
+                archPlan.kernel(),
+                arch,
+                union,
+                kernelLayer,
+                kernelDir,
+                kernelFormat || efi,
+                sbom);
+          }
           if (kernelFormat) {
             Path kernel = outDir.resolve(ArtifactTypes.KERNEL_FILE);
             artifacts.add(artifact(kernel, ArtifactTypes.KERNEL_FILE, ArtifactTypes.KERNEL));
@@ -190,38 +211,83 @@ public final class Builder {
     }
   }
 
+  /**
+   * The kernel layer's union, read on a thread of its own. Closing it waits for the read and
+   * removes its spool unless {@link #take()} handed the union over.
+   */
+  private final class KernelRead implements AutoCloseable {
+    private final FutureTask<LayerUnion> task;
+    private boolean taken;
+
+    KernelRead(LayerSource source, long sourceDateEpoch, Budget budget) {
+      task =
+          new FutureTask<>(
+              () -> new LayerUnion(List.of(source), tempDir, sourceDateEpoch, 1, budget));
+      Thread t = new Thread(task, "lamina-kernel-layer");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    LayerUnion take() throws IOException {
+      taken = true;
+      try {
+        return task.get();
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof IOException io) {
+          throw io;
+        }
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        if (e.getCause() instanceof Error err) {
+          throw err;
+        }
+        throw new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while reading the kernel layer");
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (taken) {
+        return;
+      }
+      try {
+        take().close();
+      } catch (IOException | RuntimeException e) {
+        // the build failed already (that is why the union was not taken); this is not its cause
+      }
+    }
+  }
+
   private void addKernel(
       BuildPlan plan,
       BuildPlan.LayerRef kernelRef,
       String arch,
       LayerUnion union,
+      LayerUnion kernelLayer,
       Path kernelDir,
       boolean copyKernel,
-      Budget budget,
       Sbom sbom)
       throws IOException, BuildException {
-    progress.accept(arch + ": reading kernel layer " + kernelRef.name());
     String binary = plan.kernel() == null ? "kernel" : plan.kernel().binary();
     String modules = plan.kernel() == null ? "kernel.tar" : plan.kernel().modules();
-    try (LayerUnion kernelLayer =
-        new LayerUnion(
-            List.of(source(kernelRef, arch)), tempDir, plan.sourceDateEpoch(), 1, budget)) {
-      if (copyKernel) {
-        Path kernel = kernelDir.resolve(ArtifactTypes.KERNEL_FILE);
-        if (!kernelLayer.isRegularFile(binary)) {
-          throw new BuildException(
-              "KernelMissing",
-              "kernel binary \"" + binary + "\" not found in layer \"" + kernelRef.name() + "\"");
-        }
-        kernelLayer.copyFile("kernel binary", binary, kernel);
+    if (copyKernel) {
+      Path kernel = kernelDir.resolve(ArtifactTypes.KERNEL_FILE);
+      if (!kernelLayer.isRegularFile(binary)) {
+        throw new BuildException(
+            "KernelMissing",
+            "kernel binary \"" + binary + "\" not found in layer \"" + kernelRef.name() + "\"");
       }
-      sbom.kernelFiles(kernelLayer);
-      if (kernelLayer.isRegularFile(modules)) {
-        progress.accept(arch + ": unpacking " + modules + " from " + kernelRef.name());
-        union.addTarball(
-            kernelRef.name() + ":" + modules,
-            () -> kernelLayer.openFile("modules tarball", modules));
-      }
+      kernelLayer.copyFile("kernel binary", binary, kernel);
+    }
+    sbom.kernelFiles(kernelLayer);
+    if (kernelLayer.isRegularFile(modules)) {
+      progress.accept(arch + ": unpacking " + modules + " from " + kernelRef.name());
+      union.addTarball(
+          kernelRef.name() + ":" + modules, () -> kernelLayer.openFile("modules tarball", modules));
     }
   }
 
