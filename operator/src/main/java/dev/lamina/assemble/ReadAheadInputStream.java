@@ -155,6 +155,11 @@ final class ReadAheadInputStream extends InputStream {
     return done;
   }
 
+  /** The reading thread, for tests. */
+  Thread thread() {
+    return thread;
+  }
+
   @Override
   public void close() throws IOException {
     if (closed) {
