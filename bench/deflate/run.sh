@@ -26,6 +26,21 @@ ROUNDS=${1:-3}
 ENGINES=${ENGINES:-"java:4 zlib:4 zlib:6 zng:2 zng:3 zng:4 zng:6 libdeflate:1 libdeflate:3 libdeflate:4 libdeflate:6"}
 mkdir -p "$WORK"
 
+# Tools, as bench/assemble/run.sh installs its own: a C toolchain, cmake, and the arm64 cross
+# compiler for the byte comparison (qemu-user-static comes from hack/install-deps.sh).
+need=()
+for t in cmake:cmake ninja:ninja-build gcc:gcc aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu; do
+  command -v "${t%%:*}" >/dev/null || need+=("${t#*:}")
+done
+[ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
+fi
+command -v cargo >/dev/null || {
+  echo "deflate bench: cargo is needed to fetch the C sources from crates.io" >&2
+  exit 1
+}
+
 # Sources, pinned.
 if [ ! -d "$WORK/src/zlib-ng" ]; then
   mkdir -p "$WORK/fetch/src"
@@ -50,6 +65,7 @@ build() { # ARCH [cmake args...]
   local arch=$1
   shift
   local b=$WORK/build/$arch
+  mkdir -p "$b"
   if [ ! -f "$b/zng/libz-ng.a" ]; then
     cmake -S "$WORK/src/zlib-ng" -B "$b/zng" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" \
       -DBUILD_SHARED_LIBS=OFF -DZLIB_COMPAT=OFF -DZLIB_ENABLE_TESTS=OFF -DZLIBNG_ENABLE_TESTS=OFF \
