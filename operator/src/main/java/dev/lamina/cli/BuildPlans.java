@@ -31,6 +31,14 @@ final class BuildPlans {
     BuildPlan plan = JSON.readValue(file.toFile(), BuildPlan.class);
     try {
       PlanFactory.validateFiles("files", plan.files());
+      if (plan.containers() != null) {
+        dev.lamina.api.OSImageSpec spec = new dev.lamina.api.OSImageSpec();
+        spec.setOnboot(plan.containers().onboot());
+        spec.setOnshutdown(plan.containers().onshutdown());
+        spec.setServices(plan.containers().services());
+        spec.setFiles(plan.files());
+        PlanFactory.validateContainers(spec);
+      }
     } catch (IllegalArgumentException e) {
       throw new BuildException("InvalidInput", file + ": " + e.getMessage());
     }

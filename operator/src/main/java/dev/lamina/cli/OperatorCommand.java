@@ -9,7 +9,6 @@ import dev.lamina.reconcile.OperatorMain;
 import dev.lamina.reconcile.OperatorSettings;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.math.RoundingMode;
 import java.net.InetAddress;
@@ -219,7 +218,7 @@ public final class OperatorCommand implements Callable<Integer> {
     }
     List<String> watched =
         namespaces.stream().map(String::strip).filter(n -> !n.isEmpty()).toList();
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    KubernetesClient client = KubeClients.create();
     if (builderImage == null || builderImage.isBlank()) {
       try {
         builderImage = OwnImage.lookUp(client, podNamespace, podName, ownImageWait);

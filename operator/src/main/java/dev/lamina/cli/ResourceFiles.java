@@ -181,6 +181,7 @@ public final class ResourceFiles {
       }
       try {
         PlanFactory.validateFiles("spec.files", o.getSpec().getFiles());
+        PlanFactory.validateContainers(o.getSpec());
       } catch (IllegalArgumentException e) {
         throw new InvalidInputException(where + ": " + e.getMessage());
       }

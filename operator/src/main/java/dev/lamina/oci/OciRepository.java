@@ -18,6 +18,21 @@ public interface OciRepository {
   /** The manifest or index a tag points at, or empty if there is no such tag. */
   Optional<Descriptor> resolveTag(String tag) throws IOException;
 
+  /** A manifest or index as read: its descriptor and its bytes, which hash to its digest. */
+  record Tagged(Descriptor descriptor, byte[] bytes) {}
+
+  /**
+   * The manifest or index a tag points at, with its bytes, or empty if there is no such tag. A
+   * registry answers it with one GET where {@link #resolveTag} then {@link #manifestBytes} take
+   * two.
+   */
+  default Optional<Tagged> readTag(String tag) throws IOException {
+    Optional<Descriptor> d = resolveTag(tag);
+    return d.isEmpty()
+        ? Optional.empty()
+        : Optional.of(new Tagged(d.get(), manifestBytes(d.get().digest())));
+  }
+
   /** The bytes of a manifest or index, verified against {@code digest}. */
   byte[] manifestBytes(String digest) throws IOException;
 

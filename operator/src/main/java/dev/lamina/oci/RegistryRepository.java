@@ -82,7 +82,18 @@ final class RegistryRepository implements OciRepository {
             return Optional.of(new Descriptor(type.get(), digest.get(), size));
           }
           // Not every registry answers HEAD with the digest: read the manifest and hash it.
-          return Optional.of(fetchManifest(tag, what).descriptor());
+          return Optional.of(fetchManifest(tag, what, false).descriptor());
+        });
+  }
+
+  @Override
+  public Optional<Tagged> readTag(String tag) throws IOException {
+    String what = name() + ":" + tag;
+    return http.retry(
+        "fetching manifest " + what,
+        () -> {
+          Fetched f = fetchManifest(tag, what, true);
+          return f == null ? Optional.empty() : Optional.of(new Tagged(f.descriptor(), f.bytes()));
         });
   }
 
@@ -90,19 +101,29 @@ final class RegistryRepository implements OciRepository {
   public byte[] manifestBytes(String digest) throws IOException {
     Digests.require(digest);
     String what = name() + "@" + digest;
-    return http.retry("fetching manifest " + what, () -> fetchManifest(digest, what).bytes());
+    return http.retry(
+        "fetching manifest " + what, () -> fetchManifest(digest, what, false).bytes());
   }
 
   private record Fetched(Descriptor descriptor, byte[] bytes) {}
 
-  /** GETs a manifest by tag or digest; verifies it when fetched by digest. */
-  private Fetched fetchManifest(String tagOrDigest, String what) throws IOException {
+  /**
+   * GETs a manifest by tag or digest; verifies it when fetched by digest.
+   *
+   * @param missingIsNull whether a 404 returns null rather than failing
+   */
+  private Fetched fetchManifest(String tagOrDigest, String what, boolean missingIsNull)
+      throws IOException {
     HttpRequest get =
         request(uri("manifests/" + tagOrDigest))
             .GET()
             .header("Accept", MediaTypes.MANIFEST_ACCEPT)
             .build();
     HttpResponse<InputStream> r = send(pull, get, "manifest " + what);
+    if (r.statusCode() == 404 && missingIsNull) {
+      r.body().close();
+      return null;
+    }
     if (r.statusCode() != 200) {
       throw RegistryHttp.failure(r, "manifest " + what);
     }

@@ -1,6 +1,8 @@
 package dev.lamina.policy;
 
 import dev.lamina.api.Architecture;
+import dev.lamina.api.Capabilities;
+import dev.lamina.api.ContainerSpec;
 import dev.lamina.api.FileSpec;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
@@ -109,6 +111,54 @@ final class BuiltInChecks {
                     + " has mode "
                     + octal(mode)
                     + ", writable by every user; drop the o+w bit");
+          }
+        }
+      }
+      case CONTAINER_SYS_ADMIN -> {
+        for (Map.Entry<String, ContainerSpec> e : containers(spec).entrySet()) {
+          ContainerSpec c = e.getValue();
+          Map<String, List<String>> lists = new java.util.LinkedHashMap<>();
+          lists.put("capabilities", c.getCapabilities());
+          lists.put("capabilities.add", c.getCapabilitiesAdd());
+          lists.put("ambient", c.getAmbient());
+          for (Map.Entry<String, List<String>> l : lists.entrySet()) {
+            List<String> caps = l.getValue() == null ? List.of() : l.getValue();
+            if (Capabilities.isAll(caps) || caps.contains("CAP_SYS_ADMIN")) {
+              sink.fail(
+                  e.getKey() + "." + l.getKey(),
+                  "container "
+                      + c.getName()
+                      + " is given "
+                      + (Capabilities.isAll(caps) ? "all capabilities" : "CAP_SYS_ADMIN")
+                      + " in "
+                      + l.getKey()
+                      + "; give it only the capabilities it needs");
+            }
+          }
+        }
+      }
+      case CONTAINER_HOST_NAMESPACE -> {
+        for (Map.Entry<String, ContainerSpec> e : containers(spec).entrySet()) {
+          ContainerSpec c = e.getValue();
+          Map<String, String> ns = new java.util.LinkedHashMap<>();
+          ns.put("net", c.getNet());
+          ns.put("pid", c.getPid());
+          ns.put("ipc", c.getIpc());
+          ns.put("uts", c.getUts());
+          for (Map.Entry<String, String> n : ns.entrySet()) {
+            if ("host".equals(n.getValue()) || "root".equals(n.getValue())) {
+              sink.fail(
+                  e.getKey() + "." + n.getKey(),
+                  "container "
+                      + c.getName()
+                      + " runs in the host's "
+                      + n.getKey()
+                      + " namespace ("
+                      + n.getKey()
+                      + ": "
+                      + n.getValue()
+                      + ")");
+            }
           }
         }
       }
@@ -274,6 +324,24 @@ final class BuiltInChecks {
 
   private static List<Architecture> architectures(OSImageSpec spec) {
     return spec.getArchitectures() == null ? List.of() : spec.getArchitectures();
+  }
+
+  /** Every container by its field, e.g. {@code spec.services[0]}, in spec order. */
+  private static Map<String, ContainerSpec> containers(OSImageSpec spec) {
+    Map<String, ContainerSpec> all = new java.util.LinkedHashMap<>();
+    Map<String, List<ContainerSpec>> sections = new java.util.LinkedHashMap<>();
+    sections.put("onboot", spec.getOnboot());
+    sections.put("onshutdown", spec.getOnshutdown());
+    sections.put("services", spec.getServices());
+    sections.forEach(
+        (name, list) -> {
+          for (int i = 0; list != null && i < list.size(); i++) {
+            if (list.get(i) != null) {
+              all.put("spec." + name + "[" + i + "]", list.get(i));
+            }
+          }
+        });
+    return all;
   }
 
   private static List<FileSpec> files(OSImageSpec spec) {

@@ -102,7 +102,21 @@ public enum BuiltInRule {
       true,
       false,
       "Layer image is signed by a key of the policy's spec.trust",
-      "A digest signed by a known key is one its owner vouched for; anything else may be swapped.");
+      "A digest signed by a known key is one its owner vouched for; anything else may be swapped."),
+  CONTAINER_SYS_ADMIN(
+      "LMN015",
+      PolicyAction.Warn,
+      false,
+      true,
+      "No container is given CAP_SYS_ADMIN (or all capabilities)",
+      "CAP_SYS_ADMIN is close to root on the host: it mounts, remounts and escapes most confinement."),
+  CONTAINER_HOST_NAMESPACE(
+      "LMN016",
+      PolicyAction.Warn,
+      false,
+      true,
+      "No container asks for the host's net, pid, ipc or uts namespace",
+      "A container in the host's namespaces sees and can signal or reconfigure everything else.");
 
   private final String id;
   private final PolicyAction defaultAction;

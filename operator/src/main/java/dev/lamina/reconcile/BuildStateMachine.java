@@ -5,6 +5,7 @@ import dev.lamina.api.ArchitectureStatus;
 import dev.lamina.api.BuildState;
 import dev.lamina.plan.BuildPodFactory;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -19,6 +20,8 @@ import java.util.function.IntFunction;
  * again come out. Nothing here reads the cluster or writes to it.
  */
 final class BuildStateMachine {
+  private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
   private BuildStateMachine() {}
 
   /**
@@ -279,22 +282,8 @@ final class BuildStateMachine {
     return "Succeeded".equals(phase) || "Failed".equals(phase);
   }
 
-  private static ArchitectureStatus copy(ArchitectureStatus s) {
-    ArchitectureStatus a = new ArchitectureStatus();
-    a.setArchitecture(s.getArchitecture());
-    a.setState(s.getState());
-    a.setPod(s.getPod());
-    a.setAttempts(s.getAttempts());
-    a.setFirstAttempt(s.getFirstAttempt());
-    a.setReason(s.getReason());
-    a.setMessage(s.getMessage());
-    a.setNextAttemptAt(s.getNextAttemptAt());
-    a.setManifestDigest(s.getManifestDigest());
-    a.setNodeArchitecture(s.getNodeArchitecture());
-    a.setArtifacts(s.getArtifacts());
-    a.setSbomDigest(s.getSbomDigest());
-    a.setOverlaps(s.getOverlaps());
-    a.setOverlapCount(s.getOverlapCount());
-    return a;
+  /** A deep copy, so a step never changes the status it was given, whatever fields it gains. */
+  static ArchitectureStatus copy(ArchitectureStatus s) {
+    return JSON.clone(s);
   }
 }

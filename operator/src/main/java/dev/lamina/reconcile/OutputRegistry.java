@@ -40,11 +40,12 @@ final class OutputRegistry {
    */
   static Optional<CacheHit> lookup(
       OciRepository repo, String input, List<Architecture> architectures) throws IOException {
-    Optional<Descriptor> index = repo.resolveTag(InputDigest.cacheTag(input));
-    if (index.isEmpty()) {
+    Optional<OciRepository.Tagged> tagged = repo.readTag(InputDigest.cacheTag(input));
+    if (tagged.isEmpty()) {
       return Optional.empty();
     }
-    byte[] indexBytes = repo.manifestBytes(index.get().digest());
+    Optional<Descriptor> index = Optional.of(tagged.get().descriptor());
+    byte[] indexBytes = tagged.get().bytes();
     Map<String, String> manifests = IndexDocuments.manifestsByArchitecture(indexBytes);
     List<ArchitectureStatus> archs = new ArrayList<>();
     for (Architecture arch : architectures) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lamina.oci.Digests;
+import dev.lamina.oci.OciReference;
 import dev.lamina.plan.BuildPlan;
 import java.io.IOException;
 import java.util.Map;
@@ -85,9 +86,9 @@ public final class Provenance {
       ObjectNode builder = deps.addObject();
       builder.put("name", "builder");
       builder.put("uri", "oci://" + b.builderImage());
-      int at = b.builderImage().indexOf("@sha256:");
-      if (at > 0) {
-        builder.putObject("digest").put("sha256", b.builderImage().substring(at + 8));
+      String digest = builderDigest(b.builderImage());
+      if (digest != null) {
+        builder.putObject("digest").put("sha256", Digests.hex(digest));
       }
     }
     ObjectNode run = predicate.putObject("runDetails");
@@ -150,6 +151,15 @@ public final class Provenance {
       return JSON.treeToValue(plan, BuildPlan.class);
     } catch (IOException e) {
       throw new SupplyException("InvalidProvenance", "unreadable provenance: " + e.getMessage(), e);
+    }
+  }
+
+  /** The digest the builder image is pinned by, or null for a tag or a reference not parsed. */
+  private static String builderDigest(String image) {
+    try {
+      return OciReference.parse(image).digest();
+    } catch (IllegalArgumentException e) {
+      return null;
     }
   }
 }

@@ -93,9 +93,9 @@ class ManifestErrorsTest {
             "  - {path: a, uid: -1}\n",
             "spec.files[2].uid: -1 is not between 0 and 4294967294"),
         bad(
-            "uid as a string",
+            "uid as a string that names no container",
             "  - {path: a, uid: '0'}\n",
-            "spec.files[2].uid: \"0\" is not an integer"),
+            "spec.files[2].uid: \"0\" is neither a number, root, nor the name of a container"),
         bad(
             "directory as a string",
             "  - {path: a, directory: 'yes'}\n",
@@ -109,6 +109,31 @@ class ManifestErrorsTest {
             "  - {path: a, symlink: b, contents: x}\n",
             "spec.files[2].contents: contents are only allowed for regular files"),
         badSpec("files not a list", "files: {path: a}", "spec.files: expected a list"),
+        badSpec(
+            "two containers with the same name",
+            "architectures: [amd64]\n  onboot: [{name: net, layer: kernel}]\n"
+                + "  services: [{name: net, layer: kernel}]",
+            "spec.services[0].name: container name net is used more than once: names must be unique"
+                + " across onboot, onshutdown and services"),
+        badSpec(
+            "a container without a layer",
+            "architectures: [amd64]\n  services: [{name: getty}]",
+            "spec.services[0].layer: is required: name the Layer whose filesystem the container runs"),
+        badSpec(
+            "an unknown capability",
+            "architectures: [amd64]\n  services: [{name: s, layer: kernel, capabilities: [CAP_FLY]}]",
+            "spec.services[0].capabilities[0]: unknown capability \"CAP_FLY\": use CAP_ names of"
+                + " Linux capabilities, or all or none alone"),
+        badSpec(
+            "a bind source outside the image",
+            "architectures: [amd64]\n  onboot: [{name: s, layer: kernel, binds: ['../etc:/etc']}]",
+            "spec.onboot[0].binds[0]: bind \"../etc:/etc\" must be SOURCE:DESTINATION[:OPTIONS] with"
+                + " absolute paths without '..' (the source is a path of the image and must stay"
+                + " inside it)"),
+        badSpec(
+            "an unknown key in a container",
+            "architectures: [amd64]\n  services: [{name: s, layer: kernel, volumes: [v]}]",
+            "spec.services[0].volumes: unknown field"),
         badSpec(
             "unknown architecture",
             "architectures: [riscv64]",

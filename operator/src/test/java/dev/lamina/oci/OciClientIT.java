@@ -62,6 +62,11 @@ class OciClientIT {
     assertThat(repo.manifestBytes(pushed.digest())).isEqualTo(manifest.toJson());
     assertThat(ImageManifest.parse(repo.manifestBytes(pushed.digest()))).isEqualTo(manifest);
     assertThat(repo.resolveTag("v2")).isEmpty();
+    // One GET: the descriptor and the bytes it hashes, or empty for a tag that is not there.
+    OciRepository.Tagged tagged = repo.readTag("v1").orElseThrow();
+    assertThat(tagged.descriptor()).isEqualTo(pushed);
+    assertThat(tagged.bytes()).isEqualTo(manifest.toJson());
+    assertThat(repo.readTag("v2")).isEmpty();
   }
 
   @Test

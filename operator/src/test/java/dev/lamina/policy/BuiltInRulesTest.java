@@ -11,6 +11,7 @@ import dev.lamina.api.ImagePolicy;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.Overlap;
+import dev.lamina.api.PolicyAction;
 import dev.lamina.api.PolicyResult;
 import java.util.Arrays;
 import java.util.List;
@@ -70,6 +71,10 @@ class BuiltInRulesTest {
 
   static Case fileCase(String name, String rule, String file, int failures) {
     return imageCase(name, rule, image("files:\n- " + file), null, failures);
+  }
+
+  static Case containerCase(String name, String rule, String containers, int failures) {
+    return imageCase(name, rule, image(containers), null, failures);
   }
 
   static Case outputCase(String name, String repository, ImagePolicy p, int failures) {
@@ -156,6 +161,43 @@ class BuiltInRulesTest {
         cmdlineCase("prefix is not a match", "singleuser init=/bin/shx", null, 0),
         cmdlineCase("own list replaces defaults", "single debug init=/bin/bash", ownCmdline, 2),
         // LMN005 world-writable
+        // LMN015 CAP_SYS_ADMIN or all capabilities
+        containerCase("no capabilities", "LMN015", "services: [{name: s, layer: app}]", 0),
+        containerCase(
+            "CAP_NET_ADMIN only",
+            "LMN015",
+            "services: [{name: s, layer: app, capabilities: [CAP_NET_ADMIN]}]",
+            0),
+        containerCase(
+            "CAP_SYS_ADMIN",
+            "LMN015",
+            "onboot: [{name: s, layer: app, capabilities: [CAP_NET_ADMIN, CAP_SYS_ADMIN]}]",
+            1),
+        containerCase(
+            "all, and CAP_SYS_ADMIN added",
+            "LMN015",
+            "services: [{name: a, layer: app, capabilities: [ALL]},"
+                + " {name: b, layer: app, capabilities.add: [CAP_SYS_ADMIN]}]",
+            2),
+        containerCase(
+            "ambient CAP_SYS_ADMIN",
+            "LMN015",
+            "onshutdown: [{name: s, layer: app, ambient: [CAP_SYS_ADMIN]}]",
+            1),
+        // LMN016 host namespaces
+        containerCase("own namespaces", "LMN016", "services: [{name: s, layer: app, net: new}]", 0),
+        containerCase(
+            "net and pid of the host",
+            "LMN016",
+            "services: [{name: s, layer: app, net: host, pid: host, ipc: new}]",
+            2),
+        containerCase(
+            "uts root and ipc host",
+            "LMN016",
+            "onboot: [{name: s, layer: app, uts: root, ipc: host}]",
+            2),
+        containerCase(
+            "a path to join", "LMN016", "services: [{name: s, layer: app, net: /run/netns/x}]", 0),
         fileCase("0644 file", "LMN005", "{path: etc/motd, contents: hi, mode: '0644'}", 0),
         fileCase("0666 file", "LMN005", "{path: etc/motd, contents: hi, mode: '0666'}", 1),
         fileCase("sticky tmp", "LMN005", "{path: tmp, directory: true, mode: '1777'}", 0),
@@ -259,7 +301,9 @@ class BuiltInRulesTest {
     assertThat(Arrays.stream(BuiltInRule.values()).map(BuiltInRule::id))
         .containsExactly(
             "LMN001", "LMN002", "LMN003", "LMN004", "LMN005", "LMN006", "LMN007", "LMN008",
-            "LMN009", "LMN010", "LMN011", "LMN012", "LMN013", "LMN014");
+            "LMN009", "LMN010", "LMN011", "LMN012", "LMN013", "LMN014", "LMN015", "LMN016");
+    assertThat(BuiltInRule.CONTAINER_SYS_ADMIN.defaultAction()).isEqualTo(PolicyAction.Warn);
+    assertThat(BuiltInRule.CONTAINER_HOST_NAMESPACE.defaultAction()).isEqualTo(PolicyAction.Warn);
     assertThat(BuiltInRule.values()).allMatch(r -> !r.rationale().isBlank());
   }
 

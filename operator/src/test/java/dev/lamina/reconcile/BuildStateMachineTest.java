@@ -381,6 +381,35 @@ class BuildStateMachineTest {
   }
 
   @Test
+  void copyKeepsEveryFieldAndSharesNoList() throws Exception {
+    ArchitectureStatus full = new ArchitectureStatus();
+    int n = 0;
+    for (java.lang.reflect.Method m : ArchitectureStatus.class.getMethods()) {
+      if (!m.getName().startsWith("set") || m.getParameterCount() != 1) {
+        continue;
+      }
+      Class<?> t = m.getParameterTypes()[0];
+      Object value =
+          t == String.class
+              ? "v" + n
+              : t == Integer.class
+                  ? Integer.valueOf(n)
+                  : t == BuildState.class ? BuildState.Failed : null;
+      if (t == List.class) {
+        value = m.getName().equals("setOverlaps") ? List.of(new Overlap("etc/x", "a", "b")) : null;
+      }
+      if (value != null) {
+        m.invoke(full, value);
+        n++;
+      }
+    }
+    assertThat(n).isGreaterThanOrEqualTo(12);
+    ArchitectureStatus copy = BuildStateMachine.copy(full);
+    assertThat(JSON.asJson(copy)).isEqualTo(JSON.asJson(full));
+    assertThat(copy.getOverlaps()).isNotSameAs(full.getOverlaps());
+  }
+
+  @Test
   void eachAttemptGetsAPodOfItsOwnName() {
     Step first =
         BuildStateMachine.next(
