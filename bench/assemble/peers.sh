@@ -14,7 +14,9 @@
 #   LINUXKIT=/path/to/linuxkit bench/assemble/peers.sh [ROUNDS]   (default 5; run.sh calls it)
 # Without LINUXKIT (or when it can't run) only Lamina is measured, and the report says so.
 # JAVA_FLAGS adds JVM options to `lamina build` (none by default: users run `java -jar`);
-# LAMINA_JAR runs another jar than operator/target/lamina.jar.
+# LAMINA_JAR runs another jar than operator/target/lamina.jar; REF_JAR adds that jar as two more
+# peers (ref-warm, ref-cold), interleaved with the others, so an old and a new build are compared
+# in the same run under the same load.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,6 +25,7 @@ ROUNDS=${1:-5}
 JAR=${LAMINA_JAR:-$ROOT/operator/target/lamina.jar}
 JAVA_FLAGS=${JAVA_FLAGS:-}
 LINUXKIT=${LINUXKIT:-}
+REF_JAR=${REF_JAR:-}
 CORPORA=${CORPORA:-small large}
 
 for tool in docker-registry skopeo /usr/bin/time; do
@@ -121,6 +124,7 @@ EOF
 done
 
 peers=(lamina-warm lamina-cold)
+[ -n "$REF_JAR" ] && peers+=(ref-warm ref-cold)
 [ -n "$LINUXKIT" ] && peers+=(linuxkit-warm linuxkit-cold)
 
 run_peer() { # CORPUS PEER OUT
@@ -131,6 +135,11 @@ run_peer() { # CORPUS PEER OUT
     lamina-*)
       # shellcheck disable=SC2086
       measure "$out" "$2" java $JAVA_FLAGS -jar "$JAR" build -f "$IN/$2.yaml" --out "$out/$2"
+      ;;
+    ref-*)
+      # shellcheck disable=SC2086
+      measure "$out" "$2" java $JAVA_FLAGS -jar "$REF_JAR" build -f "$IN/lamina-${2#ref-}.yaml" \
+        --out "$out/$2"
       ;;
     linuxkit-warm)
       measure "$out" "$2" "$LINUXKIT" build --format kernel+initrd --arch amd64 --no-sbom \
@@ -150,7 +159,7 @@ initrd_of() { # OUT PEER
 RES=$WORK/results
 rm -rf "$RES"
 mkdir -p "$RES"
-echo "peers: $(nproc) cores; lamina JVM flags: '${JAVA_FLAGS}'; linuxkit: ${LINUXKIT:-none}; $ROUNDS rounds"
+echo "peers: $(nproc) cores; lamina JVM flags: '${JAVA_FLAGS}'; linuxkit: ${LINUXKIT:-none}; ref: ${REF_JAR:-none}; $ROUNDS rounds; load $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "$LINUXKIT" ]; then
   for corpus in $CORPORA; do # fill LinuxKit's warm cache; not timed
     rm -rf "$WORK/$corpus/lk-cache"
@@ -177,12 +186,17 @@ for corpus in $CORPORA; do
     col() { awk -v c="$corpus" -v p="$peer" -v k="$1" '$1 == c && $2 == p { print $k }' "$RES/all" | median; }
     printf '  %-6s %-14s %8.2f %8.2f %8.0f %12d %6.1f\n' "$corpus" "$peer" "$(col 4)" "$(col 5)" "$(col 6)" "$(col 7)" "$(col 8)"
   done
-  if [ -n "$LINUXKIT" ]; then
-    for mode in warm cold; do
-      lw=$(awk -v c="$corpus" -v p="lamina-$mode" '$1 == c && $2 == p { print $4 }' "$RES/all" | median)
-      kw=$(awk -v c="$corpus" -v p="linuxkit-$mode" '$1 == c && $2 == p { print $4 }' "$RES/all" | median)
-      printf '  %-6s %s: linuxkit/lamina wall %.2fx\n' "$corpus" "$mode" "$(awk "BEGIN { print $kw / $lw }")"
-    done
-  fi
+  ratio() { # OTHER MODE: OTHER/lamina medians of wall and CPU
+    ow=$(awk -v c="$corpus" -v p="$1-$2" '$1 == c && $2 == p { print $4 }' "$RES/all" | median)
+    oc=$(awk -v c="$corpus" -v p="$1-$2" '$1 == c && $2 == p { print $5 }' "$RES/all" | median)
+    lw=$(awk -v c="$corpus" -v p="lamina-$2" '$1 == c && $2 == p { print $4 }' "$RES/all" | median)
+    lc=$(awk -v c="$corpus" -v p="lamina-$2" '$1 == c && $2 == p { print $5 }' "$RES/all" | median)
+    printf '  %-6s %s: %s/lamina wall %.2fx, cpu %.2fx\n' "$corpus" "$2" "$1" \
+      "$(awk "BEGIN { print $ow / $lw }")" "$(awk "BEGIN { print $oc / $lc }")"
+  }
+  for mode in warm cold; do
+    [ -z "$LINUXKIT" ] || ratio linuxkit "$mode"
+    [ -z "$REF_JAR" ] || ratio ref "$mode"
+  done
 done
 echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg)"

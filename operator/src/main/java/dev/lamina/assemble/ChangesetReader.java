@@ -83,7 +83,8 @@ final class ChangesetReader {
     byte[] buffer = new byte[1 << 16];
     try (InputStream raw = Decompression.buffered(opened)) {
       format = Decompression.detect(raw);
-      try (InputStream in = format.open(raw)) {
+      // Decompression and the digest check run a few chunks ahead on their own thread.
+      try (InputStream in = new ReadAheadInputStream(format.open(raw))) {
         TarReader tar = new TarReader(in);
         for (TarReader.Header h = tar.next(); h != null; h = tar.next()) {
           spool.meter().entry(h.name(), metadataBytes(h));

@@ -26,6 +26,7 @@ import dev.lamina.supply.Referrers;
 import dev.lamina.supply.Sbom;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,6 +35,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -119,22 +122,33 @@ public final class Builder {
       List<BuildResult.ArtifactRef> artifacts = new ArrayList<>();
       List<Overlap> overlaps = new ArrayList<>();
       int overlapCount;
+      // The kernel layer is read while the init layers are: it does not depend on them, and its
+      // one blob would otherwise be read afterwards with a core idle.
+      KernelRead kernelRead = null;
+      if (archPlan.kernel() != null) {
+        progress.accept(arch + ": reading kernel layer " + archPlan.kernel().name());
+        kernelRead =
+            new KernelRead(source(archPlan.kernel(), arch), plan.sourceDateEpoch(), budget);
+      }
       progress.accept(arch + ": applying " + init.size() + " init layer(s)");
-      try (ContainerBundles bundles =
+      try (KernelRead pending = kernelRead;
+          ContainerBundles bundles =
               new ContainerBundles(images(arch, sbom), tempDir, plan.sourceDateEpoch(), budget);
           LayerUnion union = new LayerUnion(init, tempDir, plan.sourceDateEpoch(), budget)) {
         Path ucode = null;
-        if (archPlan.kernel() != null) {
-          ucode =
-              addKernel(
-                  plan,
-                  archPlan.kernel(),
-                  arch,
-                  union,
-                  kernelDir,
-                  kernelFormat || efi,
-                  budget,
-                  sbom);
+        if (pending != null) {
+          try (LayerUnion kernelLayer = pending.take()) {
+            ucode =
+                addKernel(
+                    plan,
+                    archPlan.kernel(),
+                    arch,
+                    union,
+                    kernelLayer,
+                    kernelDir,
+                    kernelFormat || efi,
+                    sbom);
+          }
           if (kernelFormat) {
             Path kernel = outDir.resolve(ArtifactTypes.KERNEL_FILE);
             artifacts.add(artifact(kernel, ArtifactTypes.KERNEL_FILE, ArtifactTypes.KERNEL));
@@ -219,52 +233,97 @@ public final class Builder {
     }
   }
 
+  /**
+   * The kernel layer's union, read on a thread of its own. Closing it waits for the read and
+   * removes its spool unless {@link #take()} handed the union over.
+   */
+  private final class KernelRead implements AutoCloseable {
+    private final FutureTask<LayerUnion> task;
+    private boolean taken;
+
+    KernelRead(LayerSource source, long sourceDateEpoch, Budget budget) {
+      task =
+          new FutureTask<>(
+              () -> new LayerUnion(List.of(source), tempDir, sourceDateEpoch, 1, budget));
+      Thread t = new Thread(task, "lamina-kernel-layer");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    LayerUnion take() throws IOException {
+      taken = true;
+      try {
+        return task.get();
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof IOException io) {
+          throw io;
+        }
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        if (e.getCause() instanceof Error err) {
+          throw err;
+        }
+        throw new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while reading the kernel layer");
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (taken) {
+        return;
+      }
+      try {
+        take().close();
+      } catch (IOException | RuntimeException e) {
+        // the build failed already (that is why the union was not taken); this is not its cause
+      }
+    }
+  }
+
   /** Adds the kernel's modules; returns the ucode cpio copied out of the layer, or null. */
   private Path addKernel(
       BuildPlan plan,
       BuildPlan.LayerRef kernelRef,
       String arch,
       LayerUnion union,
+      LayerUnion kernelLayer,
       Path kernelDir,
       boolean copyKernel,
-      Budget budget,
       Sbom sbom)
       throws IOException, BuildException {
-    progress.accept(arch + ": reading kernel layer " + kernelRef.name());
     String binary = plan.kernel() == null ? "kernel" : plan.kernel().binary();
     String modules = plan.kernel() == null ? "kernel.tar" : plan.kernel().modules();
-    try (LayerUnion kernelLayer =
-        new LayerUnion(
-            List.of(source(kernelRef, arch)), tempDir, plan.sourceDateEpoch(), 1, budget)) {
-      if (copyKernel) {
-        Path kernel = kernelDir.resolve(ArtifactTypes.KERNEL_FILE);
-        if (!kernelLayer.isRegularFile(binary)) {
-          throw new BuildException(
-              "KernelMissing",
-              "kernel binary \"" + binary + "\" not found in layer \"" + kernelRef.name() + "\"");
-        }
-        kernelLayer.copyFile("kernel binary", binary, kernel);
-      }
-      sbom.kernelFiles(kernelLayer);
-      if (kernelLayer.isRegularFile(modules)) {
-        progress.accept(arch + ": unpacking " + modules + " from " + kernelRef.name());
-        union.addTarball(
-            kernelRef.name() + ":" + modules,
-            () -> kernelLayer.openFile("modules tarball", modules));
-      }
-      String ucode = plan.kernel() == null ? null : plan.kernel().ucode();
-      if (ucode == null) {
-        return null;
-      }
-      if (!kernelLayer.isRegularFile(ucode)) {
+    if (copyKernel) {
+      Path kernel = kernelDir.resolve(ArtifactTypes.KERNEL_FILE);
+      if (!kernelLayer.isRegularFile(binary)) {
         throw new BuildException(
             "KernelMissing",
-            "spec.kernel.ucode: \"" + ucode + "\" not found in layer \"" + kernelRef.name() + "\"");
+            "kernel binary \"" + binary + "\" not found in layer \"" + kernelRef.name() + "\"");
       }
-      Path copy = Files.createTempFile(tempDir, "ucode-", ".cpio");
-      kernelLayer.copyFile("microcode", ucode, copy);
-      return copy;
+      kernelLayer.copyFile("kernel binary", binary, kernel);
     }
+    sbom.kernelFiles(kernelLayer);
+    if (kernelLayer.isRegularFile(modules)) {
+      progress.accept(arch + ": unpacking " + modules + " from " + kernelRef.name());
+      union.addTarball(
+          kernelRef.name() + ":" + modules, () -> kernelLayer.openFile("modules tarball", modules));
+    }
+    String ucode = plan.kernel() == null ? null : plan.kernel().ucode();
+    if (ucode == null) {
+      return null;
+    }
+    if (!kernelLayer.isRegularFile(ucode)) {
+      throw new BuildException(
+          "KernelMissing",
+          "spec.kernel.ucode: \"" + ucode + "\" not found in layer \"" + kernelRef.name() + "\"");
+    }
+    Path copy = Files.createTempFile(tempDir, "ucode-", ".cpio");
+    kernelLayer.copyFile("microcode", ucode, copy);
+    return copy;
   }
 
   /** Pushes the artifacts of {@code assembled}: blobs first, the manifest last. */

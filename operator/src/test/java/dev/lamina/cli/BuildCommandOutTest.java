@@ -163,4 +163,24 @@ class BuildCommandOutTest {
     assertThat(amd.error().reason()).isEqualTo("ArchitectureFailed");
     assertThat(amd.error().message()).startsWith("arm64 failed");
   }
+
+  @Test
+  void corruptInitLayerFailsTheBuildWhileTheKernelLayerIsReadBesideIt() throws IOException {
+    // The kernel layer is read on its own thread while the init layers are: the init layer's
+    // failure is what the build reports, and the build ends (nothing waits on the kernel read).
+    byte[] gz = TestLayers.tarGz(file("etc/motd", "amd64"));
+    OciClient client = OciClient.builder().credentials(DockerConfig.empty()).build();
+    TestLayers.pushImage(
+        client.repository("oci:" + layouts.resolve("base")),
+        "1",
+        Map.of("amd64", List.of(java.util.Arrays.copyOf(gz, gz.length - 12))));
+
+    CliRun run = build(yaml("corrupt", "amd64"));
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(names(out.resolve("amd64"))).containsExactly("result.json");
+    BuildResult r = result(out.resolve("amd64"));
+    assertThat(r.succeeded()).isFalse();
+    assertThat(r.error().message()).contains("truncated or corrupt gzip stream");
+  }
 }
