@@ -182,7 +182,10 @@ class ImportCommandIT {
     // Every image is a Layer pinned by the digest the registry serves, each image once.
     LinuxKitYaml.Tree tree = LinuxKitYaml.read(Files.readString(EXAMPLES.resolve(name)), name);
     List<String> images = new ArrayList<>();
-    collectImages(tree.root(), images);
+    // A volume's image is lost with the volume: it becomes no Layer.
+    Map<String, Object> withoutVolumes = new java.util.LinkedHashMap<>(tree.root());
+    withoutVolumes.remove("volumes");
+    collectImages(withoutVolumes, images);
     List<Layer> layers = res.layers().stream().map(ResourceFiles.Source::object).toList();
     List<String> expected =
         images.stream().distinct().map(i -> pinned(i)).distinct().sorted().toList();
