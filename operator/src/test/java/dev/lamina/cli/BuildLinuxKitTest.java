@@ -53,7 +53,6 @@ class BuildLinuxKitTest {
         - path: etc/getty.shadow
           contents: "root:x"
           mode: "0640"
-          gid: getty
       """;
 
   @BeforeEach
@@ -117,12 +116,24 @@ class BuildLinuxKitTest {
     assertThat(initrd).containsEntry("etc/motd", "from linuxkit.yml\n");
     // LinuxKit's default mode for a file is 0600, not Lamina's 0644.
     assertThat(headers.get("etc/motd").getMode() & 07777).isEqualTo(0600);
-    // getty is the second container: LinuxKit numbers them from 100.
-    assertThat(headers.get("etc/getty.shadow").getGID()).isEqualTo(101);
     assertThat(headers.get("etc/getty.shadow").getMode() & 07777).isEqualTo(0640);
-    // The containers are laid out as LinuxKit lays them out.
+  }
+
+  @Test
+  void containersAreLaidOutAsLinuxKitLaysThemOut() throws IOException {
+    Path yml =
+        Files.writeString(
+            tmp.resolve("owned.yml"),
+            LINUXKIT_YML + "  - path: etc/owned\n    contents: x\n    gid: getty\n");
+
+    CliRun run = build(yml);
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    Map<String, CpioArchiveEntry> headers = new TreeMap<>();
+    Map<String, String> initrd = cpio(tmp.resolve("out/amd64/initrd.img"), headers);
+    // getty is the second container: LinuxKit numbers them from 100.
+    assertThat(headers.get("etc/owned").getGID()).isEqualTo(101);
     assertThat(initrd).containsKey("containers/onboot/000-hello/config.json");
-    assertThat(initrd).containsEntry("containers/onboot/000-hello/rootfs/bin/hello", "hello");
     assertThat(initrd).containsKey("containers/services/getty/config.json");
   }
 
@@ -137,12 +148,12 @@ class BuildLinuxKitTest {
         .contains(
             "lamina build: CannotExpress: "
                 + yml
-                + ": Lamina cannot express volumes (line 22): Lamina has no volumes");
+                + ": Lamina cannot express volumes (line 21): Lamina has no volumes");
     assertThat(tmp.resolve("out")).doesNotExist();
 
     CliRun allowed = build(yml, "--allow-loss");
     assertThat(allowed.exit()).as(allowed.err()).isZero();
-    assertThat(allowed.err()).contains(yml + ": left out: volumes (line 22)");
+    assertThat(allowed.err()).contains(yml + ": left out: volumes (line 21)");
   }
 
   @Test
