@@ -46,7 +46,9 @@ public final class BuildCommand implements Callable<Integer> {
 
   @Option(
       names = {"-f", "--file"},
-      description = "YAML file(s) holding the Layers and the OSImage.")
+      description =
+          "YAML file(s) holding the Layers and the OSImage, or a linuxkit.yml (imported in memory"
+              + " as lamina import would).")
   List<Path> files = new ArrayList<>();
 
   @Option(
