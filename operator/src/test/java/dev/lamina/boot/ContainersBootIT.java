@@ -1,0 +1,211 @@
+package dev.lamina.boot;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * System containers end to end: `lamina build` assembles the containers test init (busybox, runc
+ * and its libraries from Debian packages, as Layers) with containers under /containers, and the
+ * image boots under qemu, where runc runs them.
+ */
+class ContainersBootIT {
+  static final List<String> ARCHES = List.of("amd64", "arm64");
+  static final Duration TIMEOUT = Duration.ofSeconds(180);
+
+  @TempDir static Path work;
+  static Path layout;
+
+  @BeforeAll
+  static void writeImages() throws Exception {
+    layout = work.resolve("layout");
+    Map<String, Map<String, List<LayerTree>>> images = new LinkedHashMap<>();
+    for (String arch : ARCHES) {
+      put(images, "kernel", arch, ContainerInit.kernelLayer(arch));
+      put(images, "busybox", arch, ContainerInit.busyboxLayer(arch));
+      ContainerInit.runcLayers(arch).forEach((pkg, tree) -> put(images, pkg, arch, tree));
+      put(images, "containers-init", arch, ContainerInit.initLayer());
+      put(images, "hand-bundle", arch, handBundle(arch));
+    }
+    for (Map.Entry<String, Map<String, List<LayerTree>>> image : images.entrySet()) {
+      TestImages.writeImage(layout, image.getKey(), image.getValue());
+    }
+  }
+
+  private static void put(
+      Map<String, Map<String, List<LayerTree>>> images, String tag, String arch, LayerTree tree) {
+    images.computeIfAbsent(tag, t -> new LinkedHashMap<>()).put(arch, List.of(tree));
+  }
+
+  /**
+   * Proves the init and runc without Lamina's container code: a bundle written by hand, one onboot
+   * container whose read-only busybox root is its image.
+   */
+  @ParameterizedTest
+  @CsvSource({"amd64, x86_64", "arm64, aarch64"})
+  void handWrittenBundleRunsUnderRunc(String arch, String machine) throws Exception {
+    Path out = work.resolve("hand-" + arch);
+    build(osImage("hand", arch, List.of("hand-bundle")), out);
+
+    QemuBoot.Result boot = boot(arch, out, "hand");
+
+    assertThat(boot.markerSeen()).as(boot.console()).isTrue();
+    assertThat(boot.linesStartingWith("LAMINA-HELLO"))
+        .as(boot.console())
+        .containsExactly("uid=0 CapEff=00000000000004c0", "root-readonly");
+    assertThat(boot.linesStartingWith(ContainerInit.INIT))
+        .containsExactly("onboot 000-hello start", "onboot 000-hello exit=0");
+    assertThat(boot.linesStartingWith(ContainerInit.MARKER))
+        .singleElement()
+        .asString()
+        .startsWith("arch=" + machine);
+  }
+
+  /** Capabilities CAP_SETGID, CAP_SETUID, CAP_NET_BIND_SERVICE: bits 6, 7, 10 = 0x4c0. */
+  private static LayerTree handBundle(String arch) {
+    String dir = "containers/onboot/000-hello/";
+    List<String> caps = List.of("CAP_SETGID", "CAP_SETUID", "CAP_NET_BIND_SERVICE");
+    Map<String, Object> process = new LinkedHashMap<>();
+    process.put("terminal", false);
+    process.put("user", Map.of("uid", 0, "gid", 0));
+    process.put(
+        "args",
+        List.of(
+            "/bin/sh",
+            "-c",
+            "echo \"LAMINA-HELLO uid=$(id -u) CapEff=$(grep CapEff /proc/self/status | cut -f2)\";"
+                + " if touch /probe 2>/dev/null; then echo LAMINA-HELLO root-writable;"
+                + " else echo LAMINA-HELLO root-readonly; fi"));
+    process.put("env", List.of("PATH=/bin"));
+    process.put("cwd", "/");
+    Map<String, Object> capabilities = new LinkedHashMap<>();
+    for (String set : List.of("bounding", "effective", "permitted")) {
+      capabilities.put(set, caps);
+    }
+    process.put("capabilities", capabilities);
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("ociVersion", "1.0.2");
+    config.put("process", process);
+    config.put("root", Map.of("path", "rootfs", "readonly", true));
+    config.put("hostname", "hello");
+    config.put(
+        "mounts",
+        List.of(
+            Map.of("destination", "/proc", "type", "proc", "source", "proc"),
+            Map.of(
+                "destination",
+                "/dev",
+                "type",
+                "tmpfs",
+                "source",
+                "tmpfs",
+                "options",
+                List.of("nosuid", "strictatime", "mode=755", "size=65536k"))));
+    List<Map<String, String>> namespaces = new ArrayList<>();
+    for (String ns : List.of("pid", "ipc", "uts", "mount", "network")) {
+      namespaces.add(Map.of("type", ns));
+    }
+    config.put("linux", Map.of("namespaces", namespaces));
+    LayerTree tree =
+        new LayerTree()
+            .file(dir + "config.json", 0644, TestImages.json(config))
+            .file(dir + "rootfs/bin/busybox", 0755, DebianPackages.busybox(arch))
+            .directory(dir + "rootfs/proc", 0555)
+            .directory(dir + "rootfs/dev", 0755);
+    for (String applet : List.of("sh", "id", "grep", "cut", "touch")) {
+      tree.symlink(dir + "rootfs/bin/" + applet, "busybox");
+    }
+    return tree;
+  }
+
+  /** An OSImage of one architecture: the containers init, then {@code extra} init layers. */
+  static String osImage(String name, String arch, List<String> extra) {
+    List<String> tags =
+        new ArrayList<>(List.of("busybox", "runc", "libseccomp2", "libc6", "containers-init"));
+    tags.addAll(extra);
+    StringBuilder doc = new StringBuilder();
+    for (String tag : tags) {
+      doc.append(layer(tag));
+    }
+    doc.append(layer("kernel"));
+    doc.append(
+        """
+        apiVersion: lamina.dev/v1alpha1
+        kind: OSImage
+        metadata:
+          name: %s
+        spec:
+          architectures: [%s]
+          kernel:
+            layer: kernel
+            cmdline: "quiet"
+          init: [%s]
+        """
+            .formatted(name, arch, String.join(", ", tags)));
+    return doc.toString();
+  }
+
+  private static String layer(String tag) {
+    return """
+        apiVersion: lamina.dev/v1alpha1
+        kind: Layer
+        metadata:
+          name: %s
+        spec:
+          image: oci:%s:%s
+        ---
+        """
+        .formatted(tag, layout, tag);
+  }
+
+  static QemuBoot.Result boot(String arch, Path out, String name) throws Exception {
+    Path dir = out.resolve(arch);
+    return QemuBoot.boot(
+        arch,
+        dir.resolve("kernel"),
+        dir.resolve("initrd.img"),
+        Files.readString(dir.resolve("cmdline"), UTF_8),
+        QemuHarnessIT.logDir().resolve("containers-" + name + "-" + arch + ".log"),
+        ContainerInit.MARKER,
+        TIMEOUT);
+  }
+
+  static void build(String yaml, Path outDir) throws Exception {
+    Path file = work.resolve(outDir.getFileName() + ".yaml");
+    Files.writeString(file, yaml, UTF_8);
+    String jar = System.getProperty("lamina.jar", "target/lamina.jar");
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    List<String> command =
+        List.of(
+            java.toString(),
+            "-jar",
+            jar,
+            "build",
+            "-f",
+            file.toString(),
+            "--out",
+            outDir.toString());
+    Path log = work.resolve(outDir.getFileName() + ".log");
+    Process p =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    boolean done = p.waitFor(5, TimeUnit.MINUTES);
+    if (!done) {
+      p.destroyForcibly().waitFor();
+    }
+    assertThat(done && p.exitValue() == 0)
+        .as("%s\n%s", String.join(" ", command), Files.readString(log, UTF_8))
+        .isTrue();
+  }
+}
