@@ -38,6 +38,7 @@ class ContainersBootIT {
       ContainerInit.runcLayers(arch).forEach((pkg, tree) -> put(images, pkg, arch, tree));
       put(images, "containers-init", arch, ContainerInit.initLayer());
       put(images, "hand-bundle", arch, handBundle(arch));
+      put(images, "busybox-image", arch, containerImage(arch));
     }
     for (Map.Entry<String, Map<String, List<LayerTree>>> image : images.entrySet()) {
       TestImages.writeImage(layout, image.getKey(), image.getValue());
@@ -71,6 +72,96 @@ class ContainersBootIT {
         .singleElement()
         .asString()
         .startsWith("arch=" + machine);
+  }
+
+  /**
+   * The issue's proof, through Lamina's own container code: an onboot container (writable, so an
+   * overlay over lower/) writes a file into a bind; a read-only service running as uid 1000 with
+   * two capabilities (ambient, so they survive the change of uid) prints the file, its ids, its
+   * effective capabilities and whether / took a write.
+   */
+  @ParameterizedTest
+  @CsvSource({"amd64, x86_64", "arm64, aarch64"})
+  void onbootRunsBeforeAServiceWithItsUidCapabilitiesAndReadOnlyRoot(String arch, String machine)
+      throws Exception {
+    Path out = work.resolve("spec-" + arch);
+    build(osImage("spec", arch, List.of()) + CONTAINERS, out);
+
+    QemuBoot.Result boot = boot(arch, out, "spec");
+
+    assertThat(boot.markerSeen()).as(boot.console()).isTrue();
+    assertThat(boot.linesStartingWith(ContainerInit.INIT))
+        .as(boot.console())
+        .containsExactly(
+            "onboot 000-writer start",
+            "onboot 000-writer exit=0",
+            "service printer start",
+            "service printer exit=0");
+    assertThat(boot.linesStartingWith("LAMINA-ONBOOT")).containsExactly("uid=0", "root-writable");
+    // CAP_KILL (5) and CAP_NET_BIND_SERVICE (10): 0x420.
+    assertThat(boot.linesStartingWith("LAMINA-SERVICE"))
+        .containsExactly(
+            "onboot-file=written-by-onboot uid=1000 gid=1000 CapEff=0000000000000420",
+            "root-readonly");
+    String console = boot.console();
+    assertThat(console.indexOf("LAMINA-ONBOOT uid=0"))
+        .isLessThan(console.indexOf("LAMINA-SERVICE onboot-file="));
+    assertThat(boot.linesStartingWith(ContainerInit.MARKER))
+        .singleElement()
+        .asString()
+        .startsWith("arch=" + machine);
+  }
+
+  /** The OSImage's containers: both bind the host's /tmp (a tmpfs the init mounts) at /shared. */
+  static final String CONTAINERS =
+      """
+            onboot:
+              - name: writer
+                layer: busybox-image
+                env: ["PATH=/bin"]
+                binds: ["/tmp:/shared"]
+                command:
+                  - /bin/sh
+                  - -c
+                  - >-
+                    echo "LAMINA-ONBOOT uid=$(id -u)";
+                    echo written-by-onboot > /shared/onboot-file;
+                    if touch /probe 2>/dev/null; then echo LAMINA-ONBOOT root-writable;
+                    else echo LAMINA-ONBOOT root-readonly; fi
+            services:
+              - name: printer
+                layer: busybox-image
+                env: ["PATH=/bin"]
+                binds: ["/tmp:/shared"]
+                readonly: true
+                uid: 1000
+                gid: 1000
+                capabilities: [CAP_KILL, CAP_NET_BIND_SERVICE]
+                ambient: [CAP_KILL, CAP_NET_BIND_SERVICE]
+                command:
+                  - /bin/sh
+                  - -c
+                  - >-
+                    echo "LAMINA-SERVICE onboot-file=$(cat /shared/onboot-file)
+                    uid=$(id -u) gid=$(id -g)
+                    CapEff=$(grep CapEff /proc/self/status | cut -f2)";
+                    if touch /probe 2>/dev/null; then echo LAMINA-SERVICE root-writable;
+                    else echo LAMINA-SERVICE root-readonly; fi
+          """;
+
+  /** The containers' image: busybox-static with the applets their commands call. */
+  private static LayerTree containerImage(String arch) {
+    LayerTree tree =
+        new LayerTree()
+            .file("bin/busybox", 0755, DebianPackages.busybox(arch))
+            .directory("proc", 0555)
+            .directory("dev", 0755)
+            .directory("sys", 0555)
+            .directory("tmp", 01777);
+    for (String applet : List.of("sh", "cat", "cut", "echo", "grep", "id", "touch")) {
+      tree.symlink("bin/" + applet, "busybox");
+    }
+    return tree;
   }
 
   /** Capabilities CAP_SETGID, CAP_SETUID, CAP_NET_BIND_SERVICE: bits 6, 7, 10 = 0x4c0. */
