@@ -59,6 +59,62 @@ public final class ContainerInit {
     return packages;
   }
 
+  /**
+   * busybox has no JSON parser: this awk program prints a JSON document as one line per scalar,
+   * PATH=VALUE, PATH being the keys and array indexes joined by dots ({@code
+   * mounts.0.options.1=private}). Enough JSON for runtime.json (no unicode escapes).
+   */
+  static final String FLATTEN_JSON =
+      """
+      BEGIN { RS = "\\001" }
+      { s = $0; n = length(s); pos = 1; value("") }
+      function ws() { while (pos <= n && index(" \\t\\r\\n", substr(s, pos, 1)) > 0) pos++ }
+      function key(path, k) { return path == "" ? k : path "." k }
+      function str(   out, c) {
+        pos++
+        out = ""
+        while (pos <= n && (c = substr(s, pos, 1)) != "\\"") {
+          if (c == "\\\\") {
+            pos++
+            c = substr(s, pos, 1)
+            if (c == "n") c = "\\n"; else if (c == "t") c = "\\t"
+          }
+          out = out c
+          pos++
+        }
+        pos++
+        return out
+      }
+      function value(path,   c, i, k, start) {
+        ws()
+        c = substr(s, pos, 1)
+        if (c == "{") {
+          pos++; ws()
+          if (substr(s, pos, 1) == "}") { pos++; return }
+          for (;;) {
+            ws(); k = str(); ws(); pos++
+            value(key(path, k))
+            ws(); c = substr(s, pos, 1); pos++
+            if (c != ",") return
+          }
+        } else if (c == "[") {
+          pos++; ws()
+          if (substr(s, pos, 1) == "]") { pos++; return }
+          for (i = 0; ; i++) {
+            value(key(path, i))
+            ws(); c = substr(s, pos, 1); pos++
+            if (c != ",") return
+          }
+        } else if (c == "\\"") {
+          print path "=" str()
+        } else {
+          start = pos
+          while (pos <= n && index(",]} \\t\\r\\n", substr(s, pos, 1)) == 0) pos++
+          print path "=" substr(s, start, pos - start)
+        }
+      }
+      """;
+
   private ContainerInit() {}
 
   /**
@@ -90,17 +146,43 @@ public final class ContainerInit {
         mount -t tmpfs -o mode=1777 tmp /tmp
         modprobe overlay || echo "%2$s cannot load the overlay module"
 
-        # A writable container (lower/ + tmp/) gets a tmpfs upper layer over its image on rootfs/,
-        # a read-only one (rootfs/) a bind of itself, as LinuxKit's runtime.json asks.
+        # Applies a bundle's runtime.json before runc runs it, as LinuxKit's service does: its mounts
+        # in order, then mkdir, then cgroups; a path without a leading / is under rootfs/.
         prepare() {
-          if [ -d "$1/lower" ]; then
-            mount -t tmpfs tmpfs "$1/tmp" && mount --make-private "$1/tmp" \\
-              && mkdir -p "$1/tmp/upper" "$1/tmp/work" \\
-              && mount -t overlay -o "lowerdir=$1/lower,upperdir=$1/tmp/upper,workdir=$1/tmp/work" \\
-                overlay "$1/rootfs"
-          else
-            mount --bind "$1/rootfs" "$1/rootfs"
-          fi
+          b=$1 f=/run/runtime.flat
+          [ -f "$b/runtime.json" ] || return 0
+          awk -f /etc/lamina/flatten-json.awk "$b/runtime.json" >"$f" || return 1
+          for k in $(grep -E -o '^(interfaces|bindNS|namespace)' "$f" | sort -u); do
+            echo "%2$s $b: runtime.json $k is not supported by this init"
+            return 1
+          done
+          i=0
+          while grep -q "^mounts\\.$i\\." "$f"; do
+            dest=$(sed -n "s/^mounts\\.$i\\.destination=//p" "$f")
+            type=$(sed -n "s/^mounts\\.$i\\.type=//p" "$f")
+            src=$(sed -n "s/^mounts\\.$i\\.source=//p" "$f")
+            case "$dest" in /*) ;; *) dest=$b/rootfs/$dest ;; esac
+            mkdir -p "$dest" || return 1
+            # busybox mount takes propagation as make-private etc. (LinuxKit: private).
+            opts=
+            for o in $(sed -n "s/^mounts\\.$i\\.options\\.[0-9]*=//p" "$f"); do
+              case "$o" in
+                upperdir=* | workdir=*) mkdir -p "${o#*=}" || return 1 ;;
+                private | rprivate | shared | rshared | slave | rslave | unbindable | runbindable)
+                  o=make-$o ;;
+              esac
+              opts=${opts:+$opts,}$o
+            done
+            mount ${type:+-t "$type"} ${opts:+-o "$opts"} "${src:-none}" "$dest" || return 1
+            i=$((i + 1))
+          done
+          for d in $(sed -n 's/^mkdir\\.[0-9]*=//p' "$f"); do
+            case "$d" in /*) ;; *) d=$b/rootfs/$d ;; esac
+            mkdir -p "$d" || return 1
+          done
+          for c in $(sed -n 's/^cgroups\\.[0-9]*=//p' "$f"); do
+            mkdir -p "/sys/fs/cgroup/$c" || return 1
+          done
         }
 
         for b in /containers/onboot/*; do
@@ -135,6 +217,7 @@ public final class ContainerInit {
   public static LayerTree initLayer() {
     return new LayerTree()
         .file("init", 0755, script().getBytes(UTF_8))
+        .file("etc/lamina/flatten-json.awk", 0644, FLATTEN_JSON.getBytes(UTF_8))
         .directory("proc", 0555)
         .directory("sys", 0555)
         .directory("dev", 0755)

@@ -51,8 +51,8 @@ class ContainersBootIT {
   }
 
   /**
-   * Proves the init and runc without Lamina's container code: a bundle written by hand, one onboot
-   * container whose read-only busybox root is its image.
+   * Proves the init and runc without Lamina's container code: two onboot bundles written by hand, a
+   * read-only one and a writable one on an overlay.
    */
   @ParameterizedTest
   @CsvSource({"amd64, x86_64", "arm64, aarch64"})
@@ -65,9 +65,13 @@ class ContainersBootIT {
     assertThat(boot.markerSeen()).as(boot.console()).isTrue();
     assertThat(boot.linesStartingWith("LAMINA-HELLO"))
         .as(boot.console())
-        .containsExactly("uid=0 CapEff=00000000000004c0", "root-readonly");
+        .containsExactly("uid=0 CapEff=00000000000004c0", "root-readonly", "overlay scratch");
     assertThat(boot.linesStartingWith(ContainerInit.INIT))
-        .containsExactly("onboot 000-hello start", "onboot 000-hello exit=0");
+        .containsExactly(
+            "onboot 000-hello start",
+            "onboot 000-hello exit=0",
+            "onboot 001-scratch start",
+            "onboot 001-scratch exit=0");
     assertThat(boot.linesStartingWith(ContainerInit.MARKER))
         .singleElement()
         .asString()
@@ -164,21 +168,87 @@ class ContainersBootIT {
     return tree;
   }
 
-  /** Capabilities CAP_SETGID, CAP_SETUID, CAP_NET_BIND_SERVICE: bits 6, 7, 10 = 0x4c0. */
+  /**
+   * Two onboot bundles as LinuxKit writes them: 000-hello read-only (its image on rootfs/,
+   * runtime.json binds it on itself) with CAP_SETGID, CAP_SETUID, CAP_NET_BIND_SERVICE (bits 6, 7,
+   * 10 = 0x4c0); 001-scratch writable (its image on lower/, runtime.json puts a tmpfs on tmp/ and
+   * the overlay on rootfs/).
+   */
   private static LayerTree handBundle(String arch) {
-    String dir = "containers/onboot/000-hello/";
-    List<String> caps = List.of("CAP_SETGID", "CAP_SETUID", "CAP_NET_BIND_SERVICE");
+    LayerTree tree = new LayerTree();
+    String hello = "containers/onboot/000-hello";
+    handImage(tree, hello + "/rootfs/", arch);
+    tree.file(
+        hello + "/config.json",
+        0644,
+        TestImages.json(
+            handConfig(
+                List.of("CAP_SETGID", "CAP_SETUID", "CAP_NET_BIND_SERVICE"),
+                true,
+                "echo \"LAMINA-HELLO uid=$(id -u) CapEff=$(grep CapEff /proc/self/status"
+                    + " | cut -f2)\"; if touch /probe 2>/dev/null; then echo LAMINA-HELLO"
+                    + " root-writable; else echo LAMINA-HELLO root-readonly; fi")));
+    tree.file(
+        hello + "/runtime.json",
+        0644,
+        TestImages.json(
+            Map.of(
+                "mounts",
+                List.of(
+                    Map.of(
+                        "source",
+                        "/" + hello + "/rootfs",
+                        "destination",
+                        "/" + hello + "/rootfs",
+                        "options",
+                        List.of("bind"))))));
+    String scratch = "containers/onboot/001-scratch";
+    handImage(tree, scratch + "/lower/", arch);
+    tree.directory(scratch + "/tmp", 0755).directory(scratch + "/rootfs", 0755);
+    tree.file(
+        scratch + "/config.json",
+        0644,
+        TestImages.json(
+            handConfig(
+                List.of(),
+                false,
+                "echo scratch > /probe && echo \"LAMINA-HELLO overlay $(cat /probe)\"")));
+    List<Object> mounts = new ArrayList<>();
+    mounts.add(Map.of("source", "tmpfs", "type", "tmpfs", "destination", "/" + scratch + "/tmp"));
+    mounts.add(
+        Map.of("destination", "/" + scratch + "/tmp", "options", List.of("remount", "private")));
+    mounts.add(
+        Map.of(
+            "source",
+            "overlay",
+            "type",
+            "overlay",
+            "destination",
+            "/" + scratch + "/rootfs",
+            "options",
+            List.of(
+                "lowerdir=/" + scratch + "/lower",
+                "upperdir=/" + scratch + "/tmp/upper",
+                "workdir=/" + scratch + "/tmp/work")));
+    tree.file(scratch + "/runtime.json", 0644, TestImages.json(Map.of("mounts", mounts)));
+    return tree;
+  }
+
+  private static void handImage(LayerTree tree, String root, String arch) {
+    tree.file(root + "bin/busybox", 0755, DebianPackages.busybox(arch))
+        .directory(root + "proc", 0555)
+        .directory(root + "dev", 0755);
+    for (String applet : List.of("sh", "cat", "id", "grep", "cut", "touch")) {
+      tree.symlink(root + "bin/" + applet, "busybox");
+    }
+  }
+
+  private static Map<String, Object> handConfig(
+      List<String> caps, boolean readonly, String script) {
     Map<String, Object> process = new LinkedHashMap<>();
     process.put("terminal", false);
     process.put("user", Map.of("uid", 0, "gid", 0));
-    process.put(
-        "args",
-        List.of(
-            "/bin/sh",
-            "-c",
-            "echo \"LAMINA-HELLO uid=$(id -u) CapEff=$(grep CapEff /proc/self/status | cut -f2)\";"
-                + " if touch /probe 2>/dev/null; then echo LAMINA-HELLO root-writable;"
-                + " else echo LAMINA-HELLO root-readonly; fi"));
+    process.put("args", List.of("/bin/sh", "-c", script));
     process.put("env", List.of("PATH=/bin"));
     process.put("cwd", "/");
     Map<String, Object> capabilities = new LinkedHashMap<>();
@@ -189,7 +259,7 @@ class ContainersBootIT {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("ociVersion", "1.0.2");
     config.put("process", process);
-    config.put("root", Map.of("path", "rootfs", "readonly", true));
+    config.put("root", Map.of("path", "rootfs", "readonly", readonly));
     config.put("hostname", "hello");
     config.put(
         "mounts",
@@ -209,16 +279,7 @@ class ContainersBootIT {
       namespaces.add(Map.of("type", ns));
     }
     config.put("linux", Map.of("namespaces", namespaces));
-    LayerTree tree =
-        new LayerTree()
-            .file(dir + "config.json", 0644, TestImages.json(config))
-            .file(dir + "rootfs/bin/busybox", 0755, DebianPackages.busybox(arch))
-            .directory(dir + "rootfs/proc", 0555)
-            .directory(dir + "rootfs/dev", 0755);
-    for (String applet : List.of("sh", "id", "grep", "cut", "touch")) {
-      tree.symlink(dir + "rootfs/bin/" + applet, "busybox");
-    }
-    return tree;
+    return config;
   }
 
   /** An OSImage of one architecture: the containers init, then {@code extra} init layers. */
