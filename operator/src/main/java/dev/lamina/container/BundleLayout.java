@@ -9,8 +9,8 @@ import java.util.Map;
  * each list) and {@code containers/services/name}. A read-only container has its image in {@code
  * rootfs/}, bound onto itself; a writable one has it in {@code lower/}, with {@code tmp/} for the
  * tmpfs that holds the overlay's upper and work directories and an empty {@code rootfs/} the
- * overlay is mounted on. An image already unpacked for an earlier container is not unpacked
- * again: the later one's mounts name the earlier one's directory.
+ * overlay is mounted on. An image already unpacked for an earlier container is not unpacked again:
+ * the later one's mounts name the earlier one's directory.
  *
  * @param dir the container's directory, relative to the image root
  * @param readonly whether the container's root is read-only

@@ -6,12 +6,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a tree of maps (in their own order), lists, strings, numbers and booleans as Go's
- * {@code json.MarshalIndent(v, "", "    ")} writes the same values: four-space indent, {@code
- * "key": value}, {@code []} and {@code {}} for empty containers, and {@code <}, {@code >}, {@code
- * &}, U+2028 and U+2029 escaped. LinuxKit writes config.json and runtime.json that way, so a
- * config.json of the same content has the same bytes. Callers give maps whose order is fixed
- * (LinkedHashMap in the runtime spec's field order, TreeMap where Go has a map, which Go sorts).
+ * Writes a tree of maps (in their own order), lists, strings, numbers and booleans as Go's {@code
+ * json.MarshalIndent(v, "", " ")} writes the same values: four-space indent, {@code "key": value},
+ * {@code []} and {@code {}} for empty containers, and {@code <}, {@code >}, {@code &}, U+2028 and
+ * U+2029 escaped. LinuxKit writes config.json and runtime.json that way, so a config.json of the
+ * same content has the same bytes. Callers give maps whose order is fixed (LinkedHashMap in the
+ * runtime spec's field order, TreeMap where Go has a map, which Go sorts).
  */
 public final class GoJson {
   private GoJson() {}

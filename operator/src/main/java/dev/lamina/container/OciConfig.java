@@ -19,10 +19,10 @@ import java.util.function.Function;
 
 /**
  * The OCI runtime spec (config.json) of one container, decided as LinuxKit decides it: each value
- * from the OSImage's entry if set, else from the image's {@code org.mobyproject.config} label,
- * else (command, env, cwd, and in Lamina also the user) from the image config, else LinuxKit's
- * default. Keys are written in the runtime spec's field order and maps sorted by key, as Go writes
- * them, so the bytes are the same for the same inputs.
+ * from the OSImage's entry if set, else from the image's {@code org.mobyproject.config} label, else
+ * (command, env, cwd, and in Lamina also the user) from the image config, else LinuxKit's default.
+ * Keys are written in the runtime spec's field order and maps sorted by key, as Go writes them, so
+ * the bytes are the same for the same inputs.
  */
 public final class OciConfig {
   /** The runtime-spec version LinuxKit's vendored specs-go writes. */
@@ -48,9 +48,7 @@ public final class OciConfig {
           "RLIMIT_RTPRIO",
           "RLIMIT_RTTIME");
 
-  /**
-   * A container's config.json as a tree for {@link GoJson}, and whether its root is read-only.
-   */
+  /** A container's config.json as a tree for {@link GoJson}, and whether its root is read-only. */
   public record Result(Map<String, Object> tree, boolean readonly) {
     public byte[] toJson() {
       return GoJson.write(tree);
@@ -434,7 +432,8 @@ public final class OciConfig {
     }
     Map<String, Object> n = new LinkedHashMap<>();
     n.put("type", type);
-    boolean fresh = value.equals("new") || value.isEmpty() || (type.equals("network") && value.equals("none"));
+    boolean fresh =
+        value.equals("new") || value.isEmpty() || (type.equals("network") && value.equals("none"));
     if (!fresh) {
       n.put("path", value);
     }

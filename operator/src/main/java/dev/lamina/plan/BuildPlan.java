@@ -154,8 +154,8 @@ public record BuildPlan(
     }
 
     /**
-     * The uid/gid LinuxKit gives each container, by name: 100 for the first, counting onboot,
-     * then onshutdown, then services.
+     * The uid/gid LinuxKit gives each container, by name: 100 for the first, counting onboot, then
+     * onshutdown, then services.
      */
     public Map<String, Long> ids() {
       Map<String, Long> ids = new java.util.LinkedHashMap<>();
@@ -194,8 +194,8 @@ public record BuildPlan(
   }
 
   /**
-   * Paths in the kernel layer and the command line; {@code ucode}, the microcode cpio put in
-   * front of the initrd, is left out of JSON when null so older plans keep their digest.
+   * Paths in the kernel layer and the command line; {@code ucode}, the microcode cpio put in front
+   * of the initrd, is left out of JSON when null so older plans keep their digest.
    */
   public record KernelPlan(
       String binary,
