@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fetches the Debian packages the boot tests are built from (a kernel, busybox-static and the
-# systemd-boot-efi UKI stubs for amd64 and arm64) with apt-get, and unpacks each with dpkg-deb under $LAMINA_CACHE/debs/<arch>/<package>.
+# Fetches the Debian packages the boot tests are built from (a kernel, busybox-static, the
+# systemd-boot-efi UKI stubs, and runc with the libraries it links, libseccomp2 and libc6, for
+# amd64 and arm64) with apt-get, and unpacks each with dpkg-deb under $LAMINA_CACHE/debs/<arch>/<package>.
 # Idempotent: a package already unpacked (marked by .unpacked) is left alone. Run as root (apt-get).
 # Prints the cache directory on stdout; progress goes to stderr.
 set -euo pipefail
@@ -55,6 +56,12 @@ fetch arm64 busybox-static
 # The UKI stubs of the EFI formats (linuxx64.efi.stub, linuxaa64.efi.stub).
 fetch amd64 systemd-boot-efi
 fetch arm64 systemd-boot-efi
+# The containers boot test's init runs runc (dynamically linked: libseccomp.so.2, libc.so.6).
+for arch in amd64 arm64; do
+  for pkg in runc libseccomp2 libc6; do
+    fetch "$arch" "$pkg"
+  done
+done
 
 # The tests find the kernel packages through these stable names.
 ln -sfn "linux-image-$abi-amd64" "$cache/amd64/kernel"

@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-/** The Debian kernel and busybox packages of the boot tests, unpacked by fetch-packages.sh. */
+/**
+ * The Debian packages of the boot tests (kernel, busybox, runc, …), unpacked by fetch-packages.sh.
+ */
 public final class DebianPackages {
   private static Path cache;
 
@@ -57,6 +59,11 @@ public final class DebianPackages {
   /** Where systemd-boot-efi installs the stub, relative to the root. */
   public static String efiStubPath(String arch) {
     return "usr/lib/systemd/boot/efi/linux" + (arch.equals("arm64") ? "aa64" : "x64") + ".efi.stub";
+  }
+
+  /** A package's unpacked root, e.g. runc, libseccomp2 or libc6 for the containers test. */
+  public static Path packageRoot(String arch, String pkg) {
+    return cache().resolve(arch).resolve(pkg);
   }
 
   public static Path busybox(String arch) {

@@ -5,9 +5,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -49,6 +52,34 @@ public final class LayerTree {
 
   public LayerTree charDevice(String path, int mode, int major, int minor) {
     return put(path, new Entry(Kind.CHAR_DEVICE, mode, null, null, major, minor));
+  }
+
+  /**
+   * Adds what lies under {@code root} (an unpacked package) whose relative path {@code keep}
+   * accepts: directories, regular files and symbolic links with their permission bits.
+   */
+  public LayerTree copyOf(Path root, Predicate<String> keep) {
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted().toList()) {
+        String rel = root.relativize(p).toString();
+        if (rel.isEmpty() || !keep.test(rel)) {
+          continue;
+        }
+        int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+        if (Files.isSymbolicLink(p)) {
+          symlink(rel, Files.readSymbolicLink(p).toString());
+        } else if (Files.isDirectory(p)) {
+          directory(rel, mode);
+        } else if (Files.isRegularFile(p)) {
+          file(rel, mode, p);
+        } else {
+          throw new IllegalArgumentException("not a file, directory or symlink: " + p);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return this;
   }
 
   private LayerTree put(String path, Entry entry) {

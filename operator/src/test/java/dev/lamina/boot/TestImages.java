@@ -88,18 +88,26 @@ public final class TestImages {
 
   /** LinuxKit's kernel layout: /kernel is the image, /kernel.tar a few of its modules. */
   public static LayerTree kernelLayer(String arch) {
+    return kernelLayer(arch, MODULES);
+  }
+
+  /**
+   * The same with other modules of the package (paths under lib/modules/RELEASE), each without
+   * dependencies.
+   */
+  public static LayerTree kernelLayer(String arch, List<String> modules) {
     String release = DebianPackages.kernelRelease(arch);
-    Path modules = DebianPackages.modules(arch);
+    Path moduleDir = DebianPackages.modules(arch);
     String base = "lib/modules/" + release + "/";
     LayerTree tar = new LayerTree();
     StringBuilder dep = new StringBuilder();
-    for (String module : MODULES) {
-      tar.file(base + module, 0644, modules.resolve(module));
+    for (String module : modules) {
+      tar.file(base + module, 0644, moduleDir.resolve(module));
       dep.append(module).append(":\n");
     }
     // The package ships no modules.dep (depmod writes it at install), so write the subset's own.
     tar.file(base + "modules.dep", 0644, dep.toString().getBytes(UTF_8));
-    tar.file(base + "modules.order", 0644, String.join("\n", MODULES).concat("\n").getBytes(UTF_8));
+    tar.file(base + "modules.order", 0644, String.join("\n", modules).concat("\n").getBytes(UTF_8));
     return new LayerTree()
         .file("kernel", 0644, DebianPackages.vmlinuz(arch))
         .file("kernel.tar", 0644, tar.toTar());
