@@ -1,0 +1,393 @@
+package dev.lamina.parity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lamina.oci.OciClient;
+import dev.lamina.oci.OciRepository;
+import dev.lamina.parity.ImageTar.Layer;
+import dev.lamina.testing.TestRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * LinuxKit and Lamina build the same inputs, and the trees they write are compared entry by entry:
+ * path, type, permission bits, owner, contents or link target, and hard-link groups.
+ *
+ * <p>Optional: it runs when a {@code linuxkit} binary is named by the environment variable {@code
+ * LINUXKIT} or the system property {@code lamina.linuxkit} ({@code hack/build-linuxkit.sh} builds
+ * one from LinuxKit's source); otherwise it is skipped with the reason printed. A binary that is
+ * named but does not run fails the test.
+ *
+ * <p>The images are served by docker-registry on loopback as two-architecture OCI indexes. LinuxKit
+ * writes {@code -format tar}; Lamina writes {@code rootfs-tar} (plus its kernel and cmdline
+ * artifacts, which LinuxKit puts in the tar as {@code boot/kernel} and {@code boot/cmdline}). A
+ * third tree, {@code umoci raw unpack} of one image whose layers are all the init layers, the
+ * kernel's modules tarball and the files in the same order, is the OCI image spec's answer: Lamina
+ * must equal it, and every path where LinuxKit differs must be one of {@link #EXPECTED}, each with
+ * the reason (DESIGN.md, "LinuxKit parity", keeps the same list).
+ */
+class LinuxKitParityIT {
+  private static final List<String> ARCHS = List.of("amd64", "arm64");
+
+  /** How LinuxKit's tree differs from Lamina's at one path. */
+  enum Kind {
+    ONLY_LINUXKIT,
+    ONLY_LAMINA,
+    DIFFERS
+  }
+
+  record Expected(Kind kind, String why) {}
+
+  /**
+   * Every path where LinuxKit's tree may differ from Lamina's for the inputs below, and why. A
+   * difference not listed fails the test, and so does a listed one that no longer shows.
+   */
+  static final Map<String, Expected> EXPECTED = expected();
+
+  private static Map<String, Expected> expected() {
+    Map<String, Expected> m = new LinkedHashMap<>();
+    // LinuxKit's union of layers (go-containerregistry's mutate.Extract per image, images
+    // appended one after another) against the OCI changeset rules that Lamina and umoci follow.
+    String opaque =
+        "opaque whiteout ignored: mutate.Extract reads .wh..wh..opq as the whiteout of a file"
+            + " named .wh..opq, so the lower layer's entries stay";
+    m.put("usr/share/doc/a", new Expected(Kind.ONLY_LINUXKIT, opaque));
+    m.put("usr/share/doc/b", new Expected(Kind.ONLY_LINUXKIT, opaque));
+    m.put(
+        "usr/share/doc/new",
+        new Expected(
+            Kind.ONLY_LINUXKIT,
+            "opaque whiteout across images ignored: each image is flattened alone and appended,"
+                + " so a later image cannot hide an earlier one's entries"));
+    m.put(
+        "etc/passwd",
+        new Expected(
+            Kind.ONLY_LINUXKIT,
+            "whiteout across images ignored: the later image's .wh.passwd is dropped, the earlier"
+                + " image's file stays"));
+    String upward =
+        "hard link to a lower layer's file: mutate.Extract walks the layers top down, so the link"
+            + " comes before its target in the tar and extracting it fails; the pair is no longer"
+            + " one inode";
+    m.put("data/link", new Expected(Kind.DIFFERS, upward));
+    m.put("data/original", new Expected(Kind.DIFFERS, upward));
+    m.put(
+        "data/keep-link",
+        new Expected(
+            Kind.DIFFERS,
+            "hard link whose target a later layer deletes: the link still names the deleted path"
+                + " and cannot be extracted; OCI keeps the file's contents under the link's name"));
+    // LinuxKit's fix-ups of every image it unpacks (moby/build/image.go), not layer rules.
+    String touch = "LinuxKit creates it in every image (dev, dev/pts, dev/shm, proc, sys)";
+    for (String d : List.of("dev", "dev/pts", "dev/shm", "proc", "sys")) {
+      m.put(d, new Expected(Kind.ONLY_LINUXKIT, touch));
+    }
+    m.put(
+        "etc/hosts",
+        new Expected(Kind.ONLY_LINUXKIT, "LinuxKit writes a fixed localhost hosts file"));
+    m.put(
+        "etc/mtab",
+        new Expected(Kind.ONLY_LINUXKIT, "LinuxKit adds the symlink etc/mtab -> /proc/mounts"));
+    m.put(
+        "etc/resolv.conf",
+        new Expected(
+            Kind.ONLY_LINUXKIT,
+            "LinuxKit makes it a symlink to /run/resolvconf/resolv.conf in init images"));
+    m.put(
+        "etc/hostname",
+        new Expected(Kind.ONLY_LAMINA, "LinuxKit drops etc/hostname from every image"));
+    // LinuxKit's files: section.
+    String parents =
+        "LinuxKit writes every parent directory of a files entry again, with a mode derived from"
+            + " the file's (0640 -> 0750) and its owner, also a directory the image has (etc was"
+            + " 0755); Lamina keeps existing directories and makes missing ones 0755 root, as"
+            + " umoci does";
+    m.put("etc", new Expected(Kind.DIFFERS, parents));
+    m.put("etc/parity", new Expected(Kind.DIFFERS, parents));
+    return m;
+  }
+
+  private static TestRegistry registry;
+  private static Path linuxkit;
+  private static Path home;
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void setUp() throws IOException {
+    linuxkit = linuxkitBinary();
+    home = Files.createTempDirectory("lamina-parity-home");
+    registry = TestRegistry.start();
+    OciClient client = OciClient.create();
+    ImageTar.pushIndex(repo(client, "kernel"), "1", ARCHS, Inputs::kernel, c -> {});
+    ImageTar.pushIndex(repo(client, "base"), "1", ARCHS, Inputs::base, c -> {});
+    ImageTar.pushIndex(repo(client, "extra"), "1", ARCHS, Inputs::extra, c -> {});
+  }
+
+  @AfterAll
+  static void tearDown() throws IOException {
+    if (registry != null) {
+      registry.close();
+    }
+    if (home != null) {
+      try (var walk = Files.walk(home)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  private static OciRepository repo(OciClient client, String name) {
+    return client.repository(registry.host() + "/parity/" + name);
+  }
+
+  /** The path of the linuxkit binary, or the test is skipped with the reason printed. */
+  private static Path linuxkitBinary() {
+    String named = System.getenv("LINUXKIT");
+    if (named == null || named.isEmpty()) {
+      named = System.getProperty("lamina.linuxkit", "");
+    }
+    if (named.isEmpty()) {
+      String why =
+          "LinuxKitParityIT skipped: no linuxkit binary (set LINUXKIT=path, built by"
+              + " hack/build-linuxkit.sh LINUXKIT_SOURCE)";
+      System.out.println(why);
+      Assumptions.abort(why);
+    }
+    Path p = Path.of(named);
+    assertThat(p).as("LINUXKIT names an executable").isExecutable();
+    return p;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"amd64", "arm64"})
+  void initLayersKernelModulesAndFiles(String arch) throws Exception {
+    String host = registry.host();
+    Path lkYaml = tmp.resolve("linuxkit.yml");
+    Files.writeString(
+        lkYaml,
+        """
+        kernel:
+          image: %1$s/parity/kernel:1
+          cmdline: "console=ttyS0 parity"
+        init:
+          - %1$s/parity/base:1
+          - %1$s/parity/extra:1
+        files:
+          - path: etc/parity/greeting
+            contents: "hello\\n"
+            mode: "0640"
+        """
+            .formatted(host));
+    Path laminaYaml = tmp.resolve("lamina.yaml");
+    Files.writeString(
+        laminaYaml,
+        """
+        apiVersion: lamina.dev/v1alpha1
+        kind: Layer
+        metadata: {name: kernel}
+        spec: {image: "%1$s/parity/kernel:1", platforms: [linux/%2$s]}
+        ---
+        apiVersion: lamina.dev/v1alpha1
+        kind: Layer
+        metadata: {name: base}
+        spec: {image: "%1$s/parity/base:1", platforms: [linux/%2$s]}
+        ---
+        apiVersion: lamina.dev/v1alpha1
+        kind: Layer
+        metadata: {name: extra}
+        spec: {image: "%1$s/parity/extra:1", platforms: [linux/%2$s]}
+        ---
+        apiVersion: lamina.dev/v1alpha1
+        kind: OSImage
+        metadata: {name: parity}
+        spec:
+          architectures: [%2$s]
+          kernel: {layer: kernel, cmdline: "console=ttyS0 parity"}
+          init: [base, extra]
+          files:
+            - {path: etc/parity/greeting, contents: "hello\\n", mode: "0640"}
+          formats: [kernel+initrd, rootfs-tar]
+        """
+            .formatted(host, arch));
+
+    Path lkTar = tmp.resolve("linuxkit.tar");
+    run(
+        List.of(
+            linuxkit.toString(),
+            "build",
+            "--format",
+            "tar",
+            "--arch",
+            arch,
+            "--no-sbom",
+            "--cache",
+            tmp.resolve("lk-cache").toString(),
+            "--dir",
+            tmp.toString(),
+            "--name",
+            "linuxkit",
+            lkYaml.toString()));
+    Path out = tmp.resolve("lamina");
+    run(
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-jar",
+            System.getProperty("lamina.jar"),
+            "build",
+            "-f",
+            laminaYaml.toString(),
+            "--out",
+            out.toString()));
+
+    FsTree lk;
+    try (InputStream in = Files.newInputStream(lkTar)) {
+      lk = FsTree.fromTar(in);
+    }
+    FsTree lamina;
+    try (InputStream in = Files.newInputStream(out.resolve(arch).resolve("rootfs.tar"))) {
+      lamina = FsTree.fromTar(in);
+    }
+    FsTree reference = umociReference(arch);
+
+    // LinuxKit carries the kernel and its command line in the tree; Lamina as artifacts.
+    Map<String, byte[]> lkFiles = regularFiles(lkTar, Set.of("boot/kernel", "boot/cmdline"));
+    assertThat(lkFiles.get("boot/kernel"))
+        .isEqualTo(Files.readAllBytes(out.resolve(arch).resolve("kernel")));
+    assertThat(new String(lkFiles.get("boot/cmdline"), StandardCharsets.UTF_8))
+        .isEqualTo(Files.readString(out.resolve(arch).resolve("cmdline")));
+    FsTree lkRoot = lk.without(Set.of("boot"));
+
+    Map<String, List<String>> laminaVsReference = FsTree.diff(lamina, reference);
+    Map<String, List<String>> lkVsLamina = FsTree.diff(lkRoot, lamina);
+    report(arch, lkRoot, lamina, reference, lkVsLamina, laminaVsReference);
+
+    assertThat(lamina.problems).as("Lamina's tar extracts cleanly").isEmpty();
+    assertThat(laminaVsReference).as("Lamina against umoci (the OCI changeset rules)").isEmpty();
+    Map<String, Kind> actual = new TreeMap<>();
+    lkVsLamina.forEach((p, d) -> actual.put(p, kind(d)));
+    Map<String, Kind> expected = new TreeMap<>();
+    EXPECTED.forEach((p, e) -> expected.put(p, e.kind()));
+    assertThat(actual).as("LinuxKit's differences from Lamina").isEqualTo(expected);
+    assertThat(lk.problems.keySet())
+        .as("entries of LinuxKit's tar that cannot be extracted")
+        .containsExactly("data/keep-link", "data/link");
+  }
+
+  private static Kind kind(List<String> d) {
+    return d.get(1) == null
+        ? Kind.ONLY_LINUXKIT
+        : d.get(0) == null ? Kind.ONLY_LAMINA : Kind.DIFFERS;
+  }
+
+  private static void report(
+      String arch,
+      FsTree lk,
+      FsTree lamina,
+      FsTree reference,
+      Map<String, List<String>> lkVsLamina,
+      Map<String, List<String>> laminaVsReference) {
+    StringBuilder s = new StringBuilder();
+    s.append(
+        "parity %s: %d paths compared (LinuxKit %d, Lamina %d, umoci %d), %d differ between LinuxKit and Lamina, %d between Lamina and umoci; hard-link groups LinuxKit %d, Lamina %d, umoci %d%n"
+            .formatted(
+                arch,
+                union(lk, lamina).size(),
+                lk.size(),
+                lamina.size(),
+                reference.size(),
+                lkVsLamina.size(),
+                laminaVsReference.size(),
+                lk.hardLinkGroups(),
+                lamina.hardLinkGroups(),
+                reference.hardLinkGroups()));
+    lkVsLamina.forEach(
+        (p, d) ->
+            s.append(
+                "  %-28s %-13s linuxkit: %s | lamina: %s | umoci: %s%s%n"
+                    .formatted(
+                        p,
+                        kind(d),
+                        d.get(0),
+                        d.get(1),
+                        reference.describe(p),
+                        lk.problems.containsKey(p) ? " (" + lk.problems.get(p) + ")" : "")));
+    laminaVsReference.forEach(
+        (p, d) -> s.append("  lamina/umoci %s: %s | %s%n".formatted(p, d.get(0), d.get(1))));
+    System.out.print(s);
+  }
+
+  private static Set<String> union(FsTree a, FsTree b) {
+    Set<String> all = new java.util.TreeSet<>(a.paths());
+    all.addAll(b.paths());
+    return all;
+  }
+
+  /**
+   * What the OCI image spec makes of the same inputs: one image whose layers are the init layers,
+   * the kernel's modules tarball and the files, in Lamina's order, unpacked by umoci.
+   */
+  private FsTree umociReference(String arch) throws Exception {
+    Path layout = tmp.resolve("reference-layout");
+    OciRepository repo = OciClient.create().repository("oci:" + layout + ":ref");
+    List<Layer> layers = new ArrayList<>();
+    layers.addAll(Inputs.base(arch));
+    layers.addAll(Inputs.extra(arch));
+    layers.add(Layer.plain(Inputs.modules(arch)));
+    layers.add(Layer.plain(Inputs.files()));
+    ImageTar.pushManifest(repo, arch, layers, c -> {}, "ref");
+    Path rootfs = tmp.resolve("reference-rootfs");
+    run(List.of("umoci", "raw", "unpack", "--image", layout + ":ref", rootfs.toString()));
+    return FsTree.fromDirectory(rootfs);
+  }
+
+  private static Map<String, byte[]> regularFiles(Path tar, Set<String> names) throws IOException {
+    Map<String, byte[]> found = new TreeMap<>();
+    try (var in =
+        new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+            Files.newInputStream(tar))) {
+      org.apache.commons.compress.archivers.tar.TarArchiveEntry e;
+      while ((e = in.getNextEntry()) != null) {
+        String n = FsTree.normalize(e.getName());
+        if (names.contains(n) && e.isFile()) {
+          found.put(n, in.readAllBytes());
+        }
+      }
+    }
+    return found;
+  }
+
+  static String run(List<String> cmd) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    // LinuxKit keeps state under $HOME/.moby: a home of the test's own.
+    pb.environment().put("HOME", home.toString());
+    Process p = pb.start();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    p.getInputStream().transferTo(out);
+    if (!p.waitFor(5, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new AssertionError(cmd + " did not finish in 5 minutes");
+    }
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(String.join(" ", cmd) + "\n" + text).isZero();
+    return text;
+  }
+}
