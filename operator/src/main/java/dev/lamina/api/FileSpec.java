@@ -1,12 +1,13 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Max;
-import io.fabric8.generator.annotation.Min;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.IntOrString;
 
 /** One file, directory or symlink that an OSImage adds on top of its layers. */
 @ValidationRule(
@@ -18,11 +19,26 @@ import io.fabric8.generator.annotation.ValidationRule;
         "!((has(self.directory) && self.directory) || has(self.symlink)) || !has(self.contents)",
     message = "contents are only allowed for regular files",
     fieldPath = ".contents")
+@ValidationRule(
+    value =
+        "!has(self.source) || !(has(self.contents) || has(self.metadata) || has(self.symlink)"
+            + " || (has(self.directory) && self.directory))",
+    message = "a file with a source has no contents, metadata, symlink or directory",
+    fieldPath = ".source")
+@ValidationRule(
+    value =
+        "!has(self.metadata) || !(has(self.contents) || has(self.symlink)"
+            + " || (has(self.directory) && self.directory))",
+    message = "a metadata file has no contents, symlink or directory",
+    fieldPath = ".metadata")
+@ValidationRule(
+    value = "!has(self.optional) || !self.optional || has(self.source)",
+    message = "optional is only allowed with a source",
+    fieldPath = ".optional")
 public class FileSpec {
   private static final String MODE_PATTERN = "^0?[0-7]{3,4}$";
   private static final int MAX_PATH = 4096;
   private static final int MAX_CONTENTS = 1048576;
-  private static final long MAX_ID = 4294967294L;
   // Searched, not matched whole, as CEL's matches() does: a line break must not hide a "..".
   private static final java.util.regex.Pattern DOT_DOT =
       java.util.regex.Pattern.compile("(^|/)[.][.](/|$)");
@@ -46,15 +62,16 @@ public class FileSpec {
   @Pattern(MODE_PATTERN)
   private String mode;
 
-  @JsonPropertyDescription("Owner user id; default 0.")
-  @Min(0)
-  @Max(4294967294.0)
-  private Long uid;
+  @JsonPropertyDescription(
+      "Owner user id: a number, root, or the name of one of the image's containers (its id, as"
+          + " LinuxKit numbers them); default 0.")
+  @SchemaFrom(type = IntOrString.class)
+  private IdRef uid;
 
-  @JsonPropertyDescription("Owner group id; default 0.")
-  @Min(0)
-  @Max(4294967294.0)
-  private Long gid;
+  @JsonPropertyDescription(
+      "Owner group id: a number, root, or the name of one of the image's containers; default 0.")
+  @SchemaFrom(type = IntOrString.class)
+  private IdRef gid;
 
   @JsonPropertyDescription("True for a directory.")
   private Boolean directory;
@@ -63,6 +80,25 @@ public class FileSpec {
   @Size(min = 1, max = 4096)
   @ValidationRule(value = "!self.contains('\\x00')", message = "symlink must not contain NUL")
   private String symlink;
+
+  // The fields below are left out of JSON when unset, so the input digest of an image that
+  // doesn't use them stays what it was.
+  @JsonPropertyDescription(
+      "Take the contents from a file inside a Layer (LinuxKit's source, but never a path of the"
+          + " machine that builds).")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  private FileSource source;
+
+  @JsonPropertyDescription(
+      "Write the image's own description into the file: the OSImage spec with each Layer pinned"
+          + " by digest, as yaml or json.")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  private FileMetadata metadata;
+
+  @JsonPropertyDescription(
+      "With source: leave the file out when the Layer has no such file, instead of failing.")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  private Boolean optional;
 
   public FileSpec() {}
 
@@ -96,20 +132,24 @@ public class FileSpec {
     this.mode = mode;
   }
 
-  public Long getUid() {
+  public IdRef getUid() {
     return uid;
   }
 
-  public void setUid(Long uid) {
+  public void setUid(IdRef uid) {
     this.uid = uid;
   }
 
-  public Long getGid() {
+  public IdRef getGid() {
     return gid;
   }
 
-  public void setGid(Long gid) {
+  public void setGid(IdRef gid) {
     this.gid = gid;
+  }
+
+  public boolean isOptional() {
+    return Boolean.TRUE.equals(optional);
   }
 
   public Boolean getDirectory() {
@@ -173,8 +213,12 @@ public class FileSpec {
       throw invalid(
           field + ".mode", quote(mode) + " is not an octal file mode (\"0000\" to \"07777\")");
     }
-    checkId(field + ".uid", uid);
-    checkId(field + ".gid", gid);
+    if (uid != null) {
+      uid.validate(field + ".uid");
+    }
+    if (gid != null) {
+      gid.validate(field + ".gid");
+    }
     if (symlink != null && (symlink.isEmpty() || symlink.length() > MAX_PATH)) {
       throw invalid(field + ".symlink", "must be 1 to " + MAX_PATH + " characters long");
     }
@@ -190,11 +234,20 @@ public class FileSpec {
     if ((isDirectory() || symlink != null) && contents != null) {
       throw invalid(field + ".contents", "contents are only allowed for regular files");
     }
-  }
-
-  private static void checkId(String field, Long id) {
-    if (id != null && (id < 0 || id > MAX_ID)) {
-      throw invalid(field, id + " is not between 0 and " + MAX_ID);
+    if (source != null
+        && (contents != null || metadata != null || symlink != null || isDirectory())) {
+      throw invalid(
+          field + ".source",
+          "a file with a source has no contents, metadata, symlink or directory");
+    }
+    if (source != null) {
+      source.validate(field + ".source");
+    }
+    if (metadata != null && (contents != null || symlink != null || isDirectory())) {
+      throw invalid(field + ".metadata", "a metadata file has no contents, symlink or directory");
+    }
+    if (isOptional() && source == null) {
+      throw invalid(field + ".optional", "optional is only allowed with a source");
     }
   }
 
@@ -216,5 +269,29 @@ public class FileSpec {
       }
     }
     return sb.append(s.length() > 80 ? "...\"" : "\"").toString();
+  }
+
+  public FileSource getSource() {
+    return source;
+  }
+
+  public void setSource(FileSource source) {
+    this.source = source;
+  }
+
+  public FileMetadata getMetadata() {
+    return metadata;
+  }
+
+  public void setMetadata(FileMetadata metadata) {
+    this.metadata = metadata;
+  }
+
+  public Boolean getOptional() {
+    return optional;
+  }
+
+  public void setOptional(Boolean optional) {
+    this.optional = optional;
   }
 }

@@ -1,5 +1,6 @@
 package dev.lamina.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
@@ -31,6 +32,16 @@ public class KernelSpec {
       value = "!self.startsWith('/') && !self.matches('(^|/)[.][.](/|$)')",
       message = "modules must be a relative path without '..'")
   private String modules;
+
+  @JsonPropertyDescription(
+      "Path of a CPU microcode cpio archive inside the kernel layer, put uncompressed in front of"
+          + " the initrd so the kernel loads it early (LinuxKit's ucode); default none.")
+  @Size(max = 4096)
+  @ValidationRule(
+      value = "!self.startsWith('/') && !self.matches('(^|/)[.][.](/|$)')",
+      message = "ucode must be a relative path without '..'")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  private String ucode;
 
   public String getLayer() {
     return layer;
@@ -70,5 +81,13 @@ public class KernelSpec {
 
   public String effectiveModules() {
     return modules == null || modules.isEmpty() ? "kernel.tar" : modules;
+  }
+
+  public String getUcode() {
+    return ucode;
+  }
+
+  public void setUcode(String ucode) {
+    this.ucode = ucode;
   }
 }

@@ -27,7 +27,65 @@ import java.util.List;
     value = "!has(self.sourceDateEpoch) || self.sourceDateEpoch >= 0",
     message = "sourceDateEpoch must not be negative",
     fieldPath = ".sourceDateEpoch")
+@ValidationRule(
+    value = OSImageSpec.NAMES + ".all(n, " + OSImageSpec.NAMES + ".exists_one(m, m == n))",
+    messageExpression =
+        "'container name ' + "
+            + OSImageSpec.NAMES
+            + ".filter(n, !"
+            + OSImageSpec.NAMES
+            + ".exists_one(m, m == n))[0] + ' is used more than once: names must be unique across"
+            + " onboot, onshutdown and services'")
+@ValidationRule(
+    value = "!has(self.onboot) || self.onboot.all(c, " + OSImageSpec.CONTAINER_IDS_OK + ")",
+    message = OSImageSpec.IDS_MESSAGE,
+    fieldPath = ".onboot")
+@ValidationRule(
+    value = "!has(self.onshutdown) || self.onshutdown.all(c, " + OSImageSpec.CONTAINER_IDS_OK + ")",
+    message = OSImageSpec.IDS_MESSAGE,
+    fieldPath = ".onshutdown")
+@ValidationRule(
+    value = "!has(self.services) || self.services.all(c, " + OSImageSpec.CONTAINER_IDS_OK + ")",
+    message = OSImageSpec.IDS_MESSAGE,
+    fieldPath = ".services")
+@ValidationRule(
+    value =
+        "!has(self.files) || self.files.all(c, "
+            + OSImageSpec.ID_OK_UID
+            + " && "
+            + OSImageSpec.ID_OK_GID
+            + ")",
+    message = OSImageSpec.IDS_MESSAGE,
+    fieldPath = ".files")
 public class OSImageSpec {
+  /** CEL: the names of all containers, onboot then onshutdown then services. */
+  static final String NAMES =
+      "((has(self.onboot) ? self.onboot.map(c, c.name) : [])"
+          + " + (has(self.onshutdown) ? self.onshutdown.map(c, c.name) : [])"
+          + " + (has(self.services) ? self.services.map(c, c.name) : []))";
+
+  static final String ID_OK_UID =
+      "(!has(c.uid) || (type(c.uid) == int ? (c.uid >= 0 && c.uid <= 4294967294)"
+          + " : (c.uid in ['', 'root'] || c.uid in "
+          + NAMES
+          + ")))";
+  static final String ID_OK_GID =
+      "(!has(c.gid) || (type(c.gid) == int ? (c.gid >= 0 && c.gid <= 4294967294)"
+          + " : (c.gid in ['', 'root'] || c.gid in "
+          + NAMES
+          + ")))";
+  static final String CONTAINER_IDS_OK =
+      ID_OK_UID
+          + " && "
+          + ID_OK_GID
+          + " && (!has(c.additionalGids) || c.additionalGids.all(g, type(g) == int"
+          + " ? (g >= 0 && g <= 4294967294) : (g in ['', 'root'] || g in "
+          + NAMES
+          + ")))";
+  static final String IDS_MESSAGE =
+      "uid, gid and additionalGids must each be a number from 0 to 4294967294, root, or the name"
+          + " of one of this image's containers (onboot, onshutdown, services)";
+
   @JsonPropertyDescription("Architectures to build, one build pod each.")
   @Required
   @Size(min = 1, max = 2)
@@ -48,6 +106,24 @@ public class OSImageSpec {
   @JsonPropertyDescription("Files, directories and symlinks added on top of the union.")
   @Size(max = 256)
   private List<FileSpec> files;
+
+  @JsonPropertyDescription(
+      "Containers run once at boot, in order, each to completion, before the services"
+          + " (LinuxKit's onboot); written to containers/onboot/NNN-name.")
+  @Size(max = 64)
+  private List<ContainerSpec> onboot;
+
+  @JsonPropertyDescription(
+      "Containers run in order at shutdown (LinuxKit's onshutdown); written to"
+          + " containers/onshutdown/NNN-name.")
+  @Size(max = 64)
+  private List<ContainerSpec> onshutdown;
+
+  @JsonPropertyDescription(
+      "Long-running containers started after the onboot ones (LinuxKit's services); written to"
+          + " containers/services/name.")
+  @Size(max = 64)
+  private List<ContainerSpec> services;
 
   @JsonPropertyDescription("Artifacts to build; default kernel+initrd.")
   @Size(min = 1, max = 6)
@@ -102,7 +178,8 @@ public class OSImageSpec {
 
   /**
    * The Layer names this image uses, each once: its kernel layer first, then its init layers in
-   * order, then the stub Layer of its EFI formats.
+   * order, then the stub Layer of its EFI formats, then the Layers of its containers (onboot,
+   * onshutdown, services, in order), then the Layers its files take contents from.
    */
   public List<String> layerNames() {
     List<String> names = new ArrayList<>();
@@ -120,7 +197,31 @@ public class OSImageSpec {
     if (stub != null && !names.contains(stub)) {
       names.add(stub);
     }
+    for (ContainerSpec c : containers()) {
+      if (c.getLayer() != null && !names.contains(c.getLayer())) {
+        names.add(c.getLayer());
+      }
+    }
+    for (FileSpec f : files == null ? List.<FileSpec>of() : files) {
+      if (f != null && f.getSource() != null) {
+        String l = f.getSource().getLayer();
+        if (l != null && !names.contains(l)) {
+          names.add(l);
+        }
+      }
+    }
     return names;
+  }
+
+  /** Every container: onboot, then onshutdown, then services, each in order. */
+  public List<ContainerSpec> containers() {
+    List<ContainerSpec> all = new ArrayList<>();
+    for (List<ContainerSpec> section : java.util.Arrays.asList(onboot, onshutdown, services)) {
+      if (section != null) {
+        section.stream().filter(java.util.Objects::nonNull).forEach(all::add);
+      }
+    }
+    return all;
   }
 
   /** The stub Layer of the EFI formats, or null when none is built or none is named. */
@@ -129,6 +230,30 @@ public class OSImageSpec {
       return null;
     }
     return uki.getStub().getLayer();
+  }
+
+  public List<ContainerSpec> getOnboot() {
+    return onboot;
+  }
+
+  public void setOnboot(List<ContainerSpec> onboot) {
+    this.onboot = onboot;
+  }
+
+  public List<ContainerSpec> getOnshutdown() {
+    return onshutdown;
+  }
+
+  public void setOnshutdown(List<ContainerSpec> onshutdown) {
+    this.onshutdown = onshutdown;
+  }
+
+  public List<ContainerSpec> getServices() {
+    return services;
+  }
+
+  public void setServices(List<ContainerSpec> services) {
+    this.services = services;
   }
 
   public List<FileSpec> getFiles() {

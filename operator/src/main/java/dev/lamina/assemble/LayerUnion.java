@@ -112,6 +112,14 @@ public final class LayerUnion implements AutoCloseable {
 
   /** Adds generated entries last, each stamped with {@code sourceDateEpoch}. */
   public void addFiles(List<FileSpec> files) throws IOException {
+    addFiles(files, Map.of());
+  }
+
+  /**
+   * Adds generated entries last, each stamped with {@code sourceDateEpoch}; an owner given by a
+   * container's name is that container's id in {@code containerIds}.
+   */
+  public void addFiles(List<FileSpec> files, Map<String, Long> containerIds) throws IOException {
     Changeset set = new Changeset("spec.files", ++blobs, Changeset.NO_SOURCE);
     Spool spool = newSpool("spec.files");
     List<Change> changes = new ArrayList<>();
@@ -134,8 +142,8 @@ public final class LayerUnion implements AutoCloseable {
         content = data.length == 0 ? null : spool.append(data);
       }
       spool.meter().entry(path, path.length() + link.length());
-      long uid = f.getUid() == null ? 0 : f.getUid();
-      long gid = f.getGid() == null ? 0 : f.getGid();
+      long uid = f.getUid() == null ? 0 : f.getUid().resolve(containerIds);
+      long gid = f.getGid() == null ? 0 : f.getGid().resolve(containerIds);
       TarReader.Header h =
           new TarReader.Header(
               path,

@@ -98,6 +98,94 @@ class CustomResourcesIT {
     }
   }
 
+  /** Every container and file field LinuxKit users write, set the way LinuxKit's examples do. */
+  static final String EVERY_CONTAINER_FIELD =
+      """
+      architectures: [amd64]
+      kernel: {layer: kernel, cmdline: console=ttyS0, ucode: intel-ucode.cpio}
+      init: [init, runc]
+      onboot:
+        - name: sysctl
+          layer: sysctl
+          capabilities: [CAP_SYS_ADMIN, CAP_NET_ADMIN]
+          binds: [/etc/sysctl.d:/etc/sysctl.d:ro]
+          net: host
+          pid: host
+          readonly: true
+        - name: dhcpcd
+          layer: dhcpcd
+          command: [/sbin/dhcpcd, --nobackground, -f, /dhcpcd.conf, '-1']
+          capabilities.add: [CAP_NET_RAW]
+          binds.add: [/var/lib/dhcpcd:/var/lib/dhcpcd]
+          runtime:
+            mkdir: [/var/lib/dhcpcd]
+            interfaces: [{name: eth0, add: veth, peer: veth0, createInRoot: true}]
+            bindNS: {net: /run/netns/dhcpcd}
+            namespace: services.linuxkit
+            cgroups: [dhcpcd]
+            mounts: [{type: bind, source: /var, destination: /var/run, options: [rbind]}]
+      onshutdown:
+        - {name: bye, layer: busybox, command: [/bin/echo, bye], ambient: [none]}
+      services:
+        - name: getty
+          layer: getty
+          env: [INSECURE=true]
+          cwd: /root
+          capabilities: [all]
+          ambient: [CAP_NET_BIND_SERVICE]
+          mounts: [{type: cgroup, options: [rw, nosuid]}]
+          tmpfs: [/run:mode=0755, /tmp]
+          devices: [{path: /dev/console, type: c, major: 5, minor: 1, mode: "0666"}, {path: all, type: b}]
+          net: /run/netns/dhcpcd
+          ipc: new
+          uts: new
+          hostname: edge
+          maskedPaths: [/proc/kcore]
+          readonlyPaths: [/proc/sys]
+          uid: getty
+          gid: 100
+          additionalGids: [dhcpcd, 0, root]
+          noNewPrivileges: true
+          oomScoreAdj: -500
+          rootfsPropagation: shared
+          cgroupsPath: /lamina/getty
+          sysctl: {net.ipv4.ip_forward: "1"}
+          rlimits: ["nofile,1024,4096", "RLIMIT_CORE,unlimited,unlimited"]
+          annotations: {org.example/role: console}
+      files:
+        - {path: etc/linuxkit.yml, metadata: yaml}
+        - {path: etc/ssh/authorized_keys, source: {layer: keys, path: root/.ssh/id.pub}, optional: true, uid: getty, gid: root, mode: "0600"}
+      """;
+
+  @Test
+  void imageWithEveryContainerFieldIsAccepted(ControlPlane cluster) {
+    KubernetesClient client = cluster.client();
+    GenericKubernetesResource object = new GenericKubernetesResource();
+    object.setApiVersion(API_VERSION);
+    object.setKind("OSImage");
+    object.setMetadata(new ObjectMetaBuilder().withName("linuxkit").build());
+    object.setAdditionalProperty(
+        "spec", client.getKubernetesSerialization().unmarshal(EVERY_CONTAINER_FIELD, Map.class));
+
+    GenericKubernetesResource created =
+        client
+            .genericKubernetesResources(API_VERSION, "OSImage")
+            .inNamespace(namespace)
+            .resource(object)
+            .create();
+
+    OSImage image =
+        client.resources(OSImage.class).inNamespace(namespace).withName("linuxkit").get();
+    assertThat(created.getMetadata().getUid()).isNotBlank();
+    assertThat(image.getSpec().getServices().get(0).getUid()).isEqualTo(IdRef.of("getty"));
+    assertThat(image.getSpec().getServices().get(0).getAdditionalGids())
+        .containsExactly(IdRef.of("dhcpcd"), IdRef.of(0), IdRef.of("root"));
+    assertThat(image.getSpec().getOnboot().get(1).getBindsAdd())
+        .containsExactly("/var/lib/dhcpcd:/var/lib/dhcpcd");
+    assertThat(image.getSpec().layerNames())
+        .containsExactly("kernel", "init", "runc", "sysctl", "dhcpcd", "busybox", "getty", "keys");
+  }
+
   static Stream<Arguments> invalidObjects() {
     return Stream.of(
         invalid(
@@ -223,8 +311,8 @@ class CustomResourcesIT {
             "negative file uid",
             "OSImage",
             "architectures: [amd64]\nkernel: {layer: kernel}\n" + "files: [{path: a, uid: -1}]",
-            "spec.files[0].uid",
-            "greater than or equal to 0"),
+            "spec.files",
+            "must each be a number from 0 to 4294967294"),
         invalid(
             "unknown compression",
             "OSImage",
@@ -250,6 +338,97 @@ class CustomResourcesIT {
             "architectures: [amd64]\nkernel: {layer: kernel, binary: /boot/vmlinuz}",
             "spec.kernel.binary",
             "relative path"),
+        invalid(
+            "two containers with the same name",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "onboot: [{name: net, layer: dhcpcd}]\n"
+                + "services: [{name: getty, layer: getty}, {name: net, layer: sshd}]",
+            "spec",
+            "container name net is used more than once"),
+        invalid(
+            "a container without a layer",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\nservices: [{name: getty}]",
+            "spec.services[0].layer",
+            "Required value"),
+        invalid(
+            "a capability that does not exist",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "services: [{name: s, layer: l, capabilities: [CAP_NET_ADMIN, CAP_FLY]}]",
+            "spec.services[0].capabilities",
+            "unknown capability CAP_FLY"),
+        invalid(
+            "all beside other capabilities",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "onboot: [{name: s, layer: l, ambient: [all, CAP_SYS_ADMIN]}]",
+            "spec.onboot[0].ambient",
+            "unknown capability all"),
+        invalid(
+            "a bind source leaving the image",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "services: [{name: s, layer: l, binds: ['/var/../../etc:/etc:ro']}]",
+            "spec.services[0].binds[0]",
+            "Invalid value: \"/var/../../etc:/etc:ro\""),
+        invalid(
+            "a relative bind source",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "onshutdown: [{name: s, layer: l, binds.add: ['etc:/etc']}]",
+            "spec.onshutdown[0].binds.add[0]",
+            "Invalid value: \"etc:/etc\""),
+        invalid(
+            "a namespace that is neither host, new nor a path",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "services: [{name: s, layer: l, pid: shared}]",
+            "spec.services[0].pid",
+            "should match"),
+        invalid(
+            "a uid naming no container",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "services: [{name: s, layer: l, uid: nobody}]",
+            "spec.services",
+            "the name of one of this image's containers"),
+        invalid(
+            "a file owner naming no container",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "files: [{path: etc/x, contents: x, gid: sshd}]",
+            "spec.files",
+            "the name of one of this image's containers"),
+        invalid(
+            "an rlimit that does not exist",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "services: [{name: s, layer: l, rlimits: ['files,10,20']}]",
+            "spec.services[0].rlimits",
+            "known limit name"),
+        invalid(
+            "a file with both a source and contents",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "files: [{path: etc/x, contents: x, source: {layer: l, path: etc/x}}]",
+            "spec.files[0].source",
+            "a file with a source has no contents"),
+        invalid(
+            "an optional file without a source",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "files: [{path: etc/x, contents: x, optional: true}]",
+            "spec.files[0].optional",
+            "only allowed with a source"),
+        invalid(
+            "an unknown metadata format",
+            "OSImage",
+            "architectures: [amd64]\nkernel: {layer: kernel}\n"
+                + "files: [{path: etc/linuxkit.yml, metadata: toml}]",
+            "spec.files[0].metadata",
+            "Unsupported value: \"toml\""),
         invalid(
             "policy rule ID that is not LMNnnn",
             "ImagePolicy",

@@ -564,7 +564,7 @@ class LayerUnionTest {
   @Test
   void generatedFilesAreAddedLastAndStampedWithSourceDateEpoch() throws IOException {
     FileSpec hosts = new FileSpec("etc/hostname", "node-1\n", "0600");
-    hosts.setUid(5L);
+    hosts.setUid(dev.lamina.api.IdRef.of(5L));
     FileSpec dir = new FileSpec("var/empty", null, null);
     dir.setDirectory(true);
     FileSpec link = new FileSpec("lib", null, null);
