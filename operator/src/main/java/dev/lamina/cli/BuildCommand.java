@@ -2,6 +2,8 @@ package dev.lamina.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lamina.api.Architecture;
+import dev.lamina.linuxkit.LinuxKitImport;
+import dev.lamina.linuxkit.RegistryMap;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.DockerConfig;
 import dev.lamina.oci.OciClient;
@@ -93,6 +95,21 @@ public final class BuildCommand implements Callable<Integer> {
       description = "Directory or file of registry credentials (default $DOCKER_CONFIG).")
   Path dockerConfig;
 
+  @Option(
+      names = "--registry-map",
+      paramLabel = "FROM=TO",
+      description =
+          "For a linuxkit.yml among the files: pull images under FROM from TO instead (as lamina"
+              + " import --registry-map); repeatable.")
+  List<String> registryMap = new ArrayList<>();
+
+  @Option(
+      names = "--allow-loss",
+      description =
+          "For a linuxkit.yml among the files: build even when some of its keys cannot be"
+              + " expressed (they are listed).")
+  boolean allowLoss;
+
   @Mixin RegistryTimeoutOptions timeoutOptions = new RegistryTimeoutOptions();
 
   /** A failure that comes with its own result (the overlaps that policy denies). */
@@ -136,7 +153,7 @@ public final class BuildCommand implements Callable<Integer> {
       plan =
           planFile != null
               ? BuildPlans.read(planFile)
-              : BuildPlans.fromFiles(files, name, client, err);
+              : BuildPlans.fromFiles(files, name, client, err, linuxKitOptions());
       selected = selectArchs(plan);
       if (resultFile != null && selected.size() != 1) {
         throw new BuildException("InvalidInput", "--result needs exactly one architecture");
@@ -357,6 +374,21 @@ public final class BuildCommand implements Callable<Integer> {
       }
     }
     return ref -> ref.pullSecret() == null ? anonymous : bySecret.get(ref.pullSecret());
+  }
+
+  /** How a linuxkit.yml among the files is imported: for the architectures asked for. */
+  private LinuxKitImport.Options linuxKitOptions() throws BuildException {
+    try {
+      return new LinuxKitImport.Options(
+          null,
+          null,
+          archs.isEmpty() ? List.of(Architecture.amd64, Architecture.arm64) : List.copyOf(archs),
+          RegistryMap.parse(registryMap),
+          null,
+          allowLoss);
+    } catch (IllegalArgumentException e) {
+      throw new BuildException("InvalidInput", e.getMessage());
+    }
   }
 
   private OciClient client() throws IOException, BuildException {

@@ -5,6 +5,9 @@ import dev.lamina.api.Layer;
 import dev.lamina.api.LayerStatus;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.PlatformDigest;
+import dev.lamina.linuxkit.LinuxKitException;
+import dev.lamina.linuxkit.LinuxKitImport;
+import dev.lamina.linuxkit.LinuxKitProblem;
 import dev.lamina.oci.OciClient;
 import dev.lamina.oci.Platform;
 import dev.lamina.oci.ResolvedImage;
@@ -19,6 +22,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** Where {@code lamina build} gets its plan: a resolved plan file, or YAML files resolved here. */
 final class BuildPlans {
@@ -43,13 +47,67 @@ final class BuildPlans {
    */
   static BuildPlan fromFiles(List<Path> files, String name, OciClient client, PrintStream err)
       throws IOException, BuildException {
+    return fromFiles(files, name, client, err, null);
+  }
+
+  /**
+   * As {@link #fromFiles(List, String, OciClient, PrintStream)}, where a file may also be a
+   * linuxkit.yml, imported in memory as {@code lamina import} would with {@code linuxKit}.
+   */
+  static BuildPlan fromFiles(
+      List<Path> files,
+      String name,
+      OciClient client,
+      PrintStream err,
+      LinuxKitImport.Options linuxKit)
+      throws IOException, BuildException {
+    List<Path> resourceFiles = new ArrayList<>();
+    List<Path> linuxKitFiles = new ArrayList<>();
+    for (Path f : files) {
+      (linuxKit != null && LinuxKitFiles.isLinuxKit(f) ? linuxKitFiles : resourceFiles).add(f);
+    }
     ResourceFiles res;
     try {
-      res = ResourceFiles.read(files);
+      res = ResourceFiles.read(resourceFiles);
     } catch (ResourceFiles.InvalidInputException e) {
       throw new BuildException("InvalidInput", e.getMessage());
     }
-    OSImage image = pick(res.osImages().stream().map(ResourceFiles.Source::object).toList(), name);
+    List<OSImage> images =
+        new ArrayList<>(res.osImages().stream().map(ResourceFiles.Source::object).toList());
+    List<Layer> layers =
+        new ArrayList<>(res.layers().stream().map(ResourceFiles.Source::object).toList());
+    for (Path f : linuxKitFiles) {
+      LinuxKitImport.Options options =
+          new LinuxKitImport.Options(
+              LinuxKitFiles.imageName(f),
+              null,
+              linuxKit.architectures(),
+              linuxKit.registryMap(),
+              linuxKit.outputRepository(),
+              linuxKit.allowLoss());
+      try {
+        LinuxKitImport.Result r = LinuxKitImport.run(LinuxKitFiles.read(f), options, client);
+        for (LinuxKitProblem loss : r.losses()) {
+          err.println("lamina: " + f + ": left out: " + loss);
+        }
+        err.println(
+            "lamina: " + f + ": imported as OSImage " + r.osImage().getMetadata().getName());
+        layers.addAll(r.layers());
+        images.add(r.osImage());
+      } catch (LinuxKitException e) {
+        throw new BuildException("InvalidInput", f + ": " + e.getMessage());
+      } catch (LinuxKitImport.LossException e) {
+        throw new BuildException(
+            "CannotExpress",
+            f
+                + ": Lamina cannot express "
+                + e.losses().stream()
+                    .map(LinuxKitProblem::toString)
+                    .collect(Collectors.joining("; "))
+                + " (--allow-loss builds without them)");
+      }
+    }
+    OSImage image = pick(images, name);
     if (image.getMetadata().getNamespace() == null) {
       image.getMetadata().setNamespace("default");
     }
@@ -59,7 +117,7 @@ final class BuildPlans {
           "OSImage " + image.getMetadata().getName() + " has no spec.architectures");
     }
     Map<String, Layer> byName = new LinkedHashMap<>();
-    res.layers().forEach(l -> byName.put(l.object().getMetadata().getName(), l.object()));
+    layers.forEach(l -> byName.put(l.getMetadata().getName(), l));
     List<Platform> platforms =
         image.getSpec().getArchitectures().stream().map(a -> Platform.linux(a.name())).toList();
     Map<String, Layer> used = new LinkedHashMap<>();

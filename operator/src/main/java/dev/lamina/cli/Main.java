@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       OperatorCommand.class,
       BuildCommand.class,
       LayerCommand.class,
+      ImportCommand.class,
       CheckCommand.class,
       RebuildCommand.class,
       AssembleCommand.class,
