@@ -17,6 +17,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
+import org.apache.commons.compress.archivers.cpio.CpioArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -161,6 +163,67 @@ final class FsTree {
     return tree;
   }
 
+  /**
+   * Reads a newc cpio (an initrd, uncompressed) as the kernel's initramfs unpacker does: entries in
+   * order, and a regular file with two or more links whose inode number was seen before becomes a
+   * hard link of that file.
+   */
+  static FsTree fromCpio(InputStream in) throws IOException {
+    FsTree tree = new FsTree();
+    Map<Long, Inode> linked = new java.util.HashMap<>();
+    CpioArchiveInputStream cpio = new CpioArchiveInputStream(in);
+    CpioArchiveEntry e;
+    while ((e = cpio.getNextCPIOEntry()) != null) {
+      String path = normalize(e.getName());
+      if (path.isEmpty()) {
+        continue;
+      }
+      tree.impliedParents(path);
+      int mode = (int) e.getMode() & 07777;
+      long uid = e.getUID();
+      long gid = e.getGID();
+      Inode n;
+      if (e.isDirectory()) {
+        n = new Inode(Type.DIR, mode, uid, gid, null);
+      } else if (e.isSymbolicLink()) {
+        n =
+            new Inode(
+                Type.SYMLINK,
+                0777,
+                uid,
+                gid,
+                "-> " + new String(cpio.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      } else if (e.isRegularFile()) {
+        Inode first = e.getNumberOfLinks() >= 2 ? linked.get(e.getInode()) : null;
+        if (first != null) {
+          n = first;
+        } else {
+          n = new Inode(Type.FILE, mode, uid, gid, digest(cpio));
+          if (e.getNumberOfLinks() >= 2) {
+            linked.put(e.getInode(), n);
+          }
+        }
+      } else if (e.isCharacterDevice() || e.isBlockDevice()) {
+        n =
+            new Inode(
+                e.isCharacterDevice() ? Type.CHAR : Type.BLOCK,
+                mode,
+                uid,
+                gid,
+                e.getRemoteDeviceMaj() + "," + e.getRemoteDeviceMin());
+      } else {
+        n = new Inode(Type.FIFO, mode, uid, gid, null);
+      }
+      Inode existing = tree.paths.get(path);
+      if (n.type == Type.DIR && existing != null && existing.type == Type.DIR) {
+        tree.paths.put(path, n);
+      } else {
+        tree.replace(path, n);
+      }
+    }
+    return tree;
+  }
+
   /** Reads a directory tree (not following symlinks), hard links grouped by inode number. */
   static FsTree fromDirectory(Path root) throws IOException {
     FsTree tree = new FsTree();
@@ -206,6 +269,23 @@ final class FsTree {
       }
     }
     return tree;
+  }
+
+  /** A copy where the files {@code paths} keep type, mode and owner but not their contents. */
+  FsTree contentIgnored(Set<String> names) {
+    FsTree copy = new FsTree();
+    Map<Inode, Inode> replaced = new IdentityHashMap<>();
+    for (Map.Entry<String, Inode> e : paths.entrySet()) {
+      Inode n = e.getValue();
+      if (names.contains(e.getKey()) && n.type == Type.FILE) {
+        n =
+            replaced.computeIfAbsent(
+                n, o -> new Inode(o.type, o.mode, o.uid, o.gid, "(compared field by field)"));
+      }
+      copy.paths.put(e.getKey(), n);
+    }
+    copy.problems.putAll(problems);
+    return copy;
   }
 
   /** A copy without the paths {@code drop} names and everything under them. */

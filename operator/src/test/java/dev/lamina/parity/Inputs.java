@@ -108,6 +108,24 @@ final class Inputs {
     }
   }
 
+  /** A small image an onboot container runs: a tool, an etc, a hard link, owners. */
+  static List<Layer> onboot(String arch) {
+    try {
+      return List.of(
+          Layer.gz(
+              new ImageTar()
+                  .dir("bin", 0755)
+                  .file("bin/tool", 0755, 0, 0, "TOOL-" + arch)
+                  .hardlink("bin/hello", "bin/tool")
+                  .dir("etc", 0755)
+                  .file("etc/hostname", "onboot\n")
+                  .dir("var/run", 0755)
+                  .bytes()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The OSImage's files (and the linuxkit.yml's), as a layer for the reference unpack. */
   static byte[] files() {
     try {
