@@ -288,6 +288,23 @@ final class FsTree {
     return copy;
   }
 
+  /** The entries under {@code dir}, with paths relative to it. */
+  FsTree subtree(String dir) {
+    FsTree copy = new FsTree();
+    String prefix = dir + "/";
+    for (Map.Entry<String, Inode> e :
+        paths.subMap(prefix, prefix + Character.MAX_VALUE).entrySet()) {
+      copy.paths.put(e.getKey().substring(prefix.length()), e.getValue());
+    }
+    problems.forEach(
+        (p, why) -> {
+          if (p.startsWith(prefix)) {
+            copy.problems.put(p.substring(prefix.length()), why);
+          }
+        });
+    return copy;
+  }
+
   /** A copy without the paths {@code drop} names and everything under them. */
   FsTree without(Set<String> drop) {
     FsTree copy = new FsTree();

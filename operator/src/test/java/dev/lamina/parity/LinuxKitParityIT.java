@@ -362,6 +362,7 @@ class LinuxKitParityIT {
     Path lkTar = buildWithLinuxKit(arch, lkYaml);
     Path out = buildWithLamina(laminaYaml, "lamina");
     FsTree lk = tree(lkTar);
+    keep(out.resolve(arch).resolve("rootfs.tar"), arch);
     FsTree lamina = tree(out.resolve(arch).resolve("rootfs.tar"));
     // The same linuxkit.yml built by Lamina: the very same bytes as the hand-written OSImage.
     Path imported = buildWithLamina(lkYaml, "imported", "--arch", arch);
@@ -451,7 +452,31 @@ class LinuxKitParityIT {
             "--name",
             "linuxkit",
             yaml.toString()));
-    return tmp.resolve("linuxkit.tar");
+    Path tar = tmp.resolve("linuxkit.tar");
+    keep(tar, arch);
+    return tar;
+  }
+
+  /**
+   * With {@code -Dlamina.parity.keep=DIR}, copies {@code file} to {@code DIR/<test>-<arch>-<name>}
+   * for a closer look at a difference.
+   */
+  private static void keep(Path file, String arch) throws IOException {
+    String dir = System.getProperty("lamina.parity.keep", "");
+    if (dir.isEmpty()) {
+      return;
+    }
+    String test =
+        StackWalker.getInstance()
+            .walk(
+                f ->
+                    f.map(StackWalker.StackFrame::getMethodName)
+                        .filter(n -> n.startsWith("init") || n.startsWith("containers"))
+                        .findFirst()
+                        .orElse("test"));
+    Path target = Path.of(dir).resolve(test + "-" + arch + "-" + file.getFileName());
+    Files.createDirectories(target.getParent());
+    Files.copy(file, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   private Path buildWithLamina(Path yaml, String name, String... more) throws Exception {
@@ -532,15 +557,20 @@ class LinuxKitParityIT {
    * the kernel's modules tarball and the files, in Lamina's order, unpacked by umoci.
    */
   private FsTree umociReference(String arch) throws Exception {
-    Path layout = tmp.resolve("reference-layout");
-    OciRepository repo = OciClient.create().repository("oci:" + layout + ":ref");
     List<Layer> layers = new ArrayList<>();
     layers.addAll(Inputs.base(arch));
     layers.addAll(Inputs.extra(arch));
     layers.add(Layer.plain(Inputs.modules(arch)));
     layers.add(Layer.plain(Inputs.files()));
+    return umoci("reference", arch, layers);
+  }
+
+  /** {@code umoci raw unpack} of one image made of {@code layers}, in an OCI layout. */
+  private FsTree umoci(String name, String arch, List<Layer> layers) throws Exception {
+    Path layout = tmp.resolve(name + "-layout");
+    OciRepository repo = OciClient.create().repository("oci:" + layout + ":ref");
     ImageTar.pushManifest(repo, arch, layers, c -> {}, "ref");
-    Path rootfs = tmp.resolve("reference-rootfs");
+    Path rootfs = tmp.resolve(name + "-rootfs");
     run(List.of("umoci", "raw", "unpack", "--image", layout + ":ref", rootfs.toString()));
     return FsTree.fromDirectory(rootfs);
   }

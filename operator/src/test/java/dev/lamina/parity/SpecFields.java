@@ -15,9 +15,10 @@ import java.util.TreeSet;
  * An OCI runtime spec ({@code config.json}) or LinuxKit {@code runtime.json} as a flat map from
  * field to value, so two builders' files compare field by field. What the runtime reads as a set or
  * a map is keyed by its identity rather than its position: mounts by destination, namespaces and
- * rlimits by type, capabilities by name. An absent field, {@code null}, {@code []} and {@code {}}
- * mean the same to runc and are all left out. Everything else (process.args, env, the order of
- * mounts' options) keeps its order.
+ * rlimits by type, capabilities by name (positionally when two items share a key, as runtime.json's
+ * tmpfs mount and its remount do). An absent field, {@code null}, {@code ""}, {@code []} and {@code
+ * {}} mean the same to runc and LinuxKit's init and are all left out. Everything else
+ * (process.args, env, the order of mounts' options) keeps its order.
  */
 final class SpecFields {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,6 +45,10 @@ final class SpecFields {
     }
     if (n.isArray()) {
       String keyField = keyOf(at);
+      if (keyField != null && !uniqueKeys(n, keyField)) {
+        // runtime.json's mounts name one destination twice (tmpfs, then its remount): a list.
+        keyField = null;
+      }
       if (at.startsWith("/process/capabilities/")) {
         for (JsonNode c : n) {
           out.put(at + "[" + c.asText() + "]", "true");
@@ -60,7 +65,20 @@ final class SpecFields {
       }
       return;
     }
+    if (n.isTextual() && n.asText().isEmpty()) {
+      return;
+    }
     out.put(at, n.toString());
+  }
+
+  private static boolean uniqueKeys(JsonNode array, String field) {
+    Set<String> seen = new TreeSet<>();
+    for (JsonNode item : array) {
+      if (!item.has(field) || !seen.add(item.get(field).asText())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The field that identifies an item of the array at {@code at}, or null for a list. */

@@ -34,6 +34,22 @@ class SpecFieldsTest {
   }
 
   @Test
+  void mountsThatShareADestinationStayInOrder() throws Exception {
+    Map<String, String> a =
+        fields(
+            """
+            {"mounts":[{"destination":"/t","type":"tmpfs"},{"destination":"/t","options":["remount"]}]}
+            """);
+    Map<String, String> b =
+        fields(
+            """
+            {"mounts":[{"destination":"/t","options":["remount"]},{"destination":"/t","type":"tmpfs"}]}
+            """);
+    assertThat(a).containsEntry("/mounts/0/type", "\"tmpfs\"");
+    assertThat(SpecFields.diff(a, b)).containsKeys("/mounts/0/type", "/mounts/1/type");
+  }
+
+  @Test
   void argumentOrderAndValuesDiffer() throws Exception {
     Map<String, String> a = fields("{\"process\":{\"args\":[\"a\",\"b\"],\"cwd\":\"/\"}}");
     Map<String, String> b = fields("{\"process\":{\"args\":[\"b\",\"a\"],\"cwd\":\"/\"}}");
@@ -44,7 +60,8 @@ class SpecFieldsTest {
 
   @Test
   void emptyAndAbsentAreTheSameButAValueIsNot() throws Exception {
-    Map<String, String> a = fields("{\"process\":{\"env\":[],\"user\":{}},\"hostname\":null}");
+    Map<String, String> a =
+        fields("{\"process\":{\"env\":[],\"user\":{}},\"hostname\":\"\",\"x\":null}");
     Map<String, String> b = fields("{\"process\":{}}");
     assertThat(SpecFields.diff(a, b)).isEmpty();
     Map<String, String> c = fields("{\"process\":{\"user\":{\"uid\":0}}}");
