@@ -374,6 +374,16 @@ class LinuxKitParityIT {
       Assumptions.abort(why);
     }
 
+    // Each container's image in Lamina's tree against umoci's unpack of that image.
+    Map<String, List<String>> laminaVsUmoci = new TreeMap<>();
+    Map<String, FsTree> references = new TreeMap<>();
+    references.put("containers/onboot/000-hello/lower", umoci("onboot", arch, Inputs.onboot(arch)));
+    references.put("containers/services/svc/rootfs", umoci("service", arch, Inputs.base(arch)));
+    references.forEach(
+        (dir, ref) ->
+            FsTree.diff(lamina.subtree(dir), ref)
+                .forEach((p, d) -> laminaVsUmoci.put(dir + "/" + p, d)));
+
     Map<String, List<String>> specDiff = new TreeMap<>();
     for (String file :
         List.of(
@@ -417,7 +427,14 @@ class LinuxKitParityIT {
     specDiff.forEach(
         (p, d) ->
             s.append("  spec %s: linuxkit %s | lamina %s%n".formatted(p, d.get(0), d.get(1))));
+    laminaVsUmoci.forEach(
+        (p, d) -> s.append("  lamina/umoci %s: %s | %s%n".formatted(p, d.get(0), d.get(1))));
     System.out.print(s);
+
+    assertThat(lamina.problems).as("Lamina's tar extracts cleanly").isEmpty();
+    assertThat(laminaVsUmoci.keySet())
+        .as("each container's image in Lamina's tree against umoci's unpack")
+        .isEqualTo(EXPECTED_LAMINA_ADDITIONS);
 
     Map<String, Kind> actual = new TreeMap<>();
     treeDiff.forEach((p, d) -> actual.put(p, kind(d)));
@@ -431,6 +448,9 @@ class LinuxKitParityIT {
 
   /** Paths of the container trees where LinuxKit may differ from Lamina, and why. */
   static final Map<String, Expected> EXPECTED_CONTAINERS = new LinkedHashMap<>();
+
+  /** Paths a container's image has in Lamina's tree beyond umoci's unpack of the image. */
+  static final Set<String> EXPECTED_LAMINA_ADDITIONS = new java.util.TreeSet<>();
 
   /** config.json / runtime.json fields where LinuxKit may differ from Lamina, and why. */
   static final Map<String, String> EXPECTED_SPEC = new LinkedHashMap<>();
