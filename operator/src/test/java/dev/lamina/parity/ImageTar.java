@@ -66,6 +66,17 @@ final class ImageTar {
     return put(name, TarConstants.LF_LINK, 0644, 0, 0, target, new byte[0]);
   }
 
+  ImageTar charDevice(String name, int mode, int major, int minor) throws IOException {
+    TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_CHR, true);
+    e.setMode(mode);
+    e.setDevMajor(major);
+    e.setDevMinor(minor);
+    e.setModTime(0);
+    tar.putArchiveEntry(e);
+    tar.closeArchiveEntry();
+    return this;
+  }
+
   /** A whiteout: {@code dir/.wh.name} deletes {@code dir/name} of the layers below. */
   ImageTar whiteout(String path) throws IOException {
     int slash = path.lastIndexOf('/');

@@ -47,7 +47,7 @@ final class Inputs {
   /** init[0]: two layers. */
   static List<Layer> base(String arch) {
     try {
-      byte[] lower =
+      ImageTar lowerTar =
           new ImageTar()
               .dir("bin", 0755)
               .file("bin/tool", 0755, 0, 0, "TOOL-" + arch)
@@ -75,8 +75,15 @@ final class Inputs {
               .file("data/original", 0644, 1000, 100, "original\n")
               .file("data/keep", "keep\n")
               .hardlink("data/keep-link", "data/keep")
-              .bytes();
-      byte[] upper =
+              .dir("srv", 0755)
+              .dir("srv/was-dir", 0755)
+              .file("srv/was-dir/inside", "inside\n")
+              .file("srv/was-file", "file\n")
+              .symlink("srv/was-link", "was-dir")
+              .charDevice("lib/parity/null", 0666, 1, 3);
+      generated(lowerTar, 0);
+      byte[] lower = lowerTar.bytes();
+      ImageTar upperTar =
           new ImageTar()
               .opaque("usr/share/doc")
               .file("usr/share/doc/new", "new\n")
@@ -84,10 +91,44 @@ final class Inputs {
               .hardlink("data/link", "data/original")
               .whiteout("data/keep")
               .file("etc/motd", "upper motd\n")
-              .bytes();
+              .file("srv/was-dir", "now a file\n")
+              .dir("srv/was-file", 0700)
+              .file("srv/was-file/inside", "now inside\n")
+              .dir("srv/was-link", 0755)
+              .file("srv/was-link/x", "x\n");
+      generated(upperTar, 1);
+      byte[] upper = upperTar.bytes();
       return List.of(Layer.gz(lower), Layer.gz(upper));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Many plain entries, so the comparison covers more than the special cases: layer 0 writes 240
+   * files in 12 directories with modes and owners that vary; layer 1 rewrites every third file,
+   * deletes every fifth and changes the mode of every seventh directory.
+   */
+  private static void generated(ImageTar t, int layer) throws IOException {
+    int[] modes = {0644, 0600, 0755, 0440, 02755, 0664};
+    for (int d = 0; d < 12; d++) {
+      String dir = "usr/lib/gen/d" + d;
+      if (layer == 0) {
+        t.dir(dir, 0755, d % 3 == 0 ? 0 : 1000 + d, d % 2 == 0 ? 0 : 100);
+      } else if (d % 7 == 0) {
+        t.dir(dir, 0750, 0, 0);
+      }
+      for (int f = 0; f < 20; f++) {
+        int i = d * 20 + f;
+        String name = dir + "/f" + f;
+        if (layer == 0) {
+          t.file(name, modes[i % modes.length], i % 4 == 0 ? 0 : 1000 + i % 3, i % 5, "gen " + i);
+        } else if (i % 5 == 0) {
+          t.whiteout(name);
+        } else if (i % 3 == 0) {
+          t.file(name, 0644, 0, 0, "rewritten " + i);
+        }
+      }
     }
   }
 
