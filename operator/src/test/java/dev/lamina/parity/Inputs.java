@@ -143,6 +143,9 @@ final class Inputs {
                   .file("usr/share/doc/extra", "extra\n")
                   .dir("var/lib/app", 0700, 1000, 1000)
                   .file("opt/extra/bin/run", 0755, 0, 0, "RUN-" + arch)
+                  .file(
+                      "lib/modules/6.1.0-parity-" + arch + "/modules.dep",
+                      "written by an init image\n")
                   .bytes()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
