@@ -320,6 +320,9 @@ class LinuxKitParityIT {
           - name: hello
             %3$s: %1$s
             command: ["/bin/tool", "onboot"]
+          - name: again
+            %3$s: %1$s
+            readonly: true
         services:
           - name: svc
             %3$s: %2$s
@@ -392,12 +395,16 @@ class LinuxKitParityIT {
                 .forEach((p, d) -> laminaVsUmoci.put(dir + "/" + p, d)));
 
     Map<String, List<String>> specDiff = new TreeMap<>();
-    for (String file :
+    Set<String> json = new java.util.TreeSet<>();
+    for (String dir :
         List.of(
-            "containers/onboot/000-hello/config.json",
-            "containers/onboot/000-hello/runtime.json",
-            "containers/services/svc/config.json",
-            "containers/services/svc/runtime.json")) {
+            "containers/onboot/000-hello",
+            "containers/onboot/001-again",
+            "containers/services/svc")) {
+      json.add(dir + "/config.json");
+      json.add(dir + "/runtime.json");
+    }
+    for (String file : json) {
       Map<String, byte[]> a = regularFiles(lkTar, Set.of(file));
       Map<String, byte[]> b = regularFiles(out.resolve(arch).resolve("rootfs.tar"), Set.of(file));
       assertThat(a).as("LinuxKit wrote " + file).containsKey(file);
@@ -408,12 +415,6 @@ class LinuxKitParityIT {
       SpecFields.diff(SpecFields.of(a.get(file)), SpecFields.of(b.get(file)))
           .forEach((k, v) -> specDiff.put(file + k, v));
     }
-    Set<String> json =
-        Set.of(
-            "containers/onboot/000-hello/config.json",
-            "containers/onboot/000-hello/runtime.json",
-            "containers/services/svc/config.json",
-            "containers/services/svc/runtime.json");
     Map<String, List<String>> treeDiff =
         FsTree.diff(lk.contentIgnored(json), lamina.contentIgnored(json));
     StringBuilder s = new StringBuilder();
