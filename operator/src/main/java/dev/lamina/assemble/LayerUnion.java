@@ -116,16 +116,88 @@ public final class LayerUnion implements AutoCloseable {
   }
 
   /**
+   * Puts the whole of {@code other} under {@code prefix} (e.g. a container's image under {@code
+   * containers/services/getty/rootfs}), as one more changeset; hard links, modes, owners and
+   * contents are kept. {@code other} must stay open until this union is written, since its files
+   * are read from its spool then.
+   */
+  public void graft(String prefix, LayerUnion other) throws IOException {
+    Changeset set = new Changeset(prefix, ++blobs, Changeset.NO_SOURCE);
+    tree.graft(set, raw(prefix), other.tree);
+  }
+
+  /** Removes {@code paths} (raw whiteouts of one changeset); a missing path is no error. */
+  public void remove(String label, List<String> paths) throws IOException {
+    Changeset set = new Changeset(label, ++blobs, Changeset.NO_SOURCE);
+    List<Change> changes = new ArrayList<>();
+    for (String p : paths) {
+      String path = raw(p);
+      int slash = path.lastIndexOf('/');
+      String whiteout =
+          slash < 0
+              ? ".wh." + path
+              : path.substring(0, slash + 1) + ".wh." + path.substring(slash + 1);
+      changes.add(
+          new Change(
+              new TarReader.Header(
+                  whiteout, TarReader.REGULAR, 0644, 0, 0, sourceDateEpoch, 0, "", 0, 0, Map.of()),
+              null));
+    }
+    apply(set, changes);
+  }
+
+  /** Whether anything (a symlink included, not followed) is at {@code path}. */
+  public boolean exists(String path) throws IOException {
+    Changeset set = new Changeset(String.join(", ", sourceNames), 0, Changeset.NO_SOURCE);
+    return tree.find(set, raw(path)) != null;
+  }
+
+  /** The mode, uid and gid of the regular file at {@code path} (not following), or null. */
+  public long[] regularFileOwner(String path) throws IOException {
+    Changeset set = new Changeset(String.join(", ", sourceNames), 0, Changeset.NO_SOURCE);
+    UnionNode n = tree.find(set, raw(path));
+    if (n == null || n.inode.type != TarReader.REGULAR) {
+      return null;
+    }
+    return new long[] {n.inode.mode, n.inode.uid, n.inode.gid};
+  }
+
+  /**
    * Adds generated entries last, each stamped with {@code sourceDateEpoch}; an owner given by a
    * container's name is that container's id in {@code containerIds}.
    */
   public void addFiles(List<FileSpec> files, Map<String, Long> containerIds) throws IOException {
-    Changeset set = new Changeset("spec.files", ++blobs, Changeset.NO_SOURCE);
-    Spool spool = newSpool("spec.files");
+    addFiles("spec.files", files, containerIds);
+  }
+
+  /** As {@link #addFiles(List, Map)}, the changeset named {@code label} in messages. */
+  public void addFiles(String label, List<FileSpec> files, Map<String, Long> containerIds)
+      throws IOException {
+    addFiles(label, files, containerIds, f -> null);
+  }
+
+  /** The contents of a file entry given by source or metadata; null to leave the entry out. */
+  public interface GeneratedContents {
+    byte[] of(FileSpec file) throws IOException;
+  }
+
+  /**
+   * As {@link #addFiles(String, List, Map)}; the contents of entries with a source or metadata come
+   * from {@code generated}, and an entry it gives null for is left out (an optional source the
+   * Layer doesn't have).
+   */
+  public void addFiles(
+      String label,
+      List<FileSpec> files,
+      Map<String, Long> containerIds,
+      GeneratedContents generated)
+      throws IOException {
+    Changeset set = new Changeset(label, ++blobs, Changeset.NO_SOURCE);
+    Spool spool = newSpool(label);
     List<Change> changes = new ArrayList<>();
     for (FileSpec f : files) {
       if (f.getPath() == null) {
-        throw new AssemblyException("spec.files: an entry has no path");
+        throw new AssemblyException(label + ": an entry has no path");
       }
       String path = raw(f.getPath());
       char type;
@@ -139,11 +211,24 @@ public final class LayerUnion implements AutoCloseable {
       } else {
         type = TarReader.REGULAR;
         byte[] data = f.getContents() == null ? new byte[0] : f.getContents().getBytes(UTF_8);
+        if (f.getSource() != null || f.getMetadata() != null) {
+          data = generated.of(f);
+          if (data == null) {
+            continue;
+          }
+        }
         content = data.length == 0 ? null : spool.append(data);
       }
       spool.meter().entry(path, path.length() + link.length());
-      long uid = f.getUid() == null ? 0 : f.getUid().resolve(containerIds);
-      long gid = f.getGid() == null ? 0 : f.getGid().resolve(containerIds);
+      long uid;
+      long gid;
+      try {
+        uid = f.getUid() == null ? 0 : f.getUid().resolve(containerIds);
+        gid = f.getGid() == null ? 0 : f.getGid().resolve(containerIds);
+      } catch (IllegalArgumentException e) {
+        throw new AssemblyException(
+            label + " " + FileSpec.quote(f.getPath()) + ": " + e.getMessage());
+      }
       TarReader.Header h =
           new TarReader.Header(
               path,

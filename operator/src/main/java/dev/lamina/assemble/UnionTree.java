@@ -140,6 +140,40 @@ final class UnionTree {
     remember(name, base, dir); // whiteouts remove only what is below dir
   }
 
+  /**
+   * Puts everything of {@code other} under {@code prefix} (raw bytes, relative), replacing what is
+   * there; missing parents of {@code prefix} are implied. Nodes keep their inodes, so hard links of
+   * {@code other} stay hard links, and {@code other} must not be changed afterwards.
+   */
+  void graft(Changeset set, String prefix, UnionTree other) throws AssemblyException {
+    List<String> parts = components(set, prefix);
+    UnionNode top = walk(set, prefix, root, parts, true);
+    removals++;
+    ArrayDeque<UnionNode[]> todo = new ArrayDeque<>();
+    todo.push(new UnionNode[] {other.root, top});
+    while (!todo.isEmpty()) {
+      UnionNode[] pair = todo.pop();
+      for (UnionNode c :
+          pair[0].children.values().stream().sorted(Comparator.comparing(n -> n.name)).toList()) {
+        UnionNode copy = child(set, prefix + "/" + c.path(), pair[1], c.name, c.inode);
+        pair[1].children.put(c.name, copy);
+        if (c.isDir()) {
+          todo.push(new UnionNode[] {c, copy});
+        }
+      }
+    }
+  }
+
+  /** The node at {@code path} without following a symlink at its end, or null. */
+  UnionNode find(Changeset set, String path) throws AssemblyException {
+    List<String> parts = components(set, path);
+    if (parts.isEmpty()) {
+      return root;
+    }
+    UnionNode dir = walk(set, path, root, parts.subList(0, parts.size() - 1), false);
+    return dir == null ? null : dir.children.get(parts.get(parts.size() - 1));
+  }
+
   /** Every entry except the root, sorted by path bytes (so parents come before children). */
   List<LayerUnion.Entry> entries() {
     List<Map.Entry<String, UnionNode>> nodes = new ArrayList<>();

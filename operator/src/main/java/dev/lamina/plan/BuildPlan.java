@@ -2,6 +2,7 @@ package dev.lamina.plan;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lamina.api.Compression;
+import dev.lamina.api.ContainerSpec;
 import dev.lamina.api.FileSpec;
 import dev.lamina.api.OutputFormat;
 import dev.lamina.api.PolicyAction;
@@ -26,6 +27,8 @@ import java.util.Map;
  * @param limits what the build may unpack; null for {@link UnionLimits#DEFAULTS}. Not part of the
  *     input digest: a limit changes whether a build succeeds, never the bytes it writes
  * @param efi the stub path and disk size of the EFI formats; null when none is built
+ * @param containers the onboot, onshutdown and services containers; null when there are none (so
+ *     the input digest of an image without containers is what it was before they existed)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildPlan(
@@ -39,7 +42,36 @@ public record BuildPlan(
     long sourceDateEpoch,
     OutputPlan output,
     UnionLimits limits,
-    EfiPlan efi) {
+    EfiPlan efi,
+    ContainersPlan containers) {
+
+  /** A plan without containers. */
+  public BuildPlan(
+      String osImage,
+      String inputDigest,
+      Map<String, ArchPlan> architectures,
+      KernelPlan kernel,
+      List<FileSpec> files,
+      List<OutputFormat> formats,
+      Compression compression,
+      long sourceDateEpoch,
+      OutputPlan output,
+      UnionLimits limits,
+      EfiPlan efi) {
+    this(
+        osImage,
+        inputDigest,
+        architectures,
+        kernel,
+        files,
+        formats,
+        compression,
+        sourceDateEpoch,
+        output,
+        limits,
+        efi,
+        null);
+  }
 
   /** A plan without EFI formats. */
   public BuildPlan(
@@ -74,12 +106,64 @@ public record BuildPlan(
 
   /**
    * The layers of one architecture. {@code kernel} is null when no kernel is built; {@code stub},
-   * the Layer holding the UKI's EFI stub, when no EFI format is.
+   * the Layer holding the UKI's EFI stub, when no EFI format is; {@code layers}, the Layers that
+   * containers run and files take contents from, by name, when there are none.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record ArchPlan(LayerRef kernel, List<LayerRef> init, LayerRef stub) {
+  public record ArchPlan(
+      LayerRef kernel, List<LayerRef> init, LayerRef stub, Map<String, LayerRef> layers) {
+    public ArchPlan(LayerRef kernel, List<LayerRef> init, LayerRef stub) {
+      this(kernel, init, stub, null);
+    }
+
     public ArchPlan(LayerRef kernel, List<LayerRef> init) {
-      this(kernel, init, null);
+      this(kernel, init, null, null);
+    }
+
+    /**
+     * The Layer {@code name} of containers and file sources.
+     *
+     * @throws IllegalArgumentException when the plan does not carry it
+     */
+    public LayerRef layer(String name) {
+      LayerRef ref = layers == null ? null : layers.get(name);
+      if (ref == null) {
+        throw new IllegalArgumentException("the plan has no Layer " + name);
+      }
+      return ref;
+    }
+  }
+
+  /**
+   * The system containers, each list in the order of the spec; a list is null when empty.
+   * Containers keep their spec as it is: config.json is made at build time, when the image's own
+   * config is read.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ContainersPlan(
+      List<ContainerSpec> onboot, List<ContainerSpec> onshutdown, List<ContainerSpec> services) {
+    /** Every container, onboot then onshutdown then services. */
+    public List<ContainerSpec> all() {
+      List<ContainerSpec> all = new java.util.ArrayList<>();
+      for (List<ContainerSpec> l : java.util.Arrays.asList(onboot, onshutdown, services)) {
+        if (l != null) {
+          all.addAll(l);
+        }
+      }
+      return all;
+    }
+
+    /**
+     * The uid/gid LinuxKit gives each container, by name: 100 for the first, counting onboot, then
+     * onshutdown, then services.
+     */
+    public Map<String, Long> ids() {
+      Map<String, Long> ids = new java.util.LinkedHashMap<>();
+      long id = 100;
+      for (ContainerSpec c : all()) {
+        ids.put(c.getName(), id++);
+      }
+      return ids;
     }
   }
 
@@ -109,8 +193,19 @@ public record BuildPlan(
     }
   }
 
-  /** Paths in the kernel layer and the command line. */
-  public record KernelPlan(String binary, String modules, String cmdline) {}
+  /**
+   * Paths in the kernel layer and the command line; {@code ucode}, the microcode cpio put in front
+   * of the initrd, is left out of JSON when null so older plans keep their digest.
+   */
+  public record KernelPlan(
+      String binary,
+      String modules,
+      String cmdline,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String ucode) {
+    public KernelPlan(String binary, String modules, String cmdline) {
+      this(binary, modules, cmdline, null);
+    }
+  }
 
   /**
    * Where artifacts go, and whether they may go there.
@@ -145,6 +240,29 @@ public record BuildPlan(
         sourceDateEpoch,
         other,
         limits,
-        efi);
+        efi,
+        containers);
+  }
+
+  /** This plan with its input digest. */
+  public BuildPlan withInputDigest(String digest) {
+    return new BuildPlan(
+        osImage,
+        digest,
+        architectures,
+        kernel,
+        files,
+        formats,
+        compression,
+        sourceDateEpoch,
+        output,
+        limits,
+        efi,
+        containers);
+  }
+
+  /** The uid/gid of each container by name (none when there are no containers). */
+  public Map<String, Long> containerIds() {
+    return containers == null ? Map.of() : containers.ids();
   }
 }

@@ -1,5 +1,6 @@
 package dev.lamina.plan;
 
+import dev.lamina.api.FileSpec;
 import dev.lamina.api.OutputFormat;
 import dev.lamina.api.Overlap;
 import dev.lamina.api.PolicyAction;
@@ -13,6 +14,7 @@ import dev.lamina.oci.AuthException;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.DigestMismatchException;
 import dev.lamina.oci.Digests;
+import dev.lamina.oci.ImageConfig;
 import dev.lamina.oci.ImageManifest;
 import dev.lamina.oci.MediaTypes;
 import dev.lamina.oci.NotFoundException;
@@ -118,23 +120,50 @@ public final class Builder {
       List<Overlap> overlaps = new ArrayList<>();
       int overlapCount;
       progress.accept(arch + ": applying " + init.size() + " init layer(s)");
-      try (LayerUnion union = new LayerUnion(init, tempDir, plan.sourceDateEpoch(), budget)) {
+      try (ContainerBundles bundles =
+              new ContainerBundles(images(arch, sbom), tempDir, plan.sourceDateEpoch(), budget);
+          LayerUnion union = new LayerUnion(init, tempDir, plan.sourceDateEpoch(), budget)) {
+        Path ucode = null;
         if (archPlan.kernel() != null) {
-          addKernel(
-              plan, archPlan.kernel(), arch, union, kernelDir, kernelFormat || efi, budget, sbom);
+          ucode =
+              addKernel(
+                  plan,
+                  archPlan.kernel(),
+                  arch,
+                  union,
+                  kernelDir,
+                  kernelFormat || efi,
+                  budget,
+                  sbom);
           if (kernelFormat) {
             Path kernel = outDir.resolve(ArtifactTypes.KERNEL_FILE);
             artifacts.add(artifact(kernel, ArtifactTypes.KERNEL_FILE, ArtifactTypes.KERNEL));
           }
         }
+        if (plan.containers() != null) {
+          progress.accept(
+              arch + ": laying out " + plan.containers().all().size() + " container(s)");
+          bundles.addTo(union, plan, archPlan);
+        }
         if (plan.files() != null && !plan.files().isEmpty()) {
-          union.addFiles(plan.files());
+          union.addFiles(
+              "spec.files",
+              plan.files(),
+              plan.containerIds(),
+              f -> generated(plan, archPlan, bundles, f));
         }
         if (kernelFormat || efi) {
           Path initrd = kernelDir.resolve(ArtifactTypes.INITRD_FILE);
           progress.accept(arch + ": writing " + ArtifactTypes.INITRD_FILE);
           try (OutputStream out = Files.newOutputStream(initrd)) {
+            if (ucode != null) {
+              // Early microcode: an uncompressed cpio the kernel reads before the initramfs.
+              Files.copy(ucode, out);
+            }
             new InitrdWriter(plan.compression()).write(union, out);
+          }
+          if (ucode != null) {
+            Files.delete(ucode);
           }
           if (efi) {
             EfiArtifacts.write(
@@ -190,7 +219,8 @@ public final class Builder {
     }
   }
 
-  private void addKernel(
+  /** Adds the kernel's modules; returns the ucode cpio copied out of the layer, or null. */
+  private Path addKernel(
       BuildPlan plan,
       BuildPlan.LayerRef kernelRef,
       String arch,
@@ -222,6 +252,18 @@ public final class Builder {
             kernelRef.name() + ":" + modules,
             () -> kernelLayer.openFile("modules tarball", modules));
       }
+      String ucode = plan.kernel() == null ? null : plan.kernel().ucode();
+      if (ucode == null) {
+        return null;
+      }
+      if (!kernelLayer.isRegularFile(ucode)) {
+        throw new BuildException(
+            "KernelMissing",
+            "spec.kernel.ucode: \"" + ucode + "\" not found in layer \"" + kernelRef.name() + "\"");
+      }
+      Path copy = Files.createTempFile(tempDir, "ucode-", ".cpio");
+      kernelLayer.copyFile("microcode", ucode, copy);
+      return copy;
     }
   }
 
@@ -340,6 +382,43 @@ public final class Builder {
         a.overlaps(),
         a.overlapCount(),
         null);
+  }
+
+  /** The contents of a file entry given by a source or metadata; null for a missing optional. */
+  private static byte[] generated(
+      BuildPlan plan, BuildPlan.ArchPlan arch, ContainerBundles bundles, FileSpec f)
+      throws IOException {
+    String field = "spec.files[" + plan.files().indexOf(f) + "]";
+    if (f.getMetadata() != null) {
+      return ImageDescription.of(plan, arch, f.getMetadata());
+    }
+    BuildPlan.LayerRef ref;
+    try {
+      ref = arch.layer(f.getSource().getLayer());
+    } catch (IllegalArgumentException e) {
+      throw new AssemblyException("InvalidPlan", field + ".source: " + e.getMessage());
+    }
+    return bundles.fileOf(field + ".source", ref, f.getSource().getPath(), f.isOptional());
+  }
+
+  /** Pulls the Layers of containers and file sources by digest, and lists them in the SBOM. */
+  private ContainerBundles.Images images(String arch, Sbom sbom) {
+    return new ContainerBundles.Images() {
+      @Override
+      public LayerSource source(BuildPlan.LayerRef ref) throws IOException {
+        sbom.layer("container", ref);
+        return Builder.this.source(ref, arch);
+      }
+
+      @Override
+      public ImageConfig config(BuildPlan.LayerRef ref) throws IOException {
+        OciRepository repo = pullClient.apply(ref).repository(ref.image());
+        ImageManifest manifest = ImageManifest.parse(repo.manifestBytes(ref.digest()));
+        try (InputStream in = repo.openBlob(manifest.config())) {
+          return ImageConfig.parse(in.readNBytes(4 << 20));
+        }
+      }
+    };
   }
 
   private LayerSource source(BuildPlan.LayerRef ref, String arch) throws IOException {

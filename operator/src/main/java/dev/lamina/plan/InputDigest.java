@@ -47,7 +47,8 @@ public final class InputDigest {
             plan.sourceDateEpoch(),
             null,
             null,
-            plan.efi());
+            plan.efi(),
+            plan.containers());
     try {
       String json = CANONICAL.writeValueAsString(canonical) + "\nformat=" + OUTPUT_FORMAT_VERSION;
       byte[] hash =
@@ -68,7 +69,15 @@ public final class InputDigest {
                 new BuildPlan.ArchPlan(
                     ap.kernel() == null ? null : withoutSecret(ap.kernel()),
                     ap.init().stream().map(InputDigest::withoutSecret).toList(),
-                    ap.stub() == null ? null : withoutSecret(ap.stub()))));
+                    ap.stub() == null ? null : withoutSecret(ap.stub()),
+                    ap.layers() == null ? null : refsWithoutSecrets(ap.layers()))));
+    return result;
+  }
+
+  private static Map<String, BuildPlan.LayerRef> refsWithoutSecrets(
+      Map<String, BuildPlan.LayerRef> refs) {
+    Map<String, BuildPlan.LayerRef> result = new TreeMap<>();
+    refs.forEach((name, ref) -> result.put(name, withoutSecret(ref)));
     return result;
   }
 

@@ -2,7 +2,9 @@ package dev.lamina.plan;
 
 import dev.lamina.api.Architecture;
 import dev.lamina.api.BuildLimits;
+import dev.lamina.api.ContainerSpec;
 import dev.lamina.api.FileSpec;
+import dev.lamina.api.IdRef;
 import dev.lamina.api.KernelSpec;
 import dev.lamina.api.Layer;
 import dev.lamina.api.OSImage;
@@ -44,6 +46,7 @@ public final class PlanFactory {
   public static BuildPlan create(OSImage image, Map<String, Layer> layers, UnionLimits max) {
     OSImageSpec spec = image.getSpec();
     validateFiles("spec.files", spec.getFiles());
+    validateContainers(spec);
     KernelSpec kernel = spec.getKernel();
     String kernelLayer = kernel == null ? null : kernel.getLayer();
     Map<String, BuildPlan.ArchPlan> archs = new LinkedHashMap<>();
@@ -57,13 +60,25 @@ public final class PlanFactory {
       if (spec.hasEfiFormat()) {
         stubRef = ref(layers, stubLayer(spec), arch);
       }
-      archs.put(arch.name(), new BuildPlan.ArchPlan(kernelRef, List.copyOf(init), stubRef));
+      Map<String, BuildPlan.LayerRef> extra = new java.util.TreeMap<>();
+      for (String name : extraLayers(spec)) {
+        extra.put(name, ref(layers, name, arch));
+      }
+      archs.put(
+          arch.name(),
+          new BuildPlan.ArchPlan(
+              kernelRef, List.copyOf(init), stubRef, extra.isEmpty() ? null : extra));
     }
     BuildPlan.KernelPlan kernelPlan =
         kernel == null
             ? null
             : new BuildPlan.KernelPlan(
-                kernel.effectiveBinary(), kernel.effectiveModules(), kernel.getCmdline());
+                kernel.effectiveBinary(),
+                kernel.effectiveModules(),
+                kernel.getCmdline(),
+                kernel.getUcode() == null || kernel.getUcode().isEmpty()
+                    ? null
+                    : kernel.getUcode());
     BuildPlan.OutputPlan output =
         spec.getOutput() == null
             ? null
@@ -80,20 +95,100 @@ public final class PlanFactory {
             spec.effectiveSourceDateEpoch(),
             output,
             limits(spec, max),
-            efi(spec));
-    String digest = InputDigest.of(plan);
-    return new BuildPlan(
-        plan.osImage(),
-        digest,
-        plan.architectures(),
-        plan.kernel(),
-        plan.files(),
-        plan.formats(),
-        plan.compression(),
-        plan.sourceDateEpoch(),
-        plan.output(),
-        plan.limits(),
-        plan.efi());
+            efi(spec),
+            containers(spec));
+    return plan.withInputDigest(InputDigest.of(plan));
+  }
+
+  /** The containers part of the plan; null when the image has none. */
+  static BuildPlan.ContainersPlan containers(OSImageSpec spec) {
+    if (spec.containers().isEmpty()) {
+      return null;
+    }
+    return new BuildPlan.ContainersPlan(
+        orNull(spec.getOnboot()), orNull(spec.getOnshutdown()), orNull(spec.getServices()));
+  }
+
+  private static List<ContainerSpec> orNull(List<ContainerSpec> list) {
+    return list == null || list.isEmpty() ? null : List.copyOf(list);
+  }
+
+  /** The Layers of containers and file sources, each once, in the order layerNames() has them. */
+  private static List<String> extraLayers(OSImageSpec spec) {
+    List<String> names = new ArrayList<>();
+    for (ContainerSpec c : spec.containers()) {
+      if (!names.contains(c.getLayer())) {
+        names.add(c.getLayer());
+      }
+    }
+    for (FileSpec f : spec.getFiles() == null ? List.<FileSpec>of() : spec.getFiles()) {
+      if (f.getSource() != null && !names.contains(f.getSource().getLayer())) {
+        names.add(f.getSource().getLayer());
+      }
+    }
+    return names;
+  }
+
+  /**
+   * Checks the containers as the CRD's schema does (names unique across the three lists, each
+   * container's fields, ids naming containers), and the file owners given by name.
+   *
+   * @throws IllegalArgumentException naming the first bad field
+   */
+  public static void validateContainers(OSImageSpec spec) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    Map<String, List<ContainerSpec>> sections = new LinkedHashMap<>();
+    sections.put("onboot", spec.getOnboot());
+    sections.put("onshutdown", spec.getOnshutdown());
+    sections.put("services", spec.getServices());
+    for (Map.Entry<String, List<ContainerSpec>> s : sections.entrySet()) {
+      List<ContainerSpec> list = s.getValue();
+      for (int i = 0; list != null && i < list.size(); i++) {
+        String field = "spec." + s.getKey() + "[" + i + "]";
+        if (list.get(i) == null) {
+          throw new IllegalArgumentException(field + " is empty");
+        }
+        list.get(i).validate(field);
+        if (!names.add(list.get(i).getName())) {
+          throw new IllegalArgumentException(
+              field
+                  + ".name: container name "
+                  + list.get(i).getName()
+                  + " is used more than once: names must be unique across onboot, onshutdown"
+                  + " and services");
+        }
+      }
+    }
+    Map<String, Long> ids = containers(spec) == null ? Map.of() : containers(spec).ids();
+    for (Map.Entry<String, List<ContainerSpec>> s : sections.entrySet()) {
+      List<ContainerSpec> list = s.getValue();
+      for (int i = 0; list != null && i < list.size(); i++) {
+        String field = "spec." + s.getKey() + "[" + i + "]";
+        ContainerSpec c = list.get(i);
+        resolveId(field + ".uid", c.getUid(), ids);
+        resolveId(field + ".gid", c.getGid(), ids);
+        List<IdRef> gids = c.getAdditionalGids() == null ? List.of() : c.getAdditionalGids();
+        for (int g = 0; g < gids.size(); g++) {
+          resolveId(field + ".additionalGids[" + g + "]", gids.get(g), ids);
+        }
+      }
+    }
+    List<FileSpec> files = spec.getFiles() == null ? List.of() : spec.getFiles();
+    for (int i = 0; i < files.size(); i++) {
+      resolveId("spec.files[" + i + "].uid", files.get(i).getUid(), ids);
+      resolveId("spec.files[" + i + "].gid", files.get(i).getGid(), ids);
+    }
+  }
+
+  private static void resolveId(String field, IdRef id, Map<String, Long> ids) {
+    if (id == null) {
+      return;
+    }
+    try {
+      id.resolve(ids);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
+    }
   }
 
   /**
