@@ -12,6 +12,7 @@
 # initrd size, and the load average before and after.
 #
 #   LINUXKIT=/path/to/linuxkit bench/assemble/peers.sh [ROUNDS]   (default 5; run.sh calls it)
+# hack/build-linuxkit.sh builds that binary from a LinuxKit source tree or git repository.
 # Without LINUXKIT (or when it can't run) only Lamina is measured, and the report says so.
 # JAVA_FLAGS adds JVM options to `lamina build` (none by default: users run `java -jar`);
 # LAMINA_JAR runs another jar than operator/target/lamina.jar; REF_JAR adds that jar as two more
