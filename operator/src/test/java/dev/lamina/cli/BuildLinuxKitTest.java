@@ -133,8 +133,15 @@ class BuildLinuxKitTest {
     Map<String, String> initrd = cpio(tmp.resolve("out/amd64/initrd.img"), headers);
     // getty is the second container: LinuxKit numbers them from 100.
     assertThat(headers.get("etc/owned").getGID()).isEqualTo(101);
-    assertThat(initrd).containsKey("containers/onboot/000-hello/config.json");
     assertThat(initrd).containsKey("containers/services/getty/config.json");
+    // The container's image and the linuxkit.yml's command and env reached the bundle.
+    assertThat(initrd)
+        .containsAnyOf(
+            Map.entry("containers/onboot/000-hello/rootfs/bin/hello", "hello"),
+            Map.entry("containers/onboot/000-hello/lower/bin/hello", "hello"));
+    assertThat(initrd.get("containers/onboot/000-hello/config.json"))
+        .contains("\"/bin/hello\"", "\"onboot\"");
+    assertThat(initrd.get("containers/services/getty/config.json")).contains("INSECURE=true");
   }
 
   @Test
