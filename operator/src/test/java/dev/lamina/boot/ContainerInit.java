@@ -152,7 +152,9 @@ public final class ContainerInit {
           b=$1 f=/run/runtime.flat
           [ -f "$b/runtime.json" ] || return 0
           awk -f /etc/lamina/flatten-json.awk "$b/runtime.json" >"$f" || return 1
-          for k in $(grep -E -o '^(interfaces|bindNS|namespace)' "$f" | sort -u); do
+          # Every key is written, empty when unused; only a value set here is refused.
+          for k in $(grep -E '^(interfaces\\.|bindNS\\.[a-z]+=.|namespace=.)' "$f" \\
+            | sed 's/[.=].*//' | sort -u); do
             echo "%2$s $b: runtime.json $k is not supported by this init"
             return 1
           done

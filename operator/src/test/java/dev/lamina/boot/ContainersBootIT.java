@@ -89,7 +89,7 @@ class ContainersBootIT {
   void onbootRunsBeforeAServiceWithItsUidCapabilitiesAndReadOnlyRoot(String arch, String machine)
       throws Exception {
     Path out = work.resolve("spec-" + arch);
-    build(osImage("spec", arch, List.of()) + CONTAINERS, out);
+    build(layer("busybox-image") + osImage("spec", arch, List.of()) + CONTAINERS, out);
 
     QemuBoot.Result boot = boot(arch, out, "spec");
 
