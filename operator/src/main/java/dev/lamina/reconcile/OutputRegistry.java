@@ -44,14 +44,14 @@ final class OutputRegistry {
     if (tagged.isEmpty()) {
       return Optional.empty();
     }
-    Optional<Descriptor> index = Optional.of(tagged.get().descriptor());
+    Descriptor index = tagged.get().descriptor();
     byte[] indexBytes = tagged.get().bytes();
     Map<String, String> manifests = IndexDocuments.manifestsByArchitecture(indexBytes);
     List<ArchitectureStatus> archs = new ArrayList<>();
     for (Architecture arch : architectures) {
       String manifest = manifests.get(arch.name());
       if (manifest == null) {
-        LOG.warn("cached index {} lacks {}; building", index.get().digest(), arch);
+        LOG.warn("cached index {} lacks {}; building", index.digest(), arch);
         return Optional.empty();
       }
       ArchitectureStatus a = new ArchitectureStatus();
@@ -70,7 +70,7 @@ final class OutputRegistry {
               });
       archs.add(a);
     }
-    return Optional.of(new CacheHit(index.get(), indexBytes, archs));
+    return Optional.of(new CacheHit(index, indexBytes, archs));
   }
 
   /** Gives a cached index the OSImage's own tag too, when it asks for one. */
