@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -36,6 +37,23 @@ final class BuildPods {
 
   /** The pods and ConfigMaps of one OSImage, as the informers hold them. */
   record Owned(List<Pod> pods, List<ConfigMap> configMaps) {
+    /**
+     * What of {@code pods} and {@code configMaps} {@code image} controls. The pod informer also
+     * maps a finished pod to the images waiting for a build slot (to wake them), so an image's
+     * secondary resources can include other images' pods, which it must neither count nor delete.
+     */
+    static Owned of(OSImage image, Collection<Pod> pods, Collection<ConfigMap> configMaps) {
+      String uid = image.getMetadata().getUid();
+      return new Owned(
+          pods.stream().filter(p -> controlledBy(p, uid)).toList(),
+          configMaps.stream().filter(c -> controlledBy(c, uid)).toList());
+    }
+
+    private static boolean controlledBy(HasMetadata o, String uid) {
+      return o.getMetadata().getOwnerReferences().stream()
+          .anyMatch(r -> Boolean.TRUE.equals(r.getController()) && Objects.equals(uid, r.getUid()));
+    }
+
     boolean anyFor(String input) {
       return pods.stream().anyMatch(p -> ofInput(p, input));
     }

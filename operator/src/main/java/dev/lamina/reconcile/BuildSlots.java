@@ -10,13 +10,14 @@ import java.util.function.Supplier;
 
 /**
  * The cluster-wide limit on build pods at once ({@code lamina operator --max-build-pods}), so a
- * moved tag under hundreds of OSImages doesn't start hundreds of pods together. In use: the
- * unfinished build pods the operator's informer sees, plus pods it just created that the informer
- * hasn't shown yet. A pod the scheduler found no node for holds no slot: it uses no node, and an
- * architecture without nodes would otherwise hold back every other build (when its node comes,
- * those pods start beside the others, so the limit can be passed by that many). Architectures that
- * want a pod wait in the order they first asked; one that stops asking (its image deleted, its
- * input changed) leaves the queue after {@code staleAfter}.
+ * moved tag under hundreds of OSImages doesn't start hundreds of pods together. In use: the build
+ * pods the operator's informer sees that hold a slot ({@link OSImageWatches#holdsSlot}: unfinished,
+ * including those being deleted, which still run until they stop), plus pods it just created that
+ * the informer hasn't shown yet. A pod the scheduler refused holds its slot only while a node of
+ * its architecture exists: an architecture without nodes would otherwise hold back every other
+ * build (when its node comes, those pods start beside the others, so the limit can be passed by
+ * that many). Architectures that want a pod wait in the order they first asked; one that stops
+ * asking (its image deleted, its input changed) leaves the queue after {@code staleAfter}.
  */
 final class BuildSlots {
   private final int limit;
@@ -72,9 +73,12 @@ final class BuildSlots {
   }
 
   /**
-   * The informer has seen {@code pod} (namespace/name): from now on it is counted there, while it
-   * runs. A pod that finished and was deleted between two asks would otherwise stay counted as
-   * created-but-unseen until it went stale, holding its slot for minutes.
+   * The informer has delivered an event of {@code pod} (namespace/name), so its cache holds the pod
+   * or its deletion: from now on it is counted there, while it runs. A pod that finished and was
+   * deleted between two asks would otherwise stay counted as created-but-unseen until it went
+   * stale, holding its slot for minutes. Only for events from the informer: a pod just created is
+   * also announced to the event source before the cache lists it, and calling this then would count
+   * the pod nowhere.
    */
   synchronized void observed(String pod) {
     created.remove(pod);

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -79,6 +80,19 @@ final class OSImageWatches implements ClusterView {
                 .withName("osimage-pods")
                 .withLabelSelector(BuildPodFactory.LABEL_OSIMAGE)
                 .withSecondaryToPrimaryMapper(this::podOwnerAndQueue)
+                // Seen here, the pod is in the informer's cache. Not in the mapper: JOSDK also
+                // calls it for a pod just created, before the cache lists it, and the pod would
+                // then be counted nowhere.
+                .withOnUpdateFilter(
+                    (pod, old) -> {
+                      observed(pod);
+                      return true;
+                    })
+                .withOnDeleteFilter(
+                    (pod, unknown) -> {
+                      observed(pod);
+                      return true;
+                    })
                 .build(),
             context);
     slots =
@@ -90,10 +104,7 @@ final class OSImageWatches implements ClusterView {
                     .collect(
                         Collectors.toMap(
                             p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(),
-                            p ->
-                                !finished(p)
-                                    && p.getMetadata().getDeletionTimestamp() == null
-                                    && PodOutcome.unschedulableSince(p).isEmpty(),
+                            p -> holdsSlot(p, this::hasNode),
                             (a, b) -> a)),
             QUEUE_STALE_AFTER);
     InformerEventSource<ConfigMap, OSImage> configMapSource =
@@ -156,9 +167,6 @@ final class OSImageWatches implements ClusterView {
    */
   private Set<ResourceID> podOwnerAndQueue(Pod pod) {
     Set<ResourceID> ids = new HashSet<>(OWNER.toPrimaryResourceIDs(pod));
-    if (slots != null) {
-      slots.observed(pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName());
-    }
     if (slots != null && (finished(pod) || pod.getMetadata().getDeletionTimestamp() != null)) {
       slots.waiting().stream()
           .limit(Math.max(maxBuildPods, 1))
@@ -166,6 +174,31 @@ final class OSImageWatches implements ClusterView {
           .forEach(ids::add);
     }
     return ids;
+  }
+
+  private void observed(Pod pod) {
+    if (slots != null) {
+      slots.observed(pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName());
+    }
+  }
+
+  /**
+   * Whether a build pod counts against the limit: until it has finished or is gone, since a pod
+   * being deleted still runs on its node until it stops. One the scheduler refused holds its slot
+   * while a node of its architecture exists (the node is full; the pod runs when room frees), and
+   * none when there is no such node, so that an architecture without nodes does not hold back the
+   * others.
+   */
+  static boolean holdsSlot(Pod pod, Predicate<String> architectureHasNode) {
+    if (finished(pod)) {
+      return false;
+    }
+    if (PodOutcome.unschedulableSince(pod).isEmpty()) {
+      return true;
+    }
+    Map<String, String> selector = pod.getSpec() == null ? null : pod.getSpec().getNodeSelector();
+    String arch = selector == null ? null : selector.get("kubernetes.io/arch");
+    return arch != null && architectureHasNode.test(arch);
   }
 
   private static String queueKey(OSImage image, Architecture arch) {
@@ -198,11 +231,15 @@ final class OSImageWatches implements ClusterView {
 
   @Override
   public boolean hasNode(Architecture arch) {
+    return hasNode(arch.name());
+  }
+
+  private boolean hasNode(String arch) {
     return nodeSource
         .list(
             n ->
                 n.getMetadata().getLabels() != null
-                    && arch.name().equals(n.getMetadata().getLabels().get("kubernetes.io/arch")))
+                    && arch.equals(n.getMetadata().getLabels().get("kubernetes.io/arch")))
         .findAny()
         .isPresent();
   }

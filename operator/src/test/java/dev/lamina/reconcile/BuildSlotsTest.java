@@ -2,6 +2,8 @@ package dev.lamina.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -86,6 +88,48 @@ class BuildSlotsTest {
     // The scheduler found no arm64 node for either: amd64 builds go ahead.
     unschedulable.addAll(List.of("arm-pod", "arm2-pod"));
     assertThat(slots.acquire("ns/x/amd64", "x-pod", t0.plusSeconds(1)).granted()).isTrue();
+  }
+
+  @Test
+  void aRefusedPodHoldsItsSlotOnlyWhileNodesOfItsArchitectureExist() {
+    Pod refused = pod("arm64", "Pending", true, false);
+    assertThat(OSImageWatches.holdsSlot(refused, "arm64"::equals)).isTrue();
+    assertThat(OSImageWatches.holdsSlot(refused, "amd64"::equals)).isFalse();
+  }
+
+  @Test
+  void aPodBeingDeletedHoldsItsSlotUntilItFinishes() {
+    assertThat(OSImageWatches.holdsSlot(pod("amd64", "Running", false, true), a -> true)).isTrue();
+    assertThat(OSImageWatches.holdsSlot(pod("amd64", "Pending", false, false), a -> true)).isTrue();
+    assertThat(OSImageWatches.holdsSlot(pod("amd64", "Succeeded", false, true), a -> true))
+        .isFalse();
+    assertThat(OSImageWatches.holdsSlot(pod("amd64", "Failed", false, false), a -> true)).isFalse();
+  }
+
+  private static Pod pod(String arch, String phase, boolean refused, boolean deleting) {
+    PodBuilder b =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("p")
+            .withDeletionTimestamp(deleting ? "2026-12-01T05:00:00Z" : null)
+            .endMetadata()
+            .withNewSpec()
+            .withNodeSelector(java.util.Map.of("kubernetes.io/arch", arch))
+            .endSpec()
+            .withNewStatus()
+            .withPhase(phase)
+            .endStatus();
+    if (refused) {
+      b.editStatus()
+          .addNewCondition()
+          .withType("PodScheduled")
+          .withStatus("False")
+          .withReason("Unschedulable")
+          .withLastTransitionTime("2026-12-01T05:00:00Z")
+          .endCondition()
+          .endStatus();
+    }
+    return b.build();
   }
 
   @Test

@@ -158,8 +158,9 @@ class OSImageReconcilerTest {
     return PlanFactory.create(image, layers, OperatorSettings.DEFAULT_MAX_LIMITS).inputDigest();
   }
 
-  Owned owned() {
-    return new Owned(
+  Owned owned(OSImage image) {
+    return Owned.of(
+        image,
         client.pods().inNamespace(NS).list().getItems(),
         client.configMaps().inNamespace(NS).list().getItems());
   }
@@ -169,7 +170,7 @@ class OSImageReconcilerTest {
     image.setStatus(status);
     OSImageStatus next =
         client.getKubernetesSerialization().clone(status == null ? new OSImageStatus() : status);
-    reconciler.reconcile(image, next, owned(), metrics);
+    reconciler.reconcile(image, next, owned(image), metrics);
     return next;
   }
 
@@ -407,6 +408,24 @@ class OSImageReconcilerTest {
     assertThat(client.configMaps().inNamespace(NS).list().getItems())
         .extracting(c -> c.getMetadata().getName())
         .containsExactly(BuildPodFactory.configMapName("edge", input(changed)));
+  }
+
+  @Test
+  void podsOfAnotherImageAmongTheSecondariesAreLeftAlone() throws IOException {
+    // The pod informer maps a finished pod to the images queued for a slot too, so another
+    // image's pods, and a deleted image's of the same name, reach this image's reconcile.
+    OSImage other = image("quiet");
+    other.getMetadata().setUid("uid-edge-before");
+    reconcile(other, null);
+    List<String> others = podNames();
+
+    OSImage image = image("console=ttyS0");
+    Owned owned = owned(image);
+    assertThat(owned.pods()).isEmpty();
+    assertThat(owned.configMaps()).isEmpty();
+    reconcile(image, null);
+
+    assertThat(podNames()).hasSize(4).containsAll(others);
   }
 
   @Test
