@@ -19,7 +19,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
@@ -114,15 +113,15 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         () -> {
           OSImageStatus status = StatusUpdates.copy(json, image.getStatus(), OSImageStatus::new);
           Owned owned =
-              new Owned(
-                  List.copyOf(context.getSecondaryResources(Pod.class)),
-                  List.copyOf(context.getSecondaryResources(ConfigMap.class)));
+              Owned.of(
+                  image,
+                  context.getSecondaryResources(Pod.class),
+                  context.getSecondaryResources(ConfigMap.class));
           Duration recheck = reconcile(image, status, owned, LaminaMetrics.of(context));
           if (StatusUpdates.changed(json, image.getStatus(), status)) {
             // The status is the build's state (attempts, pods): the next reconcile, which a pod
             // event may start at once, must read this write, not the informer's older copy.
-            PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(
-                image, StatusUpdates.fresh(image, status, OSImage::new), context);
+            StatusUpdates.replaceAndCache(image, status, OSImage::new, context);
           }
           UpdateControl<OSImage> control = UpdateControl.noUpdate();
           if (recheck != null) {

@@ -69,11 +69,13 @@ public final class Referrers {
   /** The referrers of {@code digest} that the tag schema lists, of {@code artifactType}. */
   public static List<Descriptor> list(OciRepository repo, String digest, String artifactType)
       throws IOException {
-    Optional<Descriptor> tagged = repo.resolveTag(fallbackTag(digest));
+    // One GET of the tag, not a HEAD and then a GET of the digest: the cache check asks this for
+    // every architecture of every image it finds built.
+    Optional<OciRepository.Tagged> tagged = repo.readTag(fallbackTag(digest));
     if (tagged.isEmpty()) {
       return List.of();
     }
-    return ImageIndex.parse(repo.manifestBytes(tagged.get().digest())).manifests().stream()
+    return ImageIndex.parse(tagged.get().bytes()).manifests().stream()
         .filter(d -> artifactType == null || artifactType.equals(d.artifactType()))
         .toList();
   }

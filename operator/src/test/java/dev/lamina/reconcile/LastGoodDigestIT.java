@@ -61,6 +61,17 @@ class LastGoodDigestIT {
       assertThat(building.getStatus().getDigest()).isEqualTo(built.digest());
       assertThat(building.getStatus().getReadyInputDigest()).isEqualTo(firstInput);
       assertThat(building.getStatus().getRepository()).isEqualTo(env.image(ns + "/out"));
+      // The status is replaced, not merged: the first build's per-architecture results, which
+      // the new input's status leaves out, are gone rather than left beside the new state.
+      assertThat(ready.getStatus().getArchitectures())
+          .allSatisfy(a -> assertThat(a.getManifestDigest()).isNotNull());
+      assertThat(building.getStatus().getArchitectures())
+          .isNotEmpty()
+          .allSatisfy(
+              a -> {
+                assertThat(a.getManifestDigest()).isNull();
+                assertThat(a.getArtifacts()).isNullOrEmpty();
+              });
     }
   }
 

@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * the registry cache. Then that tag moves, so every image has a new input and must build. The
  * operator runs as its own process with {@code --max-build-pods} ({@code lamina.bench.maxPods},
  * default the operator's default), its pods run by the local node agent. Reports the peak number of
- * unfinished build pods at once, the pods created, and the time from the push of the moved tag
- * until every image is Ready with its new input. Run with:
+ * unfinished build pods at once, the pods created, those the scheduler refused (the stand-in node
+ * full), and the time from the push of the moved tag until every image is Ready with its new input.
+ * Run with:
  *
  * <pre>mvn -o -pl operator verify -Dit.test=TagMoveBenchmark -Dtest=none
  *     -Dsurefire.failIfNoSpecifiedTests=false -Dlamina.bench.images=500</pre>
@@ -115,9 +116,10 @@ class TagMoveBenchmark {
 
         Set<String> unfinished = ConcurrentHashMap.newKeySet();
         Set<String> created = ConcurrentHashMap.newKeySet();
+        Set<String> refused = ConcurrentHashMap.newKeySet();
         AtomicInteger peak = new AtomicInteger();
         try (Watch watch =
-            client.pods().inNamespace(ns).watch(podCounter(unfinished, created, peak))) {
+            client.pods().inNamespace(ns).watch(podCounter(unfinished, created, refused, peak))) {
           long moved = System.nanoTime();
           // The moved tag: base:v1 now points at other content.
           pushLayerImage(
@@ -131,11 +133,12 @@ class TagMoveBenchmark {
           double settled = (System.nanoTime() - moved) / 1e9;
           LOG.info(
               "RESULT images={} max_build_pods={} peak_unfinished_pods={} pods_created={}"
-                  + " all_settled_in_s={}",
+                  + " pods_refused_by_scheduler={} all_settled_in_s={}",
               IMAGES,
               MAX_PODS == null ? "default" : MAX_PODS,
               peak.get(),
               created.size(),
+              refused.size(),
               String.format("%.1f", settled));
         }
       }
@@ -156,18 +159,24 @@ class TagMoveBenchmark {
   }
 
   private static Watcher<Pod> podCounter(
-      Set<String> unfinished, Set<String> created, AtomicInteger peak) {
+      Set<String> unfinished, Set<String> created, Set<String> refused, AtomicInteger peak) {
     return new Watcher<>() {
       @Override
       public void eventReceived(Action action, Pod pod) {
         String name = pod.getMetadata().getName();
         String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        if (PodOutcome.unschedulableSince(pod).isPresent()) {
+          refused.add(name);
+        }
         if (action == Action.DELETED || "Succeeded".equals(phase) || "Failed".equals(phase)) {
           unfinished.remove(name);
         } else {
           created.add(name);
           unfinished.add(name);
-          peak.accumulateAndGet(unfinished.size(), Math::max);
+          int now = unfinished.size();
+          if (now > peak.getAndAccumulate(now, Math::max)) {
+            LOG.info("new peak {}: {}", now, new java.util.TreeSet<>(unfinished));
+          }
         }
       }
 
