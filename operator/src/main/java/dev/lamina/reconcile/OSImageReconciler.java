@@ -19,6 +19,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
@@ -121,7 +122,8 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
           if (StatusUpdates.changed(json, image.getStatus(), status)) {
             // The status is the build's state (attempts, pods): the next reconcile, which a pod
             // event may start at once, must read this write, not the informer's older copy.
-            StatusUpdates.replaceAndCache(image, status, OSImage::new, context);
+            PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(
+                image, StatusUpdates.fresh(image, status, OSImage::new), context);
           }
           UpdateControl<OSImage> control = UpdateControl.noUpdate();
           if (recheck != null) {

@@ -4,8 +4,6 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.OperatorException;
-import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import java.io.IOException;
 import java.util.function.Supplier;
 import org.slf4j.MDC;
@@ -51,19 +49,6 @@ final class StatusUpdates {
   /** Whether writing {@code status} would change what the resource holds. */
   static boolean changed(KubernetesSerialization json, Object old, Object status) {
     return old == null || !json.asJson(status).equals(json.asJson(old));
-  }
-
-  /**
-   * Replaces the resource's status with {@code status} (a PUT of the status subresource, cheaper
-   * for the API server than a server-side apply) and puts the result in the controller's cache, so
-   * the next reconcile reads this write rather than the informer's older copy. A conflict (someone
-   * else wrote in between) is retried against the newer resource: the status is the reconciler's
-   * alone. Fields {@code status} leaves null are removed.
-   */
-  static <R extends CustomResource<?, S>, S> void replaceAndCache(
-      R resource, S status, Supplier<R> empty, Context<R> context) {
-    PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
-        resource, context, read -> fresh(read, status, empty));
   }
 
   /**
