@@ -87,13 +87,15 @@ if ! grep -qx enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null; then
 fi
 
 # hack/build-control-plane.sh needs Go >= 1.21, which fetches the toolchain Kubernetes asks for
-# (GOTOOLCHAIN=auto). Debian 12 ships 1.19, so when nothing newer is installed, use it once to
-# fetch a Go distribution from the Go module proxy (it is published there as a module) into
-# /usr/local/go.
-GO_BOOTSTRAP_VERSION=1.24.11
+# (GOTOOLCHAIN=auto), and cosign v2.6.5 (hack/build-supply-tools.sh) needs Go >= 1.25. Machines
+# here come with 1.26.8 in /usr/local/go; Debian 12 ships 1.19, so when nothing new enough is
+# installed, use Debian's once to fetch a Go distribution from the Go module proxy (it is
+# published there as a module) into /usr/local/go. It must itself be new enough for cosign: with
+# 1.24.11, `go install` stopped at "requires go >= 1.25.0 (running go 1.24.11; GOTOOLCHAIN=local)".
+GO_BOOTSTRAP_VERSION=1.26.8
 export PATH="/usr/local/go/bin:$PATH"
 GO_MINOR="$(go env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p' || true)"
-if [ -z "$GO_MINOR" ] || [ "$GO_MINOR" -lt 21 ]; then
+if [ -z "$GO_MINOR" ] || [ "$GO_MINOR" -lt 25 ]; then
   apt-get "${APT_OPTS[@]}" install -y --no-install-recommends golang-go
   GOARCH="$(dpkg --print-architecture)"
   MODULE="golang.org/toolchain@v0.0.1-go${GO_BOOTSTRAP_VERSION}.linux-${GOARCH}"
