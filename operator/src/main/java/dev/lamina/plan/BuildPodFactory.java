@@ -39,6 +39,9 @@ public final class BuildPodFactory {
   public static final String LABEL_ARCH = "lamina.dev/arch";
   public static final String LABEL_INPUT = "lamina.dev/input";
 
+  /** The well-known node label a build pod's nodeSelector pins its architecture with. */
+  public static final String NODE_ARCH_LABEL = "kubernetes.io/arch";
+
   public static final String PLAN_DIR = "/etc/lamina/plan";
   public static final String PLAN_FILE = "plan.json";
   public static final String DOCKER_CONFIG_DIR = "/etc/lamina/docker";
@@ -190,7 +193,7 @@ public final class BuildPodFactory {
         .withAutomountServiceAccountToken(false)
         .withEnableServiceLinks(false)
         .withActiveDeadlineSeconds(effectiveDeadline(image))
-        .withNodeSelector(Map.of("kubernetes.io/os", "linux", "kubernetes.io/arch", arch.name()))
+        .withNodeSelector(Map.of("kubernetes.io/os", "linux", NODE_ARCH_LABEL, arch.name()))
         .withNewSecurityContext()
         .withRunAsNonRoot(true)
         .withRunAsUser(BUILD_UID)

@@ -178,7 +178,7 @@ final class BuildStateMachine {
           a.setOverlaps(IndexDocuments.overlaps(outcome.result()));
           a.setOverlapCount(IndexDocuments.overlapCount(outcome.result()));
         }
-        yield failedAttempt(a, outcome, !finished(pod), attempts, now, retry);
+        yield failedAttempt(a, outcome, !PodOutcome.finished(pod), attempts, now, retry);
       }
       default -> unfinished(a, outcome, pod, nodeExists, now, retry);
     };
@@ -275,11 +275,6 @@ final class BuildStateMachine {
 
   private static Step step(ArchitectureStatus a, PodAction action, Duration recheck) {
     return new Step(a, action, recheck, Scheduling.OK, false);
-  }
-
-  private static boolean finished(Pod pod) {
-    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-    return "Succeeded".equals(phase) || "Failed".equals(phase);
   }
 
   /** A deep copy, so a step never changes the status it was given, whatever fields it gains. */

@@ -167,7 +167,8 @@ final class OSImageWatches implements ClusterView {
    */
   private Set<ResourceID> podOwnerAndQueue(Pod pod) {
     Set<ResourceID> ids = new HashSet<>(OWNER.toPrimaryResourceIDs(pod));
-    if (slots != null && (finished(pod) || pod.getMetadata().getDeletionTimestamp() != null)) {
+    if (slots != null
+        && (PodOutcome.finished(pod) || pod.getMetadata().getDeletionTimestamp() != null)) {
       slots.waiting().stream()
           .limit(Math.max(maxBuildPods, 1))
           .map(OSImageWatches::queuedImage)
@@ -190,14 +191,14 @@ final class OSImageWatches implements ClusterView {
    * others.
    */
   static boolean holdsSlot(Pod pod, Predicate<String> architectureHasNode) {
-    if (finished(pod)) {
+    if (PodOutcome.finished(pod)) {
       return false;
     }
     if (PodOutcome.unschedulableSince(pod).isEmpty()) {
       return true;
     }
     Map<String, String> selector = pod.getSpec() == null ? null : pod.getSpec().getNodeSelector();
-    String arch = selector == null ? null : selector.get("kubernetes.io/arch");
+    String arch = selector == null ? null : selector.get(BuildPodFactory.NODE_ARCH_LABEL);
     return arch != null && architectureHasNode.test(arch);
   }
 
@@ -208,11 +209,6 @@ final class OSImageWatches implements ClusterView {
   private static ResourceID queuedImage(String key) {
     String[] parts = key.split("/", 3);
     return new ResourceID(parts[1], parts[0]);
-  }
-
-  private static boolean finished(Pod pod) {
-    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-    return "Succeeded".equals(phase) || "Failed".equals(phase);
   }
 
   private String resolution(Layer layer) {
@@ -239,7 +235,8 @@ final class OSImageWatches implements ClusterView {
         .list(
             n ->
                 n.getMetadata().getLabels() != null
-                    && arch.equals(n.getMetadata().getLabels().get("kubernetes.io/arch")))
+                    && arch.equals(
+                        n.getMetadata().getLabels().get(BuildPodFactory.NODE_ARCH_LABEL)))
         .findAny()
         .isPresent();
   }

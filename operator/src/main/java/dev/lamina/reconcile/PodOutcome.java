@@ -49,9 +49,19 @@ record PodOutcome(
   static final Set<String> CREATE_REASONS =
       Set.of("CreateContainerConfigError", "CreateContainerError");
 
+  /** Whether the pod has stopped, succeeded or failed. */
+  static boolean finished(Pod pod) {
+    String phase = phase(pod);
+    return "Succeeded".equals(phase) || "Failed".equals(phase);
+  }
+
+  private static String phase(Pod pod) {
+    return pod.getStatus() == null ? null : pod.getStatus().getPhase();
+  }
+
   static PodOutcome of(Pod pod) {
-    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-    if (!"Succeeded".equals(phase) && !"Failed".equals(phase)) {
+    String phase = phase(pod);
+    if (!finished(pod)) {
       return unfinished(pod, phase);
     }
     ContainerStateTerminated terminated = terminated(pod);
