@@ -263,8 +263,8 @@ public final class BuildCommand implements Callable<Integer> {
 
   private Descriptor publishIndex(
       BuildPlan plan, Map<String, BuildResult> results, OciClient client) throws IOException {
-    Map<String, String> manifests = new LinkedHashMap<>();
-    results.forEach((arch, r) -> manifests.put(arch, r.manifestDigest()));
+    Map<String, IndexPublisher.Entry> manifests = new LinkedHashMap<>();
+    results.forEach((arch, r) -> manifests.put(arch, IndexPublisher.Entry.of(r)));
     List<String> tags = new ArrayList<>(List.of(InputDigest.cacheTag(plan.inputDigest())));
     if (plan.output().tag() != null) {
       tags.add(plan.output().tag());

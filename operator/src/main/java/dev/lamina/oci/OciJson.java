@@ -82,6 +82,9 @@ final class OciJson {
     }
     g.writeStringField("digest", d.digest());
     g.writeNumberField("size", d.size());
+    if (d.data() != null) {
+      g.writeStringField("data", d.data());
+    }
     if (d.platform() != null) {
       Platform p = d.platform();
       g.writeObjectFieldStart("platform");
@@ -133,7 +136,8 @@ final class OciJson {
         size.asLong(),
         readAnnotations(node),
         platform,
-        text(node, "artifactType"));
+        text(node, "artifactType"),
+        text(node, "data"));
   }
 
   static List<Descriptor> readDescriptors(JsonNode node, String field, String what)

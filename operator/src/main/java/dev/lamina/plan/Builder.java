@@ -331,8 +331,17 @@ public final class Builder {
     if (plan.output() == null || plan.output().repository() == null) {
       throw new BuildException("NoOutput", "spec.output.repository is needed to push");
     }
+    return push(client.repository(plan.output().repository()), plan, assembled, progress);
+  }
+
+  /**
+   * Pushes the artifacts of {@code assembled} to {@code repo}: its blobs, its manifest, then its
+   * SBOM as a referrer of the manifest.
+   */
+  public static BuildResult push(
+      OciRepository repo, BuildPlan plan, Assembled assembled, Consumer<String> progress)
+      throws BuildException {
     try {
-      OciRepository repo = client.repository(plan.output().repository());
       ImageManifest manifest = manifest(plan, assembled);
       for (Descriptor d : manifest.layers()) {
         String name = d.annotations().get(MediaTypes.ANNOTATION_TITLE);
@@ -394,9 +403,9 @@ public final class Builder {
         layers.add(layer(a));
       }
     }
-    byte[] config = BuildConfig.of(plan, assembled).toJson();
+    // Embedded as well as pushed: a cache hit reads the overlaps from the manifest alone.
     Descriptor configDesc =
-        new Descriptor(ArtifactTypes.BUILD_CONFIG, Digests.sha256(config), config.length);
+        Descriptor.embedding(ArtifactTypes.BUILD_CONFIG, BuildConfig.of(plan, assembled).toJson());
     return ImageManifest.of(ArtifactTypes.OS_IMAGE, configDesc, layers, Map.of());
   }
 
@@ -500,7 +509,8 @@ public final class Builder {
     }
   }
 
-  static BuildResult.ArtifactRef artifact(Path file, String name, String mediaType)
+  /** The artifact a build lists for {@code file}, under {@code name}. */
+  public static BuildResult.ArtifactRef artifact(Path file, String name, String mediaType)
       throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
       return new BuildResult.ArtifactRef(name, mediaType, Digests.sha256(in), Files.size(file));

@@ -6,6 +6,7 @@ import dev.lamina.oci.ImageIndex;
 import dev.lamina.oci.MediaTypes;
 import dev.lamina.oci.OciRepository;
 import dev.lamina.oci.Platform;
+import dev.lamina.supply.Sbom;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,23 +15,58 @@ import java.util.TreeMap;
 
 /** Pushes the multi-architecture index over the per-architecture manifests of one build. */
 public final class IndexPublisher {
+  /**
+   * Annotation of an index entry: the digest of the SBOM document that refers to its manifest, so
+   * that a reader of the index (a cache hit) has it without a referrers lookup.
+   */
+  public static final String SBOM_ANNOTATION = "dev.lamina.sbom.digest";
+
   private IndexPublisher() {}
+
+  /**
+   * One architecture of the index.
+   *
+   * @param manifest the manifest's digest
+   * @param sbom the digest of its SBOM document, or null
+   */
+  public record Entry(String manifest, String sbom) {
+    /** The entry of a pushed build result. */
+    public static Entry of(BuildResult result) {
+      return new Entry(result.manifestDigest(), sbomDigest(result.artifacts()));
+    }
+  }
+
+  /** The digest of the SBOM among a build's artifacts, or null. */
+  public static String sbomDigest(List<BuildResult.ArtifactRef> artifacts) {
+    if (artifacts == null) {
+      return null;
+    }
+    return artifacts.stream()
+        .filter(a -> Sbom.MEDIA_TYPE.equals(a.mediaType()))
+        .map(BuildResult.ArtifactRef::digest)
+        .findFirst()
+        .orElse(null);
+  }
 
   /**
    * Pushes an OCI image index with one entry per architecture, under each tag, after checking that
    * every manifest it points at is in the repository.
    *
-   * @param manifests architecture -> manifest digest
+   * @param entries by architecture
    * @param tags tags to give the index; the first is the content-addressed cache tag
    * @return the index descriptor
    */
   public static Descriptor publish(
-      OciRepository repo, Map<String, String> manifests, List<String> tags) throws IOException {
+      OciRepository repo, Map<String, Entry> entries, List<String> tags) throws IOException {
     Map<String, byte[]> bytes = new TreeMap<>();
-    for (Map.Entry<String, String> e : manifests.entrySet()) {
-      bytes.put(e.getKey(), repo.manifestBytes(e.getValue()));
+    Map<String, String> sboms = new TreeMap<>();
+    for (Map.Entry<String, Entry> e : entries.entrySet()) {
+      bytes.put(e.getKey(), repo.manifestBytes(e.getValue().manifest()));
+      if (e.getValue().sbom() != null) {
+        sboms.put(e.getKey(), e.getValue().sbom());
+      }
     }
-    byte[] index = index(bytes);
+    byte[] index = index(bytes, sboms);
     Descriptor pushed = null;
     for (String tag : tags) {
       pushed = repo.pushManifest(index, MediaTypes.OCI_INDEX, tag);
@@ -38,16 +74,22 @@ public final class IndexPublisher {
     return pushed;
   }
 
-  /** The index over the manifests (architecture -> manifest bytes) that {@link #publish} pushes. */
-  public static byte[] index(Map<String, byte[]> manifests) {
+  /**
+   * The index that {@link #publish} pushes.
+   *
+   * @param manifests architecture -> manifest bytes
+   * @param sboms architecture -> SBOM digest, for the architectures that have one
+   */
+  public static byte[] index(Map<String, byte[]> manifests, Map<String, String> sboms) {
     List<Descriptor> entries = new ArrayList<>();
     for (Map.Entry<String, byte[]> e : new TreeMap<>(manifests).entrySet()) {
+      String sbom = sboms.get(e.getKey());
       entries.add(
           new Descriptor(
               MediaTypes.OCI_MANIFEST,
               Digests.sha256(e.getValue()),
               e.getValue().length,
-              Map.of(),
+              sbom == null ? Map.of() : Map.of(SBOM_ANNOTATION, sbom),
               Platform.linux(e.getKey()),
               ArtifactTypes.OS_IMAGE));
     }

@@ -21,9 +21,11 @@ public final class InputDigest {
   /**
    * Raised only when a change alters the bytes the assembler writes for the same inputs, so an
    * operator upgrade doesn't rebuild every image. 2: the manifest's config lists init-layer
-   * overlaps. 3: gzip initrds at zlib level 4, with random-looking blocks stored.
+   * overlaps. 3: gzip initrds at zlib level 4, with random-looking blocks stored. 4: the manifest
+   * embeds its config, and the index names each architecture's SBOM (so a cache hit reads neither
+   * from the registry).
    */
-  public static final int OUTPUT_FORMAT_VERSION = 3;
+  public static final int OUTPUT_FORMAT_VERSION = 4;
 
   private static final ObjectMapper CANONICAL =
       JsonMapper.builder()

@@ -4,6 +4,7 @@ import dev.lamina.api.Architecture;
 import dev.lamina.api.ArchitectureStatus;
 import dev.lamina.api.BuildState;
 import dev.lamina.plan.BuildPodFactory;
+import dev.lamina.plan.IndexPublisher;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
@@ -163,7 +164,7 @@ final class BuildStateMachine {
         a.setState(BuildState.Succeeded);
         a.setManifestDigest(outcome.result().manifestDigest());
         a.setNodeArchitecture(outcome.result().osArch());
-        a.setSbomDigest(IndexDocuments.sbomDigest(outcome.result()));
+        a.setSbomDigest(IndexPublisher.sbomDigest(outcome.result().artifacts()));
         a.setArtifacts(IndexDocuments.artifacts(outcome.result()));
         a.setOverlaps(IndexDocuments.overlaps(outcome.result()));
         a.setOverlapCount(IndexDocuments.overlapCount(outcome.result()));

@@ -27,13 +27,13 @@ final class IndexDocuments {
 
   private IndexDocuments() {}
 
-  /** Manifest digest by architecture, for the linux entries of an index. */
-  static Map<String, String> manifestsByArchitecture(byte[] index) throws IOException {
-    Map<String, String> result = new LinkedHashMap<>();
+  /** The manifest entry by architecture, for the linux entries of an index. */
+  static Map<String, Descriptor> manifestsByArchitecture(byte[] index) throws IOException {
+    Map<String, Descriptor> result = new LinkedHashMap<>();
     for (Descriptor m : ImageIndex.parse(index).manifests()) {
       Platform p = m.platform();
       if (p != null && "linux".equals(p.os())) {
-        result.putIfAbsent(p.architecture(), m.digest());
+        result.putIfAbsent(p.architecture(), m);
       }
     }
     return result;
@@ -67,17 +67,6 @@ final class IndexDocuments {
     return list;
   }
 
-  /** The digest of the SBOM a build result lists, or null. */
-  static String sbomDigest(BuildResult result) {
-    return result.artifacts() == null
-        ? null
-        : result.artifacts().stream()
-            .filter(a -> Sbom.MEDIA_TYPE.equals(a.mediaType()))
-            .map(BuildResult.ArtifactRef::digest)
-            .findFirst()
-            .orElse(null);
-  }
-
   /** A build result's listed overlaps, as status keeps them. */
   static List<Overlap> overlaps(BuildResult result) {
     List<Overlap> list = new ArrayList<>();
@@ -100,8 +89,9 @@ final class IndexDocuments {
   }
 
   /**
-   * Reads the Lamina build config of a per-architecture manifest; empty when the config is not
-   * Lamina's or predates overlap reporting, so the overlaps stay unknown rather than none.
+   * Reads the Lamina build config of a per-architecture manifest, from the manifest itself when it
+   * embeds it, else from the registry; empty when the config is not Lamina's or predates overlap
+   * reporting, so the overlaps stay unknown rather than none.
    */
   static Optional<BuildConfig> buildConfig(OciRepository repo, byte[] manifest) throws IOException {
     Descriptor config = ImageManifest.parse(manifest).config();
@@ -109,6 +99,10 @@ final class IndexDocuments {
         || !ArtifactTypes.BUILD_CONFIG.equals(config.mediaType())
         || config.size() > MAX_CONFIG_BYTES) {
       return Optional.empty();
+    }
+    Optional<byte[]> embedded = config.embedded();
+    if (embedded.isPresent()) {
+      return buildConfig(embedded.get());
     }
     byte[] bytes;
     try (InputStream in = repo.openBlob(config)) {

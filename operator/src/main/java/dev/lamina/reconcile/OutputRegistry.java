@@ -46,11 +46,11 @@ final class OutputRegistry {
     }
     Descriptor index = tagged.get().descriptor();
     byte[] indexBytes = tagged.get().bytes();
-    Map<String, String> manifests = IndexDocuments.manifestsByArchitecture(indexBytes);
+    Map<String, Descriptor> manifests = IndexDocuments.manifestsByArchitecture(indexBytes);
     List<ArchitectureStatus> archs = new ArrayList<>();
     for (Architecture arch : architectures) {
-      String manifest = manifests.get(arch.name());
-      if (manifest == null) {
+      Descriptor entry = manifests.get(arch.name());
+      if (entry == null) {
         LOG.warn("cached index {} lacks {}; building", index.digest(), arch);
         return Optional.empty();
       }
@@ -58,10 +58,12 @@ final class OutputRegistry {
       a.setArchitecture(arch.name());
       a.setState(BuildState.Succeeded);
       a.setAttempts(0);
-      a.setManifestDigest(manifest);
-      byte[] manifestBytes = repo.manifestBytes(manifest);
+      a.setManifestDigest(entry.digest());
+      byte[] manifestBytes = repo.manifestBytes(entry.digest());
       a.setArtifacts(IndexDocuments.artifacts(manifestBytes));
-      a.setSbomDigest(Sbom.pushedDigest(repo, manifest).orElse(null));
+      // The index Lamina publishes names each SBOM; another publisher's is looked up.
+      String sbom = entry.annotations().get(IndexPublisher.SBOM_ANNOTATION);
+      a.setSbomDigest(sbom != null ? sbom : Sbom.pushedDigest(repo, entry.digest()).orElse(null));
       IndexDocuments.buildConfig(repo, manifestBytes)
           .ifPresent(
               config -> {
@@ -88,8 +90,12 @@ final class OutputRegistry {
   static Descriptor publish(
       OciRepository repo, String input, String tag, List<ArchitectureStatus> archs)
       throws IOException {
-    Map<String, String> manifests = new LinkedHashMap<>();
-    archs.forEach(a -> manifests.put(a.getArchitecture(), a.getManifestDigest()));
+    Map<String, IndexPublisher.Entry> manifests = new LinkedHashMap<>();
+    archs.forEach(
+        a ->
+            manifests.put(
+                a.getArchitecture(),
+                new IndexPublisher.Entry(a.getManifestDigest(), a.getSbomDigest())));
     List<String> tags = new ArrayList<>();
     tags.add(InputDigest.cacheTag(input));
     if (tag != null && !tag.isEmpty()) {

@@ -77,11 +77,16 @@ public final class ImageVerifier {
     BuildPlan plan = Provenance.plan(statement);
     Map<String, String> pushedManifests = manifests(repo.manifestBytes(index));
     Map<String, byte[]> rebuiltManifests = new TreeMap<>();
+    Map<String, String> rebuiltSboms = new TreeMap<>();
     Builder builder = new Builder(client, Files.createDirectories(work.resolve("spool")), progress);
     for (String arch : new TreeMap<>(plan.architectures()).keySet()) {
       Builder.Assembled a = builder.assemble(plan, arch, work.resolve(arch));
       byte[] manifest = Builder.manifest(plan, a).toJson();
       rebuiltManifests.put(arch, manifest);
+      String sbom = IndexPublisher.sbomDigest(a.artifacts());
+      if (sbom != null) {
+        rebuiltSboms.put(arch, sbom);
+      }
       String pushedDigest = pushedManifests.get(arch);
       ImageManifest pushed =
           pushedDigest == null ? null : ImageManifest.parse(repo.manifestBytes(pushedDigest));
@@ -111,7 +116,11 @@ public final class ImageVerifier {
       }
     }
     checks.add(
-        new Check("index", "index", index, Digests.sha256(IndexPublisher.index(rebuiltManifests))));
+        new Check(
+            "index",
+            "index",
+            index,
+            Digests.sha256(IndexPublisher.index(rebuiltManifests, rebuiltSboms))));
     return new Report(reference, index, checks);
   }
 

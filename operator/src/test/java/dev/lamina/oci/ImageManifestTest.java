@@ -60,6 +60,45 @@ class ImageManifestTest {
   }
 
   @Test
+  void embeddedConfigRoundTripsAndIsReadOnlyWhenItMatchesItsDigest() throws OciException {
+    byte[] config = "{\"overlapCount\":0}".getBytes(StandardCharsets.UTF_8);
+    Descriptor embedded =
+        Descriptor.embedding("application/vnd.lamina.build.config.v1+json", config);
+    ImageManifest manifest = ImageManifest.of(null, embedded, List.of(), Map.of());
+
+    String json = new String(manifest.toJson(), StandardCharsets.UTF_8);
+    assertThat(json)
+        .contains(
+            "\"size\":"
+                + config.length
+                + ",\"data\":\""
+                + java.util.Base64.getEncoder().encodeToString(config)
+                + "\"");
+    Descriptor read = ImageManifest.parse(manifest.toJson()).config();
+    assertThat(read).isEqualTo(embedded);
+    assertThat(read.embedded()).get().isEqualTo(config);
+
+    // Data that is not what the descriptor names is not used: the reader fetches the blob.
+    Descriptor forged =
+        new Descriptor(
+            read.mediaType(),
+            read.digest(),
+            read.size(),
+            Map.of(),
+            null,
+            null,
+            java.util.Base64.getEncoder()
+                .encodeToString("{\"overlapCount\":9}".getBytes(StandardCharsets.UTF_8)));
+    assertThat(forged.embedded()).isEmpty();
+    assertThat(
+            new Descriptor(
+                read.mediaType(), read.digest(), read.size(), Map.of(), null, null, "%%"))
+        .extracting(Descriptor::embedded)
+        .isEqualTo(java.util.Optional.empty());
+    assertThat(new Descriptor(read.mediaType(), read.digest(), read.size()).embedded()).isEmpty();
+  }
+
+  @Test
   void indexRoundTripsWithPlatforms() throws OciException {
     ImageIndex index =
         ImageIndex.of(

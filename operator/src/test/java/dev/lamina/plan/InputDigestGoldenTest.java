@@ -70,9 +70,10 @@ class InputDigestGoldenTest {
 
     assertThat(plan.inputDigest())
         .isEqualTo(InputDigest.of(plan))
-        // Format version 3 (gzip level 4 and stored random blocks change the initrd's bytes); at
-        // version 2 this was
+        // Format version 4 (the manifest embeds its config, the index names each SBOM); at
+        // version 3 (gzip level 4 and stored random blocks change the initrd's bytes) this was
+        // sha256:eb7e893b47c1af691785efc0b09718436abb88e0f8026200abaf1b29ce504a5b, at version 2
         // sha256:69ae46d74d13f20afdfaffaf46b65e9f25a6bb6513af4504ace52706846b68ca.
-        .isEqualTo("sha256:eb7e893b47c1af691785efc0b09718436abb88e0f8026200abaf1b29ce504a5b");
+        .isEqualTo("sha256:736342539768090d9a0370d1c95e17e364dcde27771f2f0dde22afd394b8b4ea");
   }
 }

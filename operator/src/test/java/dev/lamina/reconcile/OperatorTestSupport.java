@@ -1,19 +1,18 @@
 package dev.lamina.reconcile;
 
-import static dev.lamina.testing.TestLayers.pushBlob;
-
 import dev.lamina.api.Layer;
 import dev.lamina.api.LayerSpec;
 import dev.lamina.oci.Descriptor;
-import dev.lamina.oci.ImageIndex;
-import dev.lamina.oci.ImageManifest;
-import dev.lamina.oci.MediaTypes;
 import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciRepository;
-import dev.lamina.oci.Platform;
+import dev.lamina.plan.ArtifactTypes;
+import dev.lamina.plan.BuildException;
 import dev.lamina.plan.BuildPlan;
 import dev.lamina.plan.BuildPodFactory;
+import dev.lamina.plan.Builder;
+import dev.lamina.plan.IndexPublisher;
 import dev.lamina.plan.InputDigest;
+import dev.lamina.supply.Sbom;
 import dev.lamina.testing.TestLayers;
 import dev.lamina.testing.TestLayers.Entry;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -24,6 +23,8 @@ import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -101,32 +102,45 @@ final class OperatorTestSupport {
   }
 
   /**
-   * Pushes a tiny manifest per architecture of the plan and an index over them, tagged with the
-   * plan's cache tag, as a build elsewhere would have left them; returns the index descriptor.
+   * Pushes, per architecture of the plan, what a build pushes (through the builder's own {@code
+   * push}: a kernel blob, the build config, the manifest and its SBOM as a referrer), then the
+   * index the operator publishes, tagged with the plan's cache tag, as a build elsewhere would have
+   * left them; returns the index descriptor.
    */
   static Descriptor seedCache(OciRepository out, BuildPlan plan) throws IOException {
-    List<Descriptor> entries = new ArrayList<>();
-    for (String arch : new TreeMap<>(plan.architectures()).keySet()) {
-      Descriptor config = pushBlob(out, utf8("{}"), "application/vnd.lamina.build.v1+json");
-      Descriptor blob = pushBlob(out, utf8("kernel for " + arch), "application/vnd.lamina.kernel");
-      blob =
-          new Descriptor(
-              blob.mediaType(),
-              blob.digest(),
-              blob.size(),
-              Map.of(MediaTypes.ANNOTATION_TITLE, "kernel"),
-              null,
-              null);
-      byte[] manifest = ImageManifest.of(null, config, List.of(blob), Map.of()).toJson();
-      Descriptor m = out.pushManifest(manifest, MediaTypes.OCI_MANIFEST, null);
-      entries.add(
-          new Descriptor(
-              m.mediaType(), m.digest(), m.size(), Map.of(), Platform.linux(arch), null));
+    Path dir = Files.createTempDirectory("lamina-seed-");
+    try {
+      Map<String, IndexPublisher.Entry> entries = new TreeMap<>();
+      for (String arch : new TreeMap<>(plan.architectures()).keySet()) {
+        Path kernel = dir.resolve(ArtifactTypes.KERNEL_FILE);
+        Files.write(kernel, utf8("kernel for " + arch));
+        Path sbom = dir.resolve(Sbom.FILE);
+        Files.write(sbom, new Sbom(plan.osImage(), arch, plan.sourceDateEpoch()).toJson());
+        Builder.Assembled assembled =
+            new Builder.Assembled(
+                arch,
+                dir,
+                List.of(
+                    Builder.artifact(kernel, ArtifactTypes.KERNEL_FILE, ArtifactTypes.KERNEL),
+                    Builder.artifact(sbom, Sbom.FILE, Sbom.MEDIA_TYPE)),
+                List.of(),
+                0);
+        try {
+          entries.put(arch, IndexPublisher.Entry.of(Builder.push(out, plan, assembled, p -> {})));
+        } catch (BuildException e) {
+          throw new IOException(e);
+        }
+      }
+      return IndexPublisher.publish(
+          out, entries, List.of(InputDigest.cacheTag(plan.inputDigest())));
+    } finally {
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.delete(f);
+        }
+      }
+      Files.delete(dir);
     }
-    return out.pushManifest(
-        ImageIndex.of(entries, Map.of()).toJson(),
-        MediaTypes.OCI_INDEX,
-        InputDigest.cacheTag(plan.inputDigest()));
   }
 
   static Layer layer(String ns, String name, String image) {

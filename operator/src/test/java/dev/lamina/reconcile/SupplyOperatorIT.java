@@ -20,6 +20,7 @@ import dev.lamina.api.TrustSpec;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.MediaTypes;
 import dev.lamina.oci.OciRepository;
+import dev.lamina.plan.IndexPublisher;
 import dev.lamina.supply.CosignArtifacts;
 import dev.lamina.supply.SigningKeys;
 import dev.lamina.supply.SupplyChainIT;
@@ -185,13 +186,17 @@ class SupplyOperatorIT {
                 .toJson(),
             MediaTypes.OCI_MANIFEST,
             null);
-    Map<String, String> manifests = new java.util.TreeMap<>();
+    Map<String, IndexPublisher.Entry> manifests = new java.util.TreeMap<>();
     built
         .getStatus()
         .getArchitectures()
-        .forEach(a -> manifests.put(a.getArchitecture(), a.getManifestDigest()));
-    manifests.put("arm64", evilManifest.digest());
-    Descriptor evilIndex = dev.lamina.plan.IndexPublisher.publish(out, manifests, List.of("v1"));
+        .forEach(
+            a ->
+                manifests.put(
+                    a.getArchitecture(),
+                    new IndexPublisher.Entry(a.getManifestDigest(), a.getSbomDigest())));
+    manifests.put("arm64", new IndexPublisher.Entry(evilManifest.digest(), null));
+    Descriptor evilIndex = IndexPublisher.publish(out, manifests, List.of("v1"));
     Descriptor att =
         out.resolveTag(CosignArtifacts.attestationTag(built.getStatus().getDigest())).orElseThrow();
     out.pushManifest(

@@ -134,7 +134,9 @@ public class SupplyChainIT {
     BuildResult result = builder.push(plan, builder.assemble(plan, "amd64", out));
     Descriptor index =
         IndexPublisher.publish(
-            client.repository(repository), Map.of("amd64", result.manifestDigest()), List.of("v1"));
+            client.repository(repository),
+            Map.of("amd64", IndexPublisher.Entry.of(result)),
+            List.of("v1"));
     return new Pushed(plan, index.digest(), result.manifestDigest(), out);
   }
 
@@ -340,7 +342,10 @@ public class SupplyChainIT {
             .toJson();
     Descriptor evilManifestDesc = repo.pushManifest(evilManifest, MediaTypes.OCI_MANIFEST, null);
     Descriptor evilIndex =
-        IndexPublisher.publish(repo, Map.of("amd64", evilManifestDesc.digest()), List.of("v1"));
+        IndexPublisher.publish(
+            repo,
+            Map.of("amd64", new IndexPublisher.Entry(evilManifestDesc.digest(), null)),
+            List.of("v1"));
     Descriptor att = repo.resolveTag(CosignArtifacts.attestationTag(p.index())).orElseThrow();
     repo.pushManifest(
         repo.manifestBytes(att.digest()),
