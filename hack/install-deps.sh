@@ -74,7 +74,9 @@ for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || MISSING+=("$p")
 done
 if [ "${#MISSING[@]}" -gt 0 ]; then
+  START=$SECONDS
   apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "${MISSING[@]}"
+  echo "install-deps: ${#MISSING[@]} Debian packages took $((SECONDS - START)) s"
 fi
 
 # arm64 containers run through qemu-user binfmt (OperatorImageIT). The registration does not
@@ -111,13 +113,19 @@ if [ -z "$GO_MINOR" ] || [ "$GO_MINOR" -lt 25 ]; then
   echo "installed $(/usr/local/go/bin/go version) in /usr/local/go"
 fi
 
-hack/build-control-plane.sh
-hack/build-node.sh
+# Each build says how long it took, so a slow cold run shows where its time went.
+timed() {
+  local start=$SECONDS
+  "$@"
+  echo "install-deps: $* took $((SECONDS - start)) s"
+}
+timed hack/build-control-plane.sh
+timed hack/build-node.sh
 # kstatus (sigs.k8s.io/cli-utils), Flux's status reader, for GitOpsHealthIT.
-hack/build-kstatus.sh
+timed hack/build-kstatus.sh
 # The stock supply-chain verifiers the SBOM and signature tests run (cosign from its Go module,
 # pyspdxtools from PyPI), at pinned versions under /opt/lamina.
-hack/build-supply-tools.sh
+timed hack/build-supply-tools.sh
 
 # The arm64 node's containerd: Debian's containerd:arm64 can't be installed beside the amd64 one
 # (same paths), so its binaries are unpacked on their own; hack/cluster-up.sh runs them under
