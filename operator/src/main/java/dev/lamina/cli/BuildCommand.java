@@ -2,6 +2,7 @@ package dev.lamina.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lamina.api.Architecture;
+import dev.lamina.files.Trees;
 import dev.lamina.linuxkit.LinuxKitImport;
 import dev.lamina.linuxkit.RegistryMap;
 import dev.lamina.oci.Descriptor;
@@ -206,7 +207,7 @@ public final class BuildCommand implements Callable<Integer> {
         Files.writeString(
             resultFile, results.values().iterator().next().toJson(), StandardCharsets.UTF_8);
       }
-      TempDirs.deleteTree(staging);
+      Trees.deleteQuietly(staging);
       report(plan, results, index);
       return 0;
     } catch (Refused e) {
@@ -234,12 +235,12 @@ public final class BuildCommand implements Callable<Integer> {
       reason = "StackOverflow";
       message = "the build overflowed its stack on deeply nested input; please report the layer";
     } finally {
-      TempDirs.deleteTree(scratch);
+      Trees.deleteQuietly(scratch);
     }
     try {
       return fail(err, plan, selected, currentArch, reason, message, failedResult, staging);
     } finally {
-      TempDirs.deleteTree(staging);
+      Trees.deleteQuietly(staging);
     }
   }
 

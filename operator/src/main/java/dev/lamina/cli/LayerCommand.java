@@ -1,5 +1,6 @@
 package dev.lamina.cli;
 
+import dev.lamina.files.Trees;
 import dev.lamina.oci.LayerImageWriter;
 import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciReference;
@@ -128,7 +129,7 @@ public final class LayerCommand implements Callable<Integer> {
       err.println("lamina layer: " + message.replace('\n', ' '));
       return 1;
     } finally {
-      TempDirs.deleteTree(scratch);
+      Trees.deleteQuietly(scratch);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.lamina.cli;
 
+import dev.lamina.files.Trees;
 import dev.lamina.oci.OciClient;
 import dev.lamina.plan.BuildException;
 import dev.lamina.supply.ImageVerifier;
@@ -108,7 +109,7 @@ public final class VerifyCommand implements Callable<Integer> {
       err.println("lamina verify: " + e.getMessage());
       return ERROR;
     } finally {
-      TempDirs.deleteTree(work);
+      Trees.deleteQuietly(work);
     }
   }
 }

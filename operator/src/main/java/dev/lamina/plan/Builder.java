@@ -10,6 +10,7 @@ import dev.lamina.assemble.InitrdWriter;
 import dev.lamina.assemble.LayerSource;
 import dev.lamina.assemble.LayerUnion;
 import dev.lamina.assemble.RootfsTarWriter;
+import dev.lamina.files.Trees;
 import dev.lamina.oci.AuthException;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.DigestMismatchException;
@@ -224,7 +225,7 @@ public final class Builder {
         overlapCount = (int) union.overlapCount();
       }
       if (work != null) {
-        deleteTree(work);
+        Trees.delete(work);
       }
       return new Assembled(
           arch, outDir, List.copyOf(artifacts), List.copyOf(overlaps), overlapCount);
@@ -499,14 +500,6 @@ public final class Builder {
     progress.accept(
         arch + ": layer " + ref.name() + " " + ref.digest() + " (" + blobs.size() + " blob(s))");
     return new LayerSource(ref.name(), blobs);
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 
   /** The artifact a build lists for {@code file}, under {@code name}. */

@@ -1,5 +1,6 @@
 package dev.lamina.image;
 
+import dev.lamina.files.Trees;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -119,7 +120,7 @@ final class JavaRuntime {
     Path jmods =
         DebianPackageSet.resolveInRoot(jmodsRoot, "usr/lib/jvm/java-17-openjdk-" + arch + "/jmods");
     Path linked = work.resolve("jlink-" + arch);
-    deleteTree(linked);
+    Trees.delete(linked);
     DebianPackageSet.run(
         null,
         jlink.toString(),
@@ -257,17 +258,6 @@ final class JavaRuntime {
         } else {
           System.setProperty(props[i], saved.get(i));
         }
-      }
-    }
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
       }
     }
   }

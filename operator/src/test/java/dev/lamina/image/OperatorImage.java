@@ -12,6 +12,7 @@ import com.google.cloud.tools.jib.api.buildplan.FileEntry;
 import com.google.cloud.tools.jib.api.buildplan.FilePermissions;
 import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
 import dev.lamina.cli.VersionProvider;
+import dev.lamina.files.Trees;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.ImageIndex;
 import dev.lamina.oci.ImageManifest;
@@ -189,7 +190,7 @@ public final class OperatorImage {
     Map<String, Path> staged = new LinkedHashMap<>();
     for (String arch : request.architectures()) {
       Path archWork = request.work().resolve(arch);
-      JavaRuntime.deleteTree(archWork);
+      Trees.delete(archWork);
       Path rootfs = archWork.resolve("rootfs");
       log.println("build-image: " + arch + ": runtime (jlink, libraries, CA certificates)");
       JavaRuntime.stage(debs, jdkVersion, arch, request.work(), rootfs);
@@ -408,7 +409,7 @@ public final class OperatorImage {
 
   /** Unpacks jib's OCI tarball into {@code dir} and returns its one manifest's descriptor. */
   private static Descriptor unpackTarball(Path tar, Path dir) throws IOException {
-    JavaRuntime.deleteTree(dir);
+    Trees.delete(dir);
     Files.createDirectories(dir);
     try (TarArchiveInputStream in = new TarArchiveInputStream(Files.newInputStream(tar))) {
       TarArchiveEntry e;

@@ -5,6 +5,7 @@ import static dev.lamina.testing.TestLayers.Entry.symlink;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lamina.files.Trees;
 import dev.lamina.oci.OciClient;
 import dev.lamina.testing.TarBytes;
 import dev.lamina.testing.TestLayers;
@@ -283,7 +284,7 @@ class HostileCorpusIT {
     if (registry != null) {
       registry.close();
     }
-    deleteTree(work);
+    Trees.delete(work);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -610,16 +611,5 @@ class HostileCorpusIT {
 
   private static String abbreviate(String s, int max) {
     return s.length() <= max ? s : s.substring(0, max) + "…";
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (root == null || !Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

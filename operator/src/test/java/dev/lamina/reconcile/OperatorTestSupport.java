@@ -2,6 +2,7 @@ package dev.lamina.reconcile;
 
 import dev.lamina.api.Layer;
 import dev.lamina.api.LayerSpec;
+import dev.lamina.files.Trees;
 import dev.lamina.oci.Descriptor;
 import dev.lamina.oci.OciClient;
 import dev.lamina.oci.OciRepository;
@@ -134,12 +135,7 @@ final class OperatorTestSupport {
       return IndexPublisher.publish(
           out, entries, List.of(InputDigest.cacheTag(plan.inputDigest())));
     } finally {
-      try (var files = Files.list(dir)) {
-        for (Path f : files.toList()) {
-          Files.delete(f);
-        }
-      }
-      Files.delete(dir);
+      Trees.delete(dir);
     }
   }
 

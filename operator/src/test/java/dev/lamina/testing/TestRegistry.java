@@ -2,6 +2,7 @@ package dev.lamina.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.lamina.files.Trees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -15,7 +16,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -112,18 +112,7 @@ public final class TestRegistry implements AutoCloseable {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
     }
-    deleteTree(dir);
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
+    Trees.delete(dir);
   }
 
   /** Options: authentication. */
@@ -197,7 +186,7 @@ public final class TestRegistry implements AutoCloseable {
         }
         throw last;
       } catch (IOException | RuntimeException e) {
-        deleteTree(dir);
+        Trees.delete(dir);
         throw e;
       }
     }
