@@ -58,15 +58,13 @@ public final class IndexPublisher {
    */
   public static Descriptor publish(
       OciRepository repo, Map<String, Entry> entries, List<String> tags) throws IOException {
-    Map<String, byte[]> bytes = new TreeMap<>();
-    Map<String, String> sboms = new TreeMap<>();
+    Map<String, Manifest> manifests = new TreeMap<>();
     for (Map.Entry<String, Entry> e : entries.entrySet()) {
-      bytes.put(e.getKey(), repo.manifestBytes(e.getValue().manifest()));
-      if (e.getValue().sbom() != null) {
-        sboms.put(e.getKey(), e.getValue().sbom());
-      }
+      manifests.put(
+          e.getKey(),
+          new Manifest(repo.manifestBytes(e.getValue().manifest()), e.getValue().sbom()));
     }
-    byte[] index = index(bytes, sboms);
+    byte[] index = index(manifests);
     Descriptor pushed = null;
     for (String tag : tags) {
       pushed = repo.pushManifest(index, MediaTypes.OCI_INDEX, tag);
@@ -75,20 +73,28 @@ public final class IndexPublisher {
   }
 
   /**
+   * One architecture's manifest as the index lists it.
+   *
+   * @param bytes the manifest
+   * @param sbom the digest of its SBOM document, or null
+   */
+  public record Manifest(byte[] bytes, String sbom) {}
+
+  /**
    * The index that {@link #publish} pushes.
    *
-   * @param manifests architecture -> manifest bytes
-   * @param sboms architecture -> SBOM digest, for the architectures that have one
+   * @param manifests by architecture
    */
-  public static byte[] index(Map<String, byte[]> manifests, Map<String, String> sboms) {
+  public static byte[] index(Map<String, Manifest> manifests) {
     List<Descriptor> entries = new ArrayList<>();
-    for (Map.Entry<String, byte[]> e : new TreeMap<>(manifests).entrySet()) {
-      String sbom = sboms.get(e.getKey());
+    for (Map.Entry<String, Manifest> e : new TreeMap<>(manifests).entrySet()) {
+      byte[] bytes = e.getValue().bytes();
+      String sbom = e.getValue().sbom();
       entries.add(
           new Descriptor(
               MediaTypes.OCI_MANIFEST,
-              Digests.sha256(e.getValue()),
-              e.getValue().length,
+              Digests.sha256(bytes),
+              bytes.length,
               sbom == null ? Map.of() : Map.of(SBOM_ANNOTATION, sbom),
               Platform.linux(e.getKey()),
               ArtifactTypes.OS_IMAGE));

@@ -76,17 +76,13 @@ public final class ImageVerifier {
     checks.add(new Check("index", "provenance subject", index, subjectOf(statement, index)));
     BuildPlan plan = Provenance.plan(statement);
     Map<String, String> pushedManifests = manifests(repo.manifestBytes(index));
-    Map<String, byte[]> rebuiltManifests = new TreeMap<>();
-    Map<String, String> rebuiltSboms = new TreeMap<>();
+    Map<String, IndexPublisher.Manifest> rebuiltManifests = new TreeMap<>();
     Builder builder = new Builder(client, Files.createDirectories(work.resolve("spool")), progress);
     for (String arch : new TreeMap<>(plan.architectures()).keySet()) {
       Builder.Assembled a = builder.assemble(plan, arch, work.resolve(arch));
       byte[] manifest = Builder.manifest(plan, a).toJson();
-      rebuiltManifests.put(arch, manifest);
-      String sbom = IndexPublisher.sbomDigest(a.artifacts());
-      if (sbom != null) {
-        rebuiltSboms.put(arch, sbom);
-      }
+      rebuiltManifests.put(
+          arch, new IndexPublisher.Manifest(manifest, IndexPublisher.sbomDigest(a.artifacts())));
       String pushedDigest = pushedManifests.get(arch);
       ImageManifest pushed =
           pushedDigest == null ? null : ImageManifest.parse(repo.manifestBytes(pushedDigest));
@@ -116,11 +112,7 @@ public final class ImageVerifier {
       }
     }
     checks.add(
-        new Check(
-            "index",
-            "index",
-            index,
-            Digests.sha256(IndexPublisher.index(rebuiltManifests, rebuiltSboms))));
+        new Check("index", "index", index, Digests.sha256(IndexPublisher.index(rebuiltManifests))));
     return new Report(reference, index, checks);
   }
 
