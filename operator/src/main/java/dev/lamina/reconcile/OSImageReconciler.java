@@ -19,9 +19,9 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.io.IOException;
@@ -122,8 +122,15 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
           if (StatusUpdates.changed(json, image.getStatus(), status)) {
             // The status is the build's state (attempts, pods): the next reconcile, which a pod
             // event may start at once, must read this write, not the informer's older copy.
-            PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(
-                image, StatusUpdates.fresh(image, status, OSImage::new), context);
+            StatusPatch.Written<OSImage> written =
+                StatusPatch.write(context.getClient(), image, status);
+            if (written != null) {
+              context
+                  .eventSourceRetriever()
+                  .getControllerEventSource()
+                  .handleRecentResourceUpdate(
+                      ResourceID.fromResource(image), written.updated(), written.base());
+            }
           }
           UpdateControl<OSImage> control = UpdateControl.noUpdate();
           if (recheck != null) {
