@@ -9,6 +9,9 @@ import dev.lamina.reconcile.OperatorMain;
 import dev.lamina.reconcile.OperatorSettings;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import java.io.IOException;
 import java.math.RoundingMode;
 import java.net.InetAddress;
@@ -252,6 +255,10 @@ public final class OperatorCommand implements Callable<Integer> {
             maxBuildPods);
     OperatorMain operator =
         new OperatorMain(client, settings, new OperatorMain.Options(Set.copyOf(watched), election));
+    // The process's own: heap and GC, so a Deployment's memory limit can be checked against use.
+    new JvmMemoryMetrics().bindTo(operator.meters());
+    new JvmGcMetrics().bindTo(operator.meters());
+    new ProcessorMetrics().bindTo(operator.meters());
     HttpServer health = HttpServer.create(new InetSocketAddress(healthAddress, healthPort), 0);
     health.createContext("/healthz", ex -> respond(ex, operator.isHealthy()));
     health.createContext("/readyz", ex -> respond(ex, operator.isReady()));

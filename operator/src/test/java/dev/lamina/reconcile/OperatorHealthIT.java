@@ -11,28 +11,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The probes the Deployment points at: {@code lamina operator} answers /healthz and /readyz. */
 @ExtendWith(ControlPlaneExtension.class)
 class OperatorHealthIT {
-  private static final Pattern PORT = Pattern.compile("health and metrics on port (\\d+)");
-
   @Test
   void startedOperatorAnswersItsHealthAndReadinessProbes(ControlPlane cluster) throws Exception {
     try (OperatorProcess operator = OperatorProcess.start(cluster, List.of("-Xmx256m"))) {
-      int port =
-          await()
-              .atMost(Duration.ofSeconds(60))
-              .until(
-                  () -> {
-                    Matcher m = PORT.matcher(operator.output());
-                    return m.find() ? Integer.parseInt(m.group(1)) : -1;
-                  },
-                  p -> p > 0);
+      int port = operator.metricsPort();
       HttpClient http = HttpClient.newHttpClient();
       for (String probe : List.of("/healthz", "/readyz")) {
         HttpRequest get =

@@ -27,7 +27,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,7 +39,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ControlPlaneExtension.class)
 class OperatorObservabilityIT {
   static final Duration WAIT = Duration.ofMinutes(3);
-  private static final Pattern PORT = Pattern.compile("health and metrics on port (\\d+)");
   private static final Pattern TEXT_LINE =
       Pattern.compile(
           "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z (TRACE|DEBUG|INFO|WARN|ERROR) .*");
@@ -100,7 +98,7 @@ class OperatorObservabilityIT {
         client.resource(again).create();
         await().atMost(WAIT).until(() -> phase(client, ns, "again") == Phase.Ready);
 
-        int port = port(operator);
+        int port = operator.metricsPort();
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest scrape =
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build();
@@ -140,6 +138,8 @@ class OperatorObservabilityIT {
                       .isEqualTo(0);
                   // JOSDK's own: reconciles started and how long they took, per controller.
                   assertThat(sum(m, "operator_sdk_reconciliations_started_total")).isPositive();
+                  // The process's heap and GC, for checking the Deployment's memory limit.
+                  assertThat(sum(m, "jvm_memory_used_bytes")).isPositive();
                   assertThat(
                           m.lines()
                               .filter(
@@ -230,17 +230,6 @@ class OperatorObservabilityIT {
         + "      kinds: [Layer]\n"
         + "      expression: \"object.metadata.name != 'denied'\"\n"
         + "      message: this Layer is denied\n";
-  }
-
-  private static int port(OperatorProcess operator) {
-    return await()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () -> {
-              Matcher m = PORT.matcher(operator.output());
-              return m.find() ? Integer.parseInt(m.group(1)) : -1;
-            },
-            p -> p > 0);
   }
 
   /** The value of one sample, {@code name{labels}} exactly as Prometheus' text format has it. */

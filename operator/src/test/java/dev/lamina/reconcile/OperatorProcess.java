@@ -1,13 +1,18 @@
 package dev.lamina.reconcile;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.lamina.testing.ControlPlane;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code java -jar lamina.jar operator} as its own process against the test control plane, as a
@@ -16,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 final class OperatorProcess implements AutoCloseable {
   final Process process;
   final Path log;
+
+  private static final Pattern PORT = Pattern.compile("health and metrics on port (\\d+)");
 
   private OperatorProcess(Process process, Path log) {
     this.process = process;
@@ -75,6 +82,18 @@ final class OperatorProcess implements AutoCloseable {
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       throw new IllegalStateException("operator " + pid() + " survived SIGKILL");
     }
+  }
+
+  /** The port of its /healthz, /readyz and /metrics, once it has logged it. */
+  int metricsPort() {
+    return await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              Matcher m = PORT.matcher(output());
+              return m.find() ? Integer.parseInt(m.group(1)) : -1;
+            },
+            p -> p > 0);
   }
 
   /** What the process wrote so far, for assertion messages. */

@@ -19,6 +19,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,10 +47,10 @@ import org.slf4j.LoggerFactory;
  * Not a test: a measurement. 500 OSImages over 5 shared Layers, every one already built (its index
  * tagged with its input digest in the registry), against {@code lamina.jar operator} run as its own
  * process as deployed (the JVM options of deploy/base/operator.yaml, and the 384 MB heap its 512Mi
- * memory limit gives). Reports the time until all are Ready, the operator's heap (peak sampled with
- * jstat, and live after a full GC) and the apiserver's request count (apiserver_request_total)
- * during the run. The objects are created before the operator starts, so the time is the operator's
- * alone, from its process start. Run with:
+ * memory limit gives). Reports the time until all are Ready, the operator's heap (peak sampled from
+ * its /metrics, and live after a full GC) and the apiserver's request count
+ * (apiserver_request_total) during the run. The objects are created before the operator starts, so
+ * the time is the operator's alone, from its process start. Run with:
  *
  * <pre>mvn -o verify -Dit.test=ScaleBenchmark -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
@@ -174,12 +178,15 @@ class ScaleBenchmark {
       OperatorProcess running = OperatorProcess.start(cluster, jvm);
       Process operator = running.process;
       LOG.info("operator pid {}, log {}", operator.pid(), running.log);
-      AtomicLong peakKb = new AtomicLong();
+      // Sampled from its /metrics, not with jstat: a jstat is a JVM start, and one every 500 ms
+      // competed for the CPU with the run it measured, unseen by the per-process figures.
+      URI metrics = URI.create("http://127.0.0.1:" + running.metricsPort() + "/metrics");
+      AtomicLong peakBytes = new AtomicLong();
       Thread sampler =
           new Thread(
               () -> {
                 while (!Thread.currentThread().isInterrupted() && operator.isAlive()) {
-                  peakKb.accumulateAndGet(heapUsedKb(operator.pid()), Math::max);
+                  peakBytes.accumulateAndGet(heapUsedBytes(metrics), Math::max);
                   try {
                     Thread.sleep(500);
                   } catch (InterruptedException e) {
@@ -205,7 +212,7 @@ class ScaleBenchmark {
         informer.close();
         Map<String, Double> after = requestCounts(client);
         run("jcmd", String.valueOf(operator.pid()), "GC.run");
-        long liveKb = heapUsedKb(operator.pid());
+        long liveBytes = heapUsedBytes(metrics);
         sampler.interrupt();
         double total = 0;
         Map<String, Double> delta = new TreeMap<>();
@@ -220,8 +227,8 @@ class ScaleBenchmark {
             "RESULT images={} all_ready_in_s={} heap_peak_mb={} heap_live_after_gc_mb={} apiserver_requests={}",
             IMAGES,
             String.format("%.1f", (allReady - start) / 1e9),
-            peakKb.get() / 1024,
-            liveKb / 1024,
+            peakBytes.get() >> 20,
+            liveBytes >> 20,
             (long) total);
         delta.forEach((k, v) -> LOG.info("RESULT requests {} = {}", k, v.longValue()));
         cpuAfter.forEach(
@@ -300,21 +307,24 @@ class ScaleBenchmark {
     return labels.substring(start, labels.indexOf('"', start));
   }
 
-  /** Used heap of a JVM in KB (survivor, eden and old generation), from jstat. */
-  static long heapUsedKb(long pid) {
-    String[] lines = run("jstat", "-gc", String.valueOf(pid)).trim().split("\n");
-    if (lines.length < 2) {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  /** Used heap of the operator in bytes: jvm_memory_used_bytes of its heap pools, from /metrics. */
+  static long heapUsedBytes(URI metrics) {
+    String text;
+    try {
+      text = HTTP.send(HttpRequest.newBuilder(metrics).build(), BodyHandlers.ofString()).body();
+    } catch (IOException e) {
+      return 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       return 0;
     }
-    String[] names = lines[0].trim().split("\\s+");
-    String[] values = lines[1].trim().split("\\s+");
-    double kb = 0;
-    for (int i = 0; i < names.length && i < values.length; i++) {
-      if (List.of("S0U", "S1U", "EU", "OU").contains(names[i])) {
-        kb += Double.parseDouble(values[i]);
-      }
-    }
-    return (long) kb;
+    return (long)
+        text.lines()
+            .filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""))
+            .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+            .sum();
   }
 
   static String run(String... command) {
