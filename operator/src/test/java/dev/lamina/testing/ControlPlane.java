@@ -112,6 +112,13 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /**
+   * The kubectl of the control plane's Kubernetes version, for a caller that streams its output.
+   */
+  public Path kubectlPath() {
+    return kubectl;
+  }
+
+  /**
    * Runs the kubectl of the control plane's Kubernetes version against it ({@code --kubeconfig} is
    * added), in the repository's root directory, and waits up to two minutes for it.
    *
