@@ -187,8 +187,9 @@ class ScaleBenchmark {
       OperatorProcess running = OperatorProcess.start(cluster, jvm);
       Process operator = running.process;
       LOG.info("operator pid {}, log {}", operator.pid(), running.log);
-      // Sampled from its /metrics, not with jstat: a jstat is a JVM start, and one every 500 ms
-      // competed for the CPU with the run it measured, unseen by the per-process figures.
+      // Sampled from its /metrics every 2 s, not with jstat every 500 ms: each jstat is a JVM start
+      // (about 0.2 CPU-seconds), CPU taken from the run it measured and not in any process's
+      // figure below; each scrape costs the operator little, so not too often either.
       URI metrics = URI.create("http://127.0.0.1:" + running.metricsPort() + "/metrics");
       AtomicLong peakBytes = new AtomicLong();
       Thread sampler =
@@ -197,7 +198,7 @@ class ScaleBenchmark {
                 while (!Thread.currentThread().isInterrupted() && operator.isAlive()) {
                   peakBytes.accumulateAndGet(heapUsedBytes(metrics), Math::max);
                   try {
-                    Thread.sleep(500);
+                    Thread.sleep(2000);
                   } catch (InterruptedException e) {
                     return;
                   }
