@@ -9,11 +9,16 @@ import dev.lamina.oci.Platform;
 import dev.lamina.supply.Sbom;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Pushes the multi-architecture index over the per-architecture manifests of one build. */
+/**
+ * Pushes the multi-architecture index over the per-architecture manifests of one build. Each entry
+ * embeds its manifest and names its SBOM, so whoever reads the index (a cache hit) needs nothing
+ * else from the registry.
+ */
 public final class IndexPublisher {
   /**
    * Annotation of an index entry: the digest of the SBOM document that refers to its manifest, so
@@ -90,6 +95,7 @@ public final class IndexPublisher {
     for (Map.Entry<String, Manifest> e : new TreeMap<>(manifests).entrySet()) {
       byte[] bytes = e.getValue().bytes();
       String sbom = e.getValue().sbom();
+      // The manifest embedded (the descriptor's data): a cache hit reads the index alone.
       entries.add(
           new Descriptor(
               MediaTypes.OCI_MANIFEST,
@@ -97,7 +103,8 @@ public final class IndexPublisher {
               bytes.length,
               sbom == null ? Map.of() : Map.of(SBOM_ANNOTATION, sbom),
               Platform.linux(e.getKey()),
-              ArtifactTypes.OS_IMAGE));
+              ArtifactTypes.OS_IMAGE,
+              Base64.getEncoder().encodeToString(bytes)));
     }
     return ImageIndex.of(entries, Map.of()).toJson();
   }

@@ -23,9 +23,10 @@ public final class InputDigest {
    * operator upgrade doesn't rebuild every image. 2: the manifest's config lists init-layer
    * overlaps. 3: gzip initrds at zlib level 4, with random-looking blocks stored. 4: the manifest
    * embeds its config, and the index names each architecture's SBOM (so a cache hit reads neither
-   * from the registry).
+   * from the registry). 5: the index embeds each architecture's manifest (a cache hit reads the
+   * index alone).
    */
-  public static final int OUTPUT_FORMAT_VERSION = 4;
+  public static final int OUTPUT_FORMAT_VERSION = 5;
 
   private static final ObjectMapper CANONICAL =
       JsonMapper.builder()

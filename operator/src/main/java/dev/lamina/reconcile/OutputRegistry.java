@@ -59,7 +59,11 @@ final class OutputRegistry {
       a.setState(BuildState.Succeeded);
       a.setAttempts(0);
       a.setManifestDigest(entry.digest());
-      byte[] manifestBytes = repo.manifestBytes(entry.digest());
+      // Lamina's index embeds each manifest; another publisher's is fetched.
+      byte[] manifestBytes = entry.embedded().orElse(null);
+      if (manifestBytes == null) {
+        manifestBytes = repo.manifestBytes(entry.digest());
+      }
       a.setArtifacts(IndexDocuments.artifacts(manifestBytes));
       // The index Lamina publishes names each SBOM; another publisher's is looked up.
       String sbom = entry.annotations().get(IndexPublisher.SBOM_ANNOTATION);

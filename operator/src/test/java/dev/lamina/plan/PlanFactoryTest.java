@@ -211,8 +211,9 @@ class PlanFactoryTest {
   void limitsLeaveTheInputDigestAsItWasBeforeThereWereLimits() {
     // Computed by the operator before build limits existed (commit 5009b43, sha256:f9a6419d…),
     // then again with only OUTPUT_FORMAT_VERSION raised from 2 to 3 (the initrd's gzip changed;
-    // sha256:88442932…) and from 3 to 4 (the manifest embeds its config, the index names SBOMs).
-    String before = "sha256:82cbe45e8f2fe95981d3a794cbe2eeb4c49227a9f535404fc6929f4dbed6ec15";
+    // sha256:88442932…), from 3 to 4 (the manifest embeds its config, the index names SBOMs;
+    // sha256:82cbe45e…) and from 4 to 5 (the index embeds each manifest).
+    String before = "sha256:c8e3bc9d1292b83f1ca14be2fad92de4da6da76d31875f42a3c7958bde6c34dd";
     BuildPlan plain = PlanFactory.create(golden(""), goldenLayers());
     BuildPlan limited =
         PlanFactory.create(
