@@ -1,5 +1,6 @@
 package dev.lamina.reconcile;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.lamina.api.Conditions;
 import dev.lamina.api.OSImage;
 import dev.lamina.api.OSImageStatus;
@@ -118,12 +119,12 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
                   image,
                   context.getSecondaryResources(Pod.class),
                   context.getSecondaryResources(ConfigMap.class));
-          Duration recheck = reconcile(image, status, owned, LaminaMetrics.of(context));
-          if (StatusUpdates.changed(json, image.getStatus(), status)) {
+          Reconciled done = reconcile(image, status, owned, LaminaMetrics.of(context));
+          if (done.changed()) {
             // The status is the build's state (attempts, pods): the next reconcile, which a pod
             // event may start at once, must read this write, not the informer's older copy.
             StatusPatch.Written<OSImage> written =
-                StatusPatch.write(context.getClient(), image, status);
+                StatusPatch.write(context.getClient(), image, done.before(), done.after());
             if (written != null) {
               context
                   .eventSourceRetriever()
@@ -132,6 +133,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
                       ResourceID.fromResource(image), written.updated(), written.base());
             }
           }
+          Duration recheck = done.recheck();
           UpdateControl<OSImage> control = UpdateControl.noUpdate();
           if (recheck != null) {
             control.rescheduleAfter(recheck.isNegative() ? Duration.ofSeconds(1) : recheck);
@@ -141,12 +143,22 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
   }
 
   /**
-   * The steps, in order: layers → plan → policy → cache → build → publish → status. Each step
-   * before the last may end the reconcile with the verdict it reached. Writes {@code status};
-   * returns when to look again, or null.
+   * What a reconcile left: when to look again (or null), and the status before and after it as JSON
+   * trees ({@link StatusPatch#tree}), each serialized once for the comparison and the patch.
    */
-  Duration reconcile(OSImage image, OSImageStatus status, Owned owned, LaminaMetrics metrics)
+  record Reconciled(Duration recheck, JsonNode before, JsonNode after) {
+    boolean changed() {
+      return !after.equals(before);
+    }
+  }
+
+  /**
+   * The steps, in order: layers → plan → policy → cache → build → publish → status. Each step
+   * before the last may end the reconcile with the verdict it reached. Writes {@code status}.
+   */
+  Reconciled reconcile(OSImage image, OSImageStatus status, Owned owned, LaminaMetrics metrics)
       throws IOException {
+    JsonNode before = StatusPatch.tree(json, image.getStatus());
     if (status.getArchitectures() == null) {
       status.setArchitectures(new ArrayList<>());
     }
@@ -155,8 +167,9 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
     outcome.verdict().applyTo(status, image.getMetadata().getGeneration());
     status.setArchitectureList(OSImageStatus.architectureList(image.getSpec()));
     status.setObservedGeneration(image.getMetadata().getGeneration());
-    notices.statusWritten(image, status, StatusUpdates.changed(json, image.getStatus(), status));
-    return outcome.recheck();
+    Reconciled done = new Reconciled(outcome.recheck(), before, StatusPatch.tree(json, status));
+    notices.statusWritten(image, status, done.changed());
+    return done;
   }
 
   private Outcome steps(OSImage image, OSImageStatus status, Owned owned, OSImageEvents notices)

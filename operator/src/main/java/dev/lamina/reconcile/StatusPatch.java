@@ -31,19 +31,26 @@ final class StatusPatch {
   record Written<R>(R updated, R base) {}
 
   /**
-   * Writes {@code status} onto {@code resource}; null when the resource is gone. The caller has
-   * checked that the status differs.
+   * {@code status} as the JSON tree the patch is computed from: its fields as the client would send
+   * them, without nulls ({@link #present}); null for no status.
    */
-  static <R extends CustomResource<?, S>, S> Written<R> write(
-      KubernetesClient client, R resource, S status) {
+  static JsonNode tree(KubernetesSerialization json, Object status) {
+    return status == null ? null : present(json.convertValue(status, JsonNode.class));
+  }
+
+  /**
+   * Writes the status {@code wanted} onto {@code resource}, whose status is {@code held} (both
+   * {@link #tree}s); null when the resource is gone. The caller has checked that they differ.
+   */
+  static <R extends CustomResource<?, ?>> Written<R> write(
+      KubernetesClient client, R resource, JsonNode held, JsonNode wanted) {
     KubernetesSerialization json = client.getKubernetesSerialization();
-    JsonNode wanted = present(json.convertValue(status, JsonNode.class));
     R base = resource;
+    JsonNode from = held;
     for (int attempt = 1; ; attempt++) {
       ObjectNode patch = JsonNodeFactory.instance.objectNode();
       patch.putObject("metadata").put("resourceVersion", base.getMetadata().getResourceVersion());
-      patch.set(
-          "status", diff(present(json.convertValue(base.getStatus(), JsonNode.class)), wanted));
+      patch.set("status", diff(from, wanted));
       try {
         R updated =
             client
@@ -60,6 +67,7 @@ final class StatusPatch {
         if (base == null) {
           return null;
         }
+        from = tree(json, base.getStatus());
       }
     }
   }

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lamina.api.Layer;
 import dev.lamina.api.LayerSpec;
 import dev.lamina.api.LayerStatus;
+import dev.lamina.api.OSImage;
+import dev.lamina.api.OSImageStatus;
+import dev.lamina.api.Phase;
 import dev.lamina.api.PolicyStatus;
 import dev.lamina.api.PolicyVerdict;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -13,6 +16,9 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class LaminaMetricsTest {
@@ -114,5 +120,30 @@ class LaminaMetricsTest {
         .endContainerStatus()
         .endStatus()
         .build();
+  }
+
+  @Test
+  void phaseGaugesOfOneScrapeCountTheFleetOnce() {
+    List<OSImage> fleet = new ArrayList<>();
+    for (Phase p : List.of(Phase.Ready, Phase.Ready, Phase.Queued, Phase.Building)) {
+      OSImage o = new OSImage();
+      o.setStatus(new OSImageStatus());
+      o.getStatus().setPhase(p);
+      fleet.add(o);
+    }
+    fleet.add(new OSImage()); // no status yet: in no phase
+    AtomicInteger passes = new AtomicInteger();
+    metrics.watchOSImages(
+        () -> {
+          passes.incrementAndGet();
+          return fleet.stream();
+        });
+
+    assertThat(registry.get("lamina.osimages").tag("phase", "Ready").gauge().value()).isEqualTo(2);
+    assertThat(registry.get("lamina.osimages").tag("phase", "Failed").gauge().value()).isZero();
+    assertThat(registry.get("lamina.build.queue.length").gauge().value()).isEqualTo(1);
+    assertThat(registry.get("lamina.osimages").tag("phase", "Building").gauge().value())
+        .isEqualTo(1);
+    assertThat(passes).hasValue(1);
   }
 }

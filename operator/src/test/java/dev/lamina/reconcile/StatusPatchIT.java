@@ -39,7 +39,7 @@ class StatusPatchIT {
     policy.setWarn(1);
     building.setPolicy(policy);
     building.setConditions(Conditions.set(null, Conditions.READY, false, "Building", "b", 1L));
-    OSImage first = StatusPatch.write(client, created, building).updated();
+    OSImage first = write(client, created, building).updated();
     assertThat(status(client, ns)).isEqualTo(json(client, building));
 
     OSImageStatus ready = new OSImageStatus();
@@ -47,7 +47,7 @@ class StatusPatchIT {
     ready.setDigest("sha256:bb");
     ready.setLayerDigests(Map.of("base", "sha256:01"));
     ready.setConditions(Conditions.set(null, Conditions.READY, true, "Built", "r", 1L));
-    StatusPatch.Written<OSImage> second = StatusPatch.write(client, first, ready);
+    StatusPatch.Written<OSImage> second = write(client, first, ready);
     assertThat(second.base().getMetadata().getResourceVersion())
         .isEqualTo(first.getMetadata().getResourceVersion());
     // inputDigest, message, policy and one layer digest are gone, not left behind.
@@ -59,10 +59,17 @@ class StatusPatchIT {
     OSImageStatus failed = new OSImageStatus();
     failed.setPhase(Phase.Failed);
     failed.setMessage("Failed.");
-    StatusPatch.Written<OSImage> third = StatusPatch.write(client, created, failed);
+    StatusPatch.Written<OSImage> third = write(client, created, failed);
     assertThat(third.base().getMetadata().getResourceVersion())
         .isEqualTo(second.updated().getMetadata().getResourceVersion());
     assertThat(status(client, ns)).isEqualTo(json(client, failed));
+  }
+
+  /** The write as the reconciler makes it, from what {@code resource} holds to {@code status}. */
+  static StatusPatch.Written<OSImage> write(
+      KubernetesClient client, OSImage resource, OSImageStatus status) {
+    return StatusPatch.write(
+        client, resource, json(client, resource.getStatus()), json(client, status));
   }
 
   static JsonNode status(KubernetesClient client, String ns) {
@@ -72,7 +79,6 @@ class StatusPatchIT {
 
   /** Compared as trees: the server orders map keys its own way. */
   static JsonNode json(KubernetesClient client, OSImageStatus status) {
-    return StatusPatch.present(
-        client.getKubernetesSerialization().convertValue(status, JsonNode.class));
+    return StatusPatch.tree(client.getKubernetesSerialization(), status);
   }
 }
