@@ -226,9 +226,15 @@ class ScaleBenchmark {
         sampler.interrupt();
         double total = 0;
         Map<String, Double> delta = new TreeMap<>();
+        Map<String, Double> latencyDelta = new TreeMap<>();
         for (var e : after.entrySet()) {
           double d = e.getValue() - before.getOrDefault(e.getKey(), 0.0);
-          if (d > 0) {
+          if (d <= 0) {
+            continue;
+          }
+          if (e.getKey().startsWith("latency ") || e.getKey().startsWith("etcd ")) {
+            latencyDelta.put(e.getKey(), d);
+          } else {
             delta.put(e.getKey(), d);
             total += d;
           }
@@ -241,6 +247,7 @@ class ScaleBenchmark {
             liveBytes >> 20,
             (long) total);
         delta.forEach((k, v) -> LOG.info("RESULT requests {} = {}", k, v.longValue()));
+        meanLatencies(latencyDelta).forEach((k, v) -> LOG.info("RESULT mean {} = {}", k, v));
         cpuAfter.forEach(
             (k, v) ->
                 LOG.info(
@@ -310,22 +317,63 @@ class ScaleBenchmark {
     }
   }
 
-  /** apiserver_request_total by verb and resource, from the apiserver's metrics endpoint. */
+  /**
+   * From the apiserver's metrics endpoint: apiserver_request_total by verb and resource, and for
+   * the latency figures the sums and counts of apiserver_request_duration_seconds (by verb and
+   * resource, keys starting "latency ") and etcd_request_duration_seconds (by operation and type,
+   * keys starting "etcd ").
+   */
   static Map<String, Double> requestCounts(KubernetesClient client) {
     Map<String, Double> counts = new TreeMap<>();
     for (String line : client.raw("/metrics").split("\n")) {
-      if (!line.startsWith("apiserver_request_total{")) {
+      String key;
+      if (line.startsWith("apiserver_request_total{")) {
+        key = verbAndResource(line);
+      } else if (line.startsWith("apiserver_request_duration_seconds_sum{")) {
+        key = "latency " + verbAndResource(line) + " sum";
+      } else if (line.startsWith("apiserver_request_duration_seconds_count{")) {
+        key = "latency " + verbAndResource(line) + " count";
+      } else if (line.startsWith("etcd_request_duration_seconds_sum{")) {
+        key = "etcd " + etcdOperation(line) + " sum";
+      } else if (line.startsWith("etcd_request_duration_seconds_count{")) {
+        key = "etcd " + etcdOperation(line) + " count";
+      } else {
         continue;
       }
-      String labels = line.substring(line.indexOf('{') + 1, line.lastIndexOf('}'));
-      String key =
-          label(labels, "verb")
-              + " "
-              + label(labels, "resource")
-              + label(labels, "subresource").transform(s -> s.isEmpty() ? "" : "/" + s);
       counts.merge(key, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Double::sum);
     }
     return counts;
+  }
+
+  private static String verbAndResource(String line) {
+    String labels = line.substring(line.indexOf('{') + 1, line.lastIndexOf('}'));
+    return label(labels, "verb")
+        + " "
+        + label(labels, "resource")
+        + label(labels, "subresource").transform(s -> s.isEmpty() ? "" : "/" + s);
+  }
+
+  private static String etcdOperation(String line) {
+    String labels = line.substring(line.indexOf('{') + 1, line.lastIndexOf('}'));
+    return label(labels, "operation") + " " + label(labels, "type");
+  }
+
+  /**
+   * Mean latency in milliseconds of each kind of request the run made, from the sum and count
+   * deltas {@link #requestCounts} collected: where a reconcile's time goes outside the operator.
+   */
+  static Map<String, String> meanLatencies(Map<String, Double> delta) {
+    Map<String, String> means = new TreeMap<>();
+    delta.forEach(
+        (key, count) -> {
+          if (key.endsWith(" count") && count >= 100) {
+            String name = key.substring(0, key.length() - " count".length());
+            double sum = delta.getOrDefault(name + " sum", 0.0);
+            means.put(
+                name, String.format("%.1f ms over %d", 1000 * sum / count, count.longValue()));
+          }
+        });
+    return means;
   }
 
   private static String label(String labels, String name) {
