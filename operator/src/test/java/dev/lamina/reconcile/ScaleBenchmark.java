@@ -355,7 +355,9 @@ class ScaleBenchmark {
 
   private static String etcdOperation(String line) {
     String labels = line.substring(line.indexOf('{') + 1, line.lastIndexOf('}'));
-    return label(labels, "operation") + " " + label(labels, "type");
+    // The kind is labelled "resource" by the apiserver here (1.34), "type" by older ones.
+    String kind = label(labels, "resource");
+    return label(labels, "operation") + " " + (kind.isEmpty() ? label(labels, "type") : kind);
   }
 
   /**
@@ -370,7 +372,12 @@ class ScaleBenchmark {
             String name = key.substring(0, key.length() - " count".length());
             double sum = delta.getOrDefault(name + " sum", 0.0);
             means.put(
-                name, String.format("%.1f ms over %d", 1000 * sum / count, count.longValue()));
+                name,
+                String.format(
+                    java.util.Locale.ROOT,
+                    "%.1f ms over %d",
+                    1000 * sum / count,
+                    count.longValue()));
           }
         });
     return means;
