@@ -210,7 +210,7 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
         && input.equals(status.getReadyInputDigest())
         && status.getPhase() == Phase.Ready) {
       step.cleanUp(owned);
-      return Outcome.of(step.signed(image, status, plan, key, built(image, status)));
+      return Outcome.of(step.signed(image, status, plan, key, stillBuilt(image, status)));
     }
     if (!OSImageSteps.started(status, owned, input)) {
       Optional<Verdict> cached = step.cache(image, status, input, layers, known, owned, notices);
@@ -238,6 +238,16 @@ public final class OSImageReconciler implements Reconciler<OSImage> {
 
   private static Verdict built(OSImage image, OSImageStatus status) {
     return Verdict.built(OSImageSteps.indexIn(image, status, "is in") + ".");
+  }
+
+  /**
+   * An image already Ready with this input: it keeps saying how it got there, so reconciling it
+   * again writes nothing. Rewording a cache hit as built cost a status write per cached image on
+   * each later reconcile, the whole fleet on an operator's start or fail-over.
+   */
+  private static Verdict stillBuilt(OSImage image, OSImageStatus status) {
+    String cached = OSImageSteps.cacheHitMessage(image, status);
+    return cached.equals(status.getMessage()) ? Verdict.built(cached) : built(image, status);
   }
 
   // status

@@ -203,7 +203,12 @@ final class OSImageSteps {
     String repository = image.getSpec().getOutput().getRepository();
     readyIndex(status, hit.get().index().digest(), input, repository);
     notices.cacheHit(image, input, status.getDigest(), repository);
-    return Optional.of(Verdict.built(indexIn(image, status, "was already in") + " (cache hit)."));
+    return Optional.of(Verdict.built(cacheHitMessage(image, status)));
+  }
+
+  /** The Ready message of an image whose index was found in the cache. */
+  static String cacheHitMessage(OSImage image, OSImageStatus status) {
+    return indexIn(image, status, "was already in") + " (cache hit).";
   }
 
   // build

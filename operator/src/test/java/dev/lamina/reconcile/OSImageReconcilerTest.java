@@ -309,6 +309,11 @@ class OSImageReconcilerTest {
     assertThat(status.getDigest()).isEqualTo(index.digest());
     assertThat(status.getMessage()).endsWith("(cache hit).");
     assertThat(metrics.registry().get("lamina.cache.hits").counter().count()).isEqualTo(1.0);
+    // Reconciled again (a Layer event, the operator's restart): nothing to write.
+    image.setStatus(status);
+    OSImageStatus next = client.getKubernetesSerialization().clone(status);
+    assertThat(reconciler.reconcile(image, next, owned(image), metrics).changed()).isFalse();
+    assertThat(next.getMessage()).isEqualTo(status.getMessage());
     assertThat(status.getArchitectures())
         .allSatisfy(
             a -> {

@@ -34,6 +34,8 @@ final class OperatorHarness implements AutoCloseable {
   private final KubernetesClient client;
   private LocalNodeAgent agent;
   private OperatorMain operator;
+  private OperatorSettings settings;
+  private OperatorMain.Options options;
 
   private OperatorHarness(KubernetesClient client) throws Exception {
     this.client = client;
@@ -73,6 +75,8 @@ final class OperatorHarness implements AutoCloseable {
                 Files.createTempDirectory("lamina-node"));
         h.agent.start();
       }
+      h.settings = settings;
+      h.options = options;
       h.operator = new OperatorMain(client, settings, options);
       h.operator.start();
       return h;
@@ -80,6 +84,16 @@ final class OperatorHarness implements AutoCloseable {
       h.close();
       throw e;
     }
+  }
+
+  /**
+   * Stops the operator and starts a new one with the same settings, as a restart or a fail-over
+   * would: its informers list everything again and every object is reconciled once.
+   */
+  void restartOperator() {
+    operator.stop();
+    operator = new OperatorMain(client, settings, options);
+    operator.start();
   }
 
   /** A reference to {@code name} in the test registry, without tag or digest. */
