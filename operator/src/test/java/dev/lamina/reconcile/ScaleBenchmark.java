@@ -296,27 +296,14 @@ class ScaleBenchmark {
     }
   }
 
-  /**
-   * Reconciles the osimage controller has finished, from JOSDK's timer in the operator's /metrics.
-   */
+  /** Reconciles the osimage controller has finished, from JOSDK's timer in its /metrics. */
   static long osImageReconciles(URI metrics) {
-    String text;
-    try {
-      text = HTTP.send(HttpRequest.newBuilder(metrics).build(), BodyHandlers.ofString()).body();
-    } catch (IOException e) {
-      return 0;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return 0;
-    }
     return (long)
-        text.lines()
-            .filter(
-                l ->
-                    l.startsWith("operator_sdk_controllers_execution_reconcile_seconds_count{")
-                        && l.contains("controller=\"osimage\""))
-            .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-            .sum();
+        sumOfSamples(
+            metrics,
+            l ->
+                l.startsWith("operator_sdk_controllers_execution_reconcile_seconds_count{")
+                    && l.contains("controller=\"osimage\""));
   }
 
   /** JAVA_TOOL_OPTIONS of the operator's container in deploy/base/operator.yaml. */
@@ -451,6 +438,13 @@ class ScaleBenchmark {
 
   /** Used heap of the operator in bytes: jvm_memory_used_bytes of its heap pools, from /metrics. */
   static long heapUsedBytes(URI metrics) {
+    return (long)
+        sumOfSamples(
+            metrics, l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""));
+  }
+
+  /** The sum of the samples on the lines {@code selected} picks from a scrape; 0 if it fails. */
+  static double sumOfSamples(URI metrics, java.util.function.Predicate<String> selected) {
     String text;
     try {
       text = HTTP.send(HttpRequest.newBuilder(metrics).build(), BodyHandlers.ofString()).body();
@@ -460,11 +454,10 @@ class ScaleBenchmark {
       Thread.currentThread().interrupt();
       return 0;
     }
-    return (long)
-        text.lines()
-            .filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""))
-            .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-            .sum();
+    return text.lines()
+        .filter(selected)
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   static String run(String... command) {
