@@ -43,8 +43,7 @@ class OperatorRestartIT {
       client.resource(layer(ns, "base", host + "/" + ns + "/base:v1")).create();
 
       try (PodWatch pods = new PodWatch(client, ns)) {
-        OperatorProcess first =
-            OperatorProcess.start(cluster, List.of(), OperatorProcess.testSettings());
+        OperatorProcess first = OperatorProcess.start(cluster, List.of(), unlimited());
         try {
           client
               .resource(
@@ -71,8 +70,7 @@ class OperatorRestartIT {
         assertThat(first.process.exitValue()).as("exit code of a SIGKILLed JVM").isEqualTo(137);
 
         Path work = Files.createTempDirectory("lamina-node");
-        try (OperatorProcess second =
-                OperatorProcess.start(cluster, List.of(), OperatorProcess.testSettings());
+        try (OperatorProcess second = OperatorProcess.start(cluster, List.of(), unlimited());
             LocalNodeAgent agent =
                 new LocalNodeAgent(
                     client,
@@ -102,6 +100,17 @@ class OperatorRestartIT {
             .anyMatch(n -> n.startsWith("edge-arm64-"));
       }
     }
+  }
+
+  /**
+   * The test settings without the cluster-wide build-pod limit: OSImages that earlier ITs left in
+   * the shared apiserver, their registries gone, took all 4 slots in one CI run and queued this
+   * test's builds behind their failing ones until it timed out.
+   */
+  static String[] unlimited() {
+    List<String> args = new java.util.ArrayList<>(List.of(OperatorProcess.testSettings()));
+    args.addAll(List.of("--max-build-pods", "0"));
+    return args.toArray(String[]::new);
   }
 
   static Phase phase(KubernetesClient client, String ns) {
